@@ -1,0 +1,30 @@
+#pragma once
+// The task being run on this thread, if any. A task that calls compute() blocks its thread;
+// through this context it first tells its worker to secede it, so the worker keeps its
+// threads busy and a nested compute cannot deadlock the pool.
+
+namespace troupe {
+
+class task_context {
+ public:
+  virtual ~task_context() = default;
+  /// Leave the worker's thread pool for the rest of this task (idempotent).
+  virtual void secede() = 0;
+};
+
+/// The context of the task running on this thread, or nullptr outside tasks.
+task_context* current_task_context() noexcept;
+
+/// Sets this thread's task context for its lifetime (executors use it around each task).
+class task_context_scope {
+ public:
+  explicit task_context_scope(task_context* context) noexcept;
+  ~task_context_scope();
+  task_context_scope(const task_context_scope&) = delete;
+  task_context_scope& operator=(const task_context_scope&) = delete;
+
+ private:
+  task_context* previous_;
+};
+
+}  // namespace troupe

@@ -1,0 +1,119 @@
+#include "actors/threads_runtime.hpp"
+
+#include <atomic>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "actors/local_actors.hpp"
+#include "actors/messages.hpp"
+#include "actors/task_context.hpp"
+#include "core/assert.hpp"
+
+namespace troupe {
+
+namespace {
+
+caf::actor_system_config& configure(caf::actor_system_config& cfg) {
+  // The scheduler and worker actors share a small pool; executors are detached threads of
+  // their own, since a task may block (a nested compute) without stalling the pool.
+  cfg.set("scheduler.max-threads", std::size_t{2});
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  return cfg;
+}
+
+}  // namespace
+
+struct threads_runtime::impl {
+  explicit impl(std::size_t threads) : nthreads(threads), system(configure(config)) {
+    scheduler = spawn_scheduler(system, scheduler_options{});
+    worker = spawn_worker(system, 0, worker_options{nthreads}, scheduler);
+  }
+  ~impl() {
+    caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
+  }
+  std::size_t nthreads;
+  caf::actor_system_config config;
+  caf::actor_system system;
+  caf::actor scheduler;
+  caf::actor worker;
+  std::atomic<run_id> next_run{1};
+};
+
+threads_runtime::threads_runtime(std::size_t nthreads) {
+  TROUPE_CHECK_ARG(nthreads > 0, "the threads scheduler needs num_workers >= 1");
+  impl_ = std::make_unique<impl>(nthreads);
+}
+
+threads_runtime::~threads_runtime() = default;
+
+namespace {
+
+struct shared_runtimes {
+  std::mutex mutex;
+  std::map<std::size_t, std::unique_ptr<threads_runtime>> by_threads;
+};
+
+// Never destroyed by a static destructor. At exit, the main thread's thread-local objects are
+// gone before any static destructor or atexit handler runs, and an actor_system's destructor
+// touches CAF's thread-locals: so an atexit handler (registered after the first runtime
+// started, hence run before the statics that start created) stops the runtimes on a fresh
+// thread of its own.
+shared_runtimes& runtimes() {
+  static auto* all = new shared_runtimes;
+  return *all;
+}
+
+void stop_shared_runtimes() {
+  auto& all = runtimes();
+  std::map<std::size_t, std::unique_ptr<threads_runtime>> stopping;
+  {
+    std::lock_guard<std::mutex> guard(all.mutex);
+    stopping.swap(all.by_threads);
+  }
+  if (!stopping.empty()) std::thread([&] { stopping.clear(); }).join();
+}
+
+}  // namespace
+
+threads_runtime& threads_runtime::shared(std::size_t nthreads) {
+  auto& all = runtimes();
+  std::lock_guard<std::mutex> guard(all.mutex);
+  auto& slot = all.by_threads[nthreads];
+  if (!slot) {
+    slot = std::make_unique<threads_runtime>(nthreads);
+    static const bool stopped_at_exit = std::atexit(stop_shared_runtimes) == 0;
+    (void)stopped_at_exit;
+  }
+  return *slot;
+}
+
+std::size_t threads_runtime::nthreads() const noexcept { return impl_->nthreads; }
+
+std::vector<Value> threads_runtime::run(std::shared_ptr<const task_graph> graph) {
+  auto memory = std::make_shared<run_memory>(impl_->next_run++, std::move(graph));
+  if (auto* context = current_task_context()) context->secede();
+  message::run_outcome outcome;
+  {
+    caf::scoped_actor self{impl_->system};
+    self->request(impl_->scheduler, caf::infinite, message::submit_run{memory})
+        .receive([&](message::run_outcome& o) { outcome = std::move(o); },
+                 [&](caf::error& e) {
+                   outcome.ok = false;
+                   outcome.failure = {"", "troupe::error", "the threads scheduler failed: " +
+                                                               impl_->system.render(e), ""};
+                 });
+  }
+  if (!outcome.ok) {
+    if (outcome.failure.key.empty()) throw error(outcome.failure.message);
+    throw TaskError(std::move(outcome.failure));
+  }
+  std::vector<Value> out;
+  out.reserve(memory->graph->targets.size());
+  for (task_index t : memory->graph->targets) out.push_back(memory->results[t]);
+  return out;
+}
+
+}  // namespace troupe

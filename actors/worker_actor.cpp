@@ -1,0 +1,202 @@
+#include <chrono>
+#include <optional>
+#include <unordered_map>
+
+#include "actors/execute.hpp"
+#include "actors/local_actors.hpp"
+#include "actors/messages.hpp"
+#include "actors/task_context.hpp"
+
+namespace troupe {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+// An executor reports what it finished at the end of each batch, and sooner when a batch
+// runs long, so the scheduler hears of a finished task within this interval.
+constexpr auto report_interval = std::chrono::microseconds(500);
+
+// --- executor: one thread running tasks ------------------------------------------------------
+
+struct executor_state;
+using executor_self = caf::stateful_actor<executor_state>;
+
+struct executor_state {
+  // The context of the task being run: a nested compute secedes through it.
+  struct context final : task_context {
+    executor_self* self = nullptr;
+    message::execute* batch = nullptr;
+    std::size_t position = 0;
+    bool seceded = false;
+    void secede() override;
+  };
+  executor_id id = 0;
+  caf::actor worker;
+  context running;
+  executor_report pending;
+  clock_type::time_point busy_since;
+  static inline const char* name = "troupe.executor";
+
+  void report(bool batch_complete) {
+    auto now = clock_type::now();
+    pending.executor = id;
+    pending.busy_seconds = std::chrono::duration<double>(now - busy_since).count();
+    pending.batch_complete = batch_complete;
+    running.self->send(worker, std::move(pending));
+    pending = executor_report{};
+    busy_since = now;
+  }
+};
+
+void executor_state::context::secede() {
+  if (seceded) return;
+  seceded = true;
+  auto& st = self->state;
+  // Hand back what this batch has not started, and report what it has done so far.
+  std::vector<worker_task> returned(batch->tasks.begin() + static_cast<std::ptrdiff_t>(position + 1),
+                                    batch->tasks.end());
+  batch->tasks.resize(position + 1);
+  if (st.pending.tasks_run() > 0) st.report(false);
+  self->send(st.worker, message::secede{st.id, std::move(returned)});
+}
+
+run_memory* memory_of(const message::execute& batch, run_id run) {
+  for (const auto& m : batch.runs)
+    if (m->id == run) return m.get();
+  return nullptr;
+}
+
+caf::behavior executor_actor(executor_self* self, executor_id id, caf::actor worker) {
+  self->state.id = id;
+  self->state.worker = std::move(worker);
+  self->state.running.self = self;
+  return {
+      [=](message::execute& batch) {
+        auto& st = self->state;
+        st.busy_since = clock_type::now();
+        auto last_report = st.busy_since;
+        run_memory* memory = nullptr;
+        for (std::size_t i = 0; i < batch.tasks.size(); ++i) {
+          const worker_task t = batch.tasks[i];
+          if (memory == nullptr || memory->id != t.run) memory = memory_of(batch, t.run);
+          st.running.batch = &batch;
+          st.running.position = i;
+          st.running.seceded = false;
+          execution_result outcome;
+          {
+            task_context_scope scope(&st.running);
+            outcome = execute_task(*memory->graph, t.task, memory->results);
+          }
+          if (outcome.failure)
+            st.pending.erred.push_back({t.run, t.task, std::move(*outcome.failure)});
+          else
+            st.pending.finished.push_back({t.run, t.task, outcome.nbytes});
+          if (i + 1 < batch.tasks.size()) {
+            auto now = clock_type::now();
+            if (now - last_report > report_interval) {
+              st.report(false);
+              last_report = now;
+            }
+          }
+        }
+        st.report(true);
+      },
+  };
+}
+
+// --- worker: holds run memory, feeds executors ------------------------------------------------
+
+struct worker_actor_state {
+  std::optional<WorkerState> decisions;
+  worker_id id = 0;
+  caf::actor scheduler;
+  std::unordered_map<executor_id, caf::actor> executors;
+  std::unordered_map<run_id, std::shared_ptr<run_memory>> runs;
+  executor_id next_executor = 0;
+  static inline const char* name = "troupe.worker";
+};
+
+using worker_self = caf::stateful_actor<worker_actor_state>;
+
+void spawn_executor(worker_self* self) {
+  auto& st = self->state;
+  executor_id id = st.next_executor++;
+  auto executor = self->spawn<caf::detached + caf::linked>(executor_actor, id,
+                                                           caf::actor_cast<caf::actor>(self));
+  st.executors.emplace(id, std::move(executor));
+  st.decisions->add_executor(id);
+}
+
+void carry_out(worker_self* self) {
+  auto& st = self->state;
+  auto& out = st.decisions->commands();
+  // Spawning can dispatch more work: loop until the state has nothing new to say.
+  while (out.executors_to_spawn > 0) {
+    --out.executors_to_spawn;
+    spawn_executor(self);
+  }
+  for (auto& batch : out.to_execute) {
+    message::execute m;
+    for (const auto& t : batch.tasks)
+      if (m.runs.empty() || m.runs.back()->id != t.run) {
+        if (memory_of(m, t.run) == nullptr) m.runs.push_back(st.runs.at(t.run));
+      }
+    m.tasks = std::move(batch.tasks);
+    self->send(st.executors.at(batch.executor), std::move(m));
+  }
+  if (!out.finished.empty() || !out.erred.empty())
+    self->send(st.scheduler,
+               message::tasks_done{st.id, std::move(out.finished), std::move(out.erred)});
+  for (executor_id e : out.to_retire) {
+    if (auto i = st.executors.find(e); i != st.executors.end()) {
+      self->unlink_from(i->second);
+      self->send_exit(i->second, caf::exit_reason::user_shutdown);
+      st.executors.erase(i);
+    }
+  }
+  out.clear();
+}
+
+caf::behavior worker_actor(worker_self* self, worker_id id, worker_options options,
+                           caf::actor scheduler) {
+  auto& st = self->state;
+  st.decisions.emplace(options);
+  st.id = id;
+  st.scheduler = scheduler;
+  for (std::size_t i = 0; i < options.nthreads; ++i) spawn_executor(self);
+  self->send(scheduler, message::register_worker{id, options.nthreads,
+                                                 caf::actor_cast<caf::actor>(self)});
+  return {
+      [=](message::compute& m) {
+        auto& st = self->state;
+        run_id run = m.memory->id;
+        st.runs.emplace(run, std::move(m.memory));
+        st.decisions->compute(run, m.tasks);
+        carry_out(self);
+      },
+      [=](message::release& m) {
+        auto& st = self->state;
+        if (auto i = st.runs.find(m.run); i != st.runs.end())
+          for (task_index t : m.tasks) i->second->results[t] = Value();
+      },
+      [=](message::forget& m) { self->state.runs.erase(m.run); },
+      [=](executor_report& report) {
+        self->state.decisions->executed(std::move(report));
+        carry_out(self);
+      },
+      [=](message::secede& m) {
+        self->state.decisions->seceded(m.executor, std::move(m.returned));
+        carry_out(self);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_worker(caf::actor_system& system, worker_id id, worker_options options,
+                        caf::actor scheduler) {
+  return system.spawn(worker_actor, id, options, std::move(scheduler));
+}
+
+}  // namespace troupe

@@ -1,0 +1,194 @@
+#include "collections/delayed.hpp"
+
+#include <unordered_map>
+
+#include "core/task_graph.hpp"
+
+namespace troupe {
+
+namespace detail {
+
+namespace {
+
+void add_tokens(token_builder& tokens, const delayed_arg& arg) {
+  switch (arg.kind) {
+    case Arg::kind::literal:
+      tokens.add_value(arg.literal);
+      break;
+    case Arg::kind::ref:
+      tokens.add_key(arg.ref->key);
+      break;
+    case Arg::kind::list:
+      tokens.begin_list(arg.items.size());
+      for (const auto& item : arg.items) add_tokens(tokens, item);
+      break;
+  }
+}
+
+}  // namespace
+
+Key delayed_key(const function_ref& function, const std::vector<delayed_arg>& args,
+                const delayed_options& options) {
+  const std::string& prefix = options.name.empty() ? function->name : options.name;
+  if (!options.pure) return unique_key(prefix);
+  token_builder tokens(function->name);
+  for (const auto& arg : args) add_tokens(tokens, arg);
+  return tokens.key(prefix);
+}
+
+}  // namespace detail
+
+Delayed delayed_function::call(std::vector<detail::delayed_arg> args) const {
+  if (function_->arity != task_function::variadic &&
+      static_cast<std::size_t>(function_->arity) != args.size())
+    detail::throw_arity_error(function_->name, static_cast<std::size_t>(function_->arity),
+                              args.size());
+  auto node = std::make_shared<detail::delayed_node>();
+  node->key = detail::delayed_key(function_, args, options_);
+  node->function = function_;
+  node->args = std::move(args);
+  return Delayed(std::move(node));
+}
+
+delayed_function delayed(std::string_view registered_name, delayed_options options) {
+  auto function = find_function(registered_name);
+  if (!function)
+    throw ArgumentError("no function named '" + std::string(registered_name) +
+                        "' is registered (register it with TROUPE_FUNCTION); known: " +
+                        registered_function_names());
+  return delayed_function(std::move(function), std::move(options));
+}
+
+Delayed delayed_value(Value value, delayed_options options) {
+  auto node = std::make_shared<detail::delayed_node>();
+  if (options.pure) {
+    token_builder tokens("literal");
+    tokens.add_value(value);
+    node->key = tokens.key(options.name.empty() ? "literal" : options.name);
+  } else {
+    node->key = unique_key(options.name.empty() ? "literal" : options.name);
+  }
+  node->literal = std::move(value);
+  return Delayed(std::move(node));
+}
+
+namespace {
+
+using detail::delayed_arg;
+using detail::delayed_node;
+
+// Depth-first post-order over the nodes behind the targets (they form a DAG by
+// construction: a node can only refer to nodes built before it). Distinct nodes with the same
+// key (equal pure calls) become one task.
+class delayed_compiler {
+ public:
+  std::shared_ptr<const task_graph> run(const std::vector<Delayed>& values) {
+    if (values.empty()) throw ArgumentError("compute() needs at least one Delayed value");
+    std::vector<task_index> targets;
+    targets.reserve(values.size());
+    for (const auto& v : values) targets.push_back(visit(v.node().get()));
+    return builder_.finish(std::move(targets));
+  }
+
+ private:
+  struct frame {
+    const delayed_node* node;
+    std::size_t children_begin;
+    std::size_t next;
+  };
+
+  static void collect_children(const delayed_arg& arg, std::vector<const delayed_node*>& out) {
+    if (arg.kind == Arg::kind::ref) {
+      out.push_back(arg.ref.get());
+    } else if (arg.kind == Arg::kind::list) {
+      for (const auto& item : arg.items) collect_children(item, out);
+    }
+  }
+
+  // True when the node already has an index (or shares a key with one that has).
+  bool known(const delayed_node* node) {
+    if (index_.count(node)) return true;
+    auto same_key = by_key_.find(node->key);
+    if (same_key == by_key_.end()) return false;
+    index_.emplace(node, same_key->second);
+    return true;
+  }
+
+  task_index visit(const delayed_node* root) {
+    if (!known(root)) {
+      push(root);
+      while (!stack_.empty()) {
+        frame& top = stack_.back();
+        if (top.next < children_.size()) {
+          const delayed_node* child = children_[top.next++];
+          if (!known(child)) push(child);
+          continue;
+        }
+        emit(top.node);
+        children_.resize(top.children_begin);
+        stack_.pop_back();
+      }
+    }
+    return index_.at(root);
+  }
+
+  void push(const delayed_node* node) {
+    std::size_t begin = children_.size();
+    for (const auto& arg : node->args) collect_children(arg, children_);
+    stack_.push_back({node, begin, begin});
+  }
+
+  compiled_arg resolve(const delayed_arg& arg) const {
+    compiled_arg out{arg.kind, 0, {}, {}};
+    switch (arg.kind) {
+      case Arg::kind::literal:
+        out.literal = arg.literal;
+        break;
+      case Arg::kind::ref:
+        out.ref = index_.at(arg.ref.get());
+        break;
+      case Arg::kind::list:
+        out.items.reserve(arg.items.size());
+        for (const auto& item : arg.items) out.items.push_back(resolve(item));
+        break;
+    }
+    return out;
+  }
+
+  void emit(const delayed_node* node) {
+    task_index index;
+    if (!node->function) {
+      index = builder_.add_literal(node->key, node->literal);
+    } else {
+      builder_.begin_task(node->key, node->function);
+      for (const auto& arg : node->args) builder_.add_arg(resolve(arg));
+      index = builder_.end_task();
+    }
+    index_.emplace(node, index);
+    by_key_.emplace(node->key, index);
+  }
+
+  task_graph_builder builder_;
+  std::vector<frame> stack_;
+  std::vector<const delayed_node*> children_;
+  std::unordered_map<const delayed_node*, task_index> index_;
+  std::unordered_map<std::string_view, task_index> by_key_;
+};
+
+}  // namespace
+
+std::shared_ptr<const task_graph> compile(const std::vector<Delayed>& values) {
+  return delayed_compiler().run(values);
+}
+
+std::vector<Value> compute(const std::vector<Delayed>& values, const compute_options& options) {
+  return run_graph(compile(values), options);
+}
+
+Value Delayed::compute(const compute_options& options) const {
+  return run_graph(graph(), options).front();
+}
+
+std::shared_ptr<const task_graph> Delayed::graph() const { return troupe::compile({*this}); }
+
+}  // namespace troupe

@@ -1,0 +1,199 @@
+#pragma once
+// Binary encoding of values: the same bytes for the wire, for spill files and for tokenize.
+// Numeric vectors take the fast path: a length and the raw bytes, no per-element work.
+// A type is codable when codec<T> is specialised; TROUPE_REGISTER_TYPE (core/register_type.hpp)
+// does so through Boost.Serialization for user types.
+
+#include <cstdint>
+#include <cstring>
+#include <map>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace troupe {
+
+/// Appends bytes to a growing buffer.
+class byte_writer {
+ public:
+  void write_bytes(const void* data, std::size_t size) {
+    auto* p = static_cast<const char*>(data);
+    buffer_.insert(buffer_.end(), p, p + size);
+  }
+  template <class T>
+  void write_pod(const T& x) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    write_bytes(&x, sizeof(T));
+  }
+  void write_size(std::size_t n) { write_pod(static_cast<std::uint64_t>(n)); }
+  void write_string(std::string_view s) {
+    write_size(s.size());
+    write_bytes(s.data(), s.size());
+  }
+  const std::string& bytes() const noexcept { return buffer_; }
+  std::string take() noexcept { return std::move(buffer_); }
+
+ private:
+  std::string buffer_;
+};
+
+/// Reads bytes written by byte_writer; every read checks the remaining length.
+class byte_reader {
+ public:
+  explicit byte_reader(std::string_view bytes) : bytes_(bytes) {}
+  void read_bytes(void* out, std::size_t size) {
+    require(size);
+    std::memcpy(out, bytes_.data() + position_, size);
+    position_ += size;
+  }
+  template <class T>
+  T read_pod() {
+    T x;
+    read_bytes(&x, sizeof(T));
+    return x;
+  }
+  std::size_t read_size() {
+    auto n = read_pod<std::uint64_t>();
+    if (n > bytes_.size()) throw TypeError("corrupt encoded value: length " + std::to_string(n) +
+                                           " exceeds the " + std::to_string(bytes_.size()) +
+                                           "-byte buffer");
+    return static_cast<std::size_t>(n);
+  }
+  std::string read_string() {
+    auto n = read_size();
+    require(n);
+    std::string s(bytes_.substr(position_, n));
+    position_ += n;
+    return s;
+  }
+  bool at_end() const noexcept { return position_ == bytes_.size(); }
+
+ private:
+  void require(std::size_t size) const {
+    if (bytes_.size() - position_ < size)
+      throw TypeError("corrupt encoded value: needs " + std::to_string(size) +
+                      " more bytes, has " + std::to_string(bytes_.size() - position_));
+  }
+  std::string_view bytes_;
+  std::size_t position_ = 0;
+};
+
+/// codec<T>: available, encode, decode and nbytes (memory held, for accounting).
+template <class T, class = void>
+struct codec {
+  static constexpr bool available = false;
+  static std::size_t nbytes(const T&) { return sizeof(T); }
+};
+
+template <class T>
+struct codec<T, std::enable_if_t<std::is_arithmetic_v<T>>> {
+  static constexpr bool available = true;
+  static void encode(const T& x, byte_writer& out) { out.write_pod(x); }
+  static T decode(byte_reader& in) { return in.read_pod<T>(); }
+  static std::size_t nbytes(const T&) { return sizeof(T); }
+};
+
+template <>
+struct codec<std::string> {
+  static constexpr bool available = true;
+  static void encode(const std::string& x, byte_writer& out) { out.write_string(x); }
+  static std::string decode(byte_reader& in) { return in.read_string(); }
+  static std::size_t nbytes(const std::string& x) { return sizeof(x) + x.size(); }
+};
+
+template <class T>
+struct codec<std::vector<T>, std::enable_if_t<codec<T>::available>> {
+  static constexpr bool available = true;
+  static void encode(const std::vector<T>& xs, byte_writer& out) {
+    out.write_size(xs.size());
+    if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
+      out.write_bytes(xs.data(), xs.size() * sizeof(T));
+    } else {
+      for (const auto& x : xs) codec<T>::encode(x, out);
+    }
+  }
+  static std::vector<T> decode(byte_reader& in) {
+    std::vector<T> xs(in.read_size());
+    if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
+      in.read_bytes(xs.data(), xs.size() * sizeof(T));
+    } else {
+      for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = codec<T>::decode(in);
+    }
+    return xs;
+  }
+  static std::size_t nbytes(const std::vector<T>& xs) {
+    if constexpr (std::is_arithmetic_v<T>) {
+      return sizeof(xs) + xs.size() * sizeof(T);
+    } else {
+      std::size_t n = sizeof(xs);
+      for (const auto& x : xs) n += codec<T>::nbytes(x);
+      return n;
+    }
+  }
+};
+
+template <class A, class B>
+struct codec<std::pair<A, B>, std::enable_if_t<codec<A>::available && codec<B>::available>> {
+  static constexpr bool available = true;
+  static void encode(const std::pair<A, B>& x, byte_writer& out) {
+    codec<A>::encode(x.first, out);
+    codec<B>::encode(x.second, out);
+  }
+  static std::pair<A, B> decode(byte_reader& in) {
+    A a = codec<A>::decode(in);
+    B b = codec<B>::decode(in);
+    return {std::move(a), std::move(b)};
+  }
+  static std::size_t nbytes(const std::pair<A, B>& x) {
+    return codec<A>::nbytes(x.first) + codec<B>::nbytes(x.second);
+  }
+};
+
+template <class K, class V>
+struct codec<std::map<K, V>, std::enable_if_t<codec<K>::available && codec<V>::available>> {
+  static constexpr bool available = true;
+  static void encode(const std::map<K, V>& xs, byte_writer& out) {
+    out.write_size(xs.size());
+    for (const auto& [k, v] : xs) {
+      codec<K>::encode(k, out);
+      codec<V>::encode(v, out);
+    }
+  }
+  static std::map<K, V> decode(byte_reader& in) {
+    std::map<K, V> xs;
+    for (std::size_t n = in.read_size(); n > 0; --n) {
+      K k = codec<K>::decode(in);
+      xs.emplace(std::move(k), codec<V>::decode(in));
+    }
+    return xs;
+  }
+  static std::size_t nbytes(const std::map<K, V>& xs) {
+    std::size_t n = sizeof(xs);
+    for (const auto& [k, v] : xs) n += codec<K>::nbytes(k) + codec<V>::nbytes(v);
+    return n;
+  }
+};
+
+template <class... Ts>
+struct codec<std::tuple<Ts...>, std::enable_if_t<(codec<Ts>::available && ...)>> {
+  static constexpr bool available = true;
+  static void encode(const std::tuple<Ts...>& x, byte_writer& out) {
+    std::apply([&](const auto&... parts) { (codec<std::decay_t<decltype(parts)>>::encode(parts, out), ...); }, x);
+  }
+  static std::tuple<Ts...> decode(byte_reader& in) {
+    // Braced initialisation evaluates left to right, matching the encoding order.
+    return std::tuple<Ts...>{codec<Ts>::decode(in)...};
+  }
+  static std::size_t nbytes(const std::tuple<Ts...>& x) {
+    return std::apply([](const auto&... parts) {
+      return (std::size_t{0} + ... + codec<std::decay_t<decltype(parts)>>::nbytes(parts));
+    }, x);
+  }
+};
+
+}  // namespace troupe

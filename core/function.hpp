@@ -1,0 +1,166 @@
+#pragma once
+// Functions are shipped by name, never by code. TROUPE_FUNCTION(f) registers a typed wrapper
+// that unpacks Value arguments into f's parameter types and boxes its result; every process
+// that links the same code has the same names.
+//
+//   std::int64_t inc(std::int64_t x) { return x + 1; }
+//   TROUPE_FUNCTION(inc);
+
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "core/value.hpp"
+
+namespace troupe {
+
+/// The uniform calling convention of every task: the arguments as Values, the result boxed.
+using task_callable = std::function<Value(const Value* args, std::size_t count)>;
+
+struct task_function {
+  static constexpr int variadic = -1;
+  std::string name;  ///< registry name, and the prefix of its tasks' keys
+  int arity;         ///< number of arguments, or variadic
+  task_callable call;
+  bool registered;   ///< known by name in every process that links the same code
+};
+
+using function_ref = std::shared_ptr<const task_function>;
+
+/// Registers a function under a name (replacing none: a second name is an error).
+function_ref register_function(std::string name, task_callable call, int arity,
+                               const void* address = nullptr);
+
+/// The registered function of that name, or nullptr.
+function_ref find_function(std::string_view name);
+
+/// The registered function whose address is `address`, or nullptr.
+function_ref find_function_by_address(const void* address);
+
+/// Names of all registered functions, sorted (for error messages).
+std::string registered_function_names();
+
+/// The symbol name of a function pointer (via the dynamic symbol table), "" when unknown.
+std::string symbol_name(const void* address);
+
+namespace detail {
+
+template <class F>
+struct callable_traits : callable_traits<decltype(&F::operator())> {};
+template <class R, class... Args>
+struct callable_traits<R (*)(Args...)> {
+  using result = R;
+  using arguments = std::tuple<Args...>;
+};
+template <class R, class... Args>
+struct callable_traits<R(Args...)> : callable_traits<R (*)(Args...)> {};
+template <class C, class R, class... Args>
+struct callable_traits<R (C::*)(Args...) const> : callable_traits<R (*)(Args...)> {};
+template <class C, class R, class... Args>
+struct callable_traits<R (C::*)(Args...)> : callable_traits<R (*)(Args...)> {};
+
+/// One unpacked argument: a reference into the Value when it holds exactly T, else a converted copy.
+template <class T>
+class argument {
+ public:
+  argument(const Value& v, std::string_view function, std::size_t position) {
+    try {
+      if constexpr (!std::is_arithmetic_v<T> && !std::is_same_v<T, Value>) {
+        if (v.holds<T>()) {
+          pointer_ = &v.get<T>();
+          return;
+        }
+      }
+      owned_.emplace(v.as<T>());
+    } catch (const TypeError& e) {
+      throw TypeError("argument " + std::to_string(position + 1) + " of " + std::string(function) +
+                      ": " + e.what());
+    }
+  }
+  const T& get() const noexcept { return pointer_ != nullptr ? *pointer_ : *owned_; }
+
+ private:
+  std::optional<T> owned_;
+  const T* pointer_ = nullptr;  ///< into the Value, when it holds exactly a T
+};
+
+[[noreturn]] void throw_arity_error(std::string_view function, std::size_t expected,
+                                    std::size_t given);
+
+template <class F, class R, class... Args, std::size_t... I>
+Value invoke_unpacked(F& f, std::string_view name, const Value* args,
+                      std::index_sequence<I...>) {
+  std::tuple<argument<std::decay_t<Args>>...> unpacked{
+      argument<std::decay_t<Args>>(args[I], name, I)...};
+  if constexpr (std::is_void_v<R>) {
+    f(std::get<I>(unpacked).get()...);
+    return Value();
+  } else {
+    return Value::from(f(std::get<I>(unpacked).get()...));
+  }
+}
+
+template <class R, class... Args>
+constexpr bool parameters_are_values(std::tuple<Args...>*) {
+  return ((!std::is_lvalue_reference_v<Args> || std::is_const_v<std::remove_reference_t<Args>>) &&
+          ...);
+}
+
+}  // namespace detail
+
+/// Wraps a typed callable into the uniform calling convention.
+template <class F>
+std::pair<task_callable, int> wrap_callable(std::string name, F f) {
+  using traits = detail::callable_traits<std::decay_t<F>>;
+  using arguments = typename traits::arguments;
+  constexpr std::size_t arity = std::tuple_size_v<arguments>;
+  static_assert(detail::parameters_are_values<void>(static_cast<arguments*>(nullptr)),
+                "task functions take their arguments by value or by const reference");
+  task_callable call = [f = std::move(f), name = std::move(name)](const Value* args,
+                                                                  std::size_t count) mutable {
+    if (count != arity) detail::throw_arity_error(name, arity, count);
+    return [&]<class... Args>(std::tuple<Args...>*) {
+      return detail::invoke_unpacked<F, typename traits::result, Args...>(
+          f, name, args, std::index_sequence_for<Args...>{});
+    }(static_cast<arguments*>(nullptr));
+  };
+  return {std::move(call), static_cast<int>(arity)};
+}
+
+/// Registers a typed function (what TROUPE_FUNCTION expands to).
+template <class F>
+function_ref register_typed_function(std::string name, F f) {
+  const void* address = nullptr;
+  if constexpr (std::is_pointer_v<std::decay_t<F>>) address = reinterpret_cast<const void*>(f);
+  auto [call, arity] = wrap_callable(name, f);
+  return register_function(std::move(name), std::move(call), arity, address);
+}
+
+/// A function usable in this process only (a lambda, a std::function, an unregistered pointer).
+template <class F>
+function_ref local_function(std::string name, F f) {
+  auto [call, arity] = wrap_callable(name, std::move(f));
+  return std::make_shared<const task_function>(
+      task_function{std::move(name), arity, std::move(call), false});
+}
+
+}  // namespace troupe
+
+#define TROUPE_DETAIL_CAT2(a, b) a##b
+#define TROUPE_DETAIL_CAT(a, b) TROUPE_DETAIL_CAT2(a, b)
+
+/// Registers a function by its own name: TROUPE_FUNCTION(inc);
+#define TROUPE_FUNCTION(f)                                                          \
+  [[maybe_unused]] static const ::troupe::function_ref TROUPE_DETAIL_CAT(           \
+      troupe_function_, __COUNTER__) = ::troupe::register_typed_function(#f, f)
+
+/// Registers a callable under a chosen name: TROUPE_NAMED_FUNCTION("scale", [](double x) {...});
+#define TROUPE_NAMED_FUNCTION(name, f)                                              \
+  [[maybe_unused]] static const ::troupe::function_ref TROUPE_DETAIL_CAT(           \
+      troupe_function_, __COUNTER__) = ::troupe::register_typed_function(name, f)

@@ -1,0 +1,85 @@
+#pragma once
+// task_graph: the compiled, immutable form every scheduler runs. Tasks are dense indices in
+// priority order (index 0 runs first), with dependencies and dependents as CSR arrays, so that
+// scheduling never hashes a key and every state transition is O(1).
+//
+// Ordering, in the spirit of dask.order: tasks are numbered in depth-first post-order from the
+// targets, visiting arguments left to right. Running the lowest-numbered ready task first then
+// finishes one branch before starting the next, so intermediate results are freed early.
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "core/graph.hpp"
+
+namespace troupe {
+
+using task_index = std::uint32_t;
+
+/// An argument with its references resolved to task indices.
+struct compiled_arg {
+  Arg::kind kind;
+  task_index ref = 0;
+  Value literal;
+  std::vector<compiled_arg> items;
+};
+
+struct task_graph {
+  std::vector<Key> keys;
+  std::vector<function_ref> functions;  ///< nullptr: the node is a literal
+  std::vector<Value> literals;          ///< the literal of a literal node, none otherwise
+  std::vector<std::uint32_t> arg_offsets{0};
+  std::vector<compiled_arg> args;
+  std::vector<std::uint32_t> dependency_offsets{0};
+  std::vector<task_index> dependencies;  ///< unique, per task
+  std::vector<std::uint32_t> dependent_offsets;
+  std::vector<task_index> dependents;
+  std::vector<task_index> targets;  ///< in the order requested (a key may repeat)
+  std::vector<bool> is_target;
+
+  std::size_t size() const noexcept { return keys.size(); }
+  bool is_literal(task_index i) const noexcept { return functions[i] == nullptr; }
+
+  template <class T>
+  struct range {
+    const T* first;
+    const T* last;
+    const T* begin() const noexcept { return first; }
+    const T* end() const noexcept { return last; }
+    std::size_t size() const noexcept { return static_cast<std::size_t>(last - first); }
+  };
+  range<task_index> dependencies_of(task_index i) const noexcept {
+    return {dependencies.data() + dependency_offsets[i],
+            dependencies.data() + dependency_offsets[i + 1]};
+  }
+  range<task_index> dependents_of(task_index i) const noexcept {
+    return {dependents.data() + dependent_offsets[i], dependents.data() + dependent_offsets[i + 1]};
+  }
+  range<compiled_arg> args_of(task_index i) const noexcept {
+    return {args.data() + arg_offsets[i], args.data() + arg_offsets[i + 1]};
+  }
+};
+
+/// Appends tasks in priority order (each task after all its dependencies), then finishes the
+/// dependents arrays. Both Graph and Delayed compile through it.
+class task_graph_builder {
+ public:
+  explicit task_graph_builder(std::size_t expected_size = 0);
+
+  task_index add_literal(Key key, Value literal);
+  /// Starts a task; then add its args, then end_task().
+  void begin_task(Key key, function_ref function);
+  void add_arg(compiled_arg arg);
+  task_index end_task();
+  std::size_t size() const noexcept { return graph_->keys.size(); }
+
+  std::shared_ptr<const task_graph> finish(std::vector<task_index> targets);
+
+ private:
+  void note_dependencies(const compiled_arg& arg);
+  std::shared_ptr<task_graph> graph_;
+  std::vector<task_index> seen_by_;  ///< last task that listed a dependency, for O(1) dedup
+};
+
+}  // namespace troupe

@@ -1,0 +1,81 @@
+#include "core/tokenize.hpp"
+
+#include <xxhash.h>
+
+#include <atomic>
+#include <chrono>
+#include <random>
+
+#include "core/value.hpp"
+
+namespace troupe {
+
+namespace {
+
+Key with_hash(std::string_view prefix, std::uint64_t hash) {
+  static constexpr char digits[] = "0123456789abcdef";
+  Key key;
+  key.reserve(prefix.size() + 17);
+  key.append(prefix);
+  key.push_back('-');
+  for (int shift = 60; shift >= 0; shift -= 4) key.push_back(digits[(hash >> shift) & 0xF]);
+  return key;
+}
+
+// Values that cannot be encoded have no stable identity: they tokenize by address and a
+// process-wide salt, so they never collide with anything else (as Dask falls back to a uuid).
+std::uint64_t process_salt() {
+  static const std::uint64_t salt =
+      std::random_device{}() ^
+      static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  return salt;
+}
+
+}  // namespace
+
+std::uint64_t hash_bytes(std::string_view bytes) noexcept {
+  return XXH64(bytes.data(), bytes.size(), 0);
+}
+
+token_builder::token_builder(std::string_view function_name) {
+  bytes_.write_string(function_name);
+}
+
+void token_builder::add_value(const Value& literal) {
+  bytes_.write_pod('v');
+  try {
+    literal.encode(bytes_);
+  } catch (const TypeError&) {
+    bytes_.write_pod(process_salt());
+    bytes_.write_pod(reinterpret_cast<std::uintptr_t>(literal.object_address()));
+  }
+}
+
+void token_builder::add_key(const Key& dependency) {
+  bytes_.write_pod('k');
+  bytes_.write_string(dependency);
+}
+
+void token_builder::begin_list(std::size_t size) {
+  bytes_.write_pod('l');
+  bytes_.write_size(size);
+}
+
+Key token_builder::key(std::string_view prefix) const {
+  return with_hash(prefix, hash_bytes(bytes_.bytes()));
+}
+
+Key tokenize(std::string_view function_name, const std::vector<Value>& args) {
+  token_builder builder(function_name);
+  for (const auto& arg : args) builder.add_value(arg);
+  return builder.key(function_name);
+}
+
+Key unique_key(std::string_view prefix) {
+  static std::atomic<std::uint64_t> counter{0};
+  std::uint64_t n = counter.fetch_add(1, std::memory_order_relaxed);
+  std::uint64_t seed[2] = {process_salt(), n};
+  return with_hash(prefix, XXH64(seed, sizeof(seed), 0));
+}
+
+}  // namespace troupe

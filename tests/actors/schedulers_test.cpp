@@ -1,0 +1,117 @@
+// The sync and threads schedulers against an independent evaluator, and their error paths.
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <stdexcept>
+
+#include "actors/sync_scheduler.hpp"
+#include "actors/threads_runtime.hpp"
+#include "collections/compute.hpp"
+#include "test_helpers.hpp"
+
+using namespace troupe;
+
+namespace {
+
+// Runs a check under every scheduler configuration the tests cover.
+template <class Check>
+void for_each_scheduler(Check check) {
+  check(compute_options{"sync", 0});
+  for (std::size_t threads : {1, 2, 4}) check(compute_options{"threads", threads});
+}
+
+}  // namespace
+
+// Not in an anonymous namespace: its name must be in the dynamic symbol table for the trace.
+std::int64_t boom(std::int64_t) { throw std::invalid_argument("boom: negative input"); }
+TROUPE_FUNCTION(boom);
+
+TEST_CASE("schedulers: random DAGs of 10k tasks match a brute-force evaluator", "[actors]") {
+  for (std::uint64_t seed : {1u, 2u, 3u}) {
+    auto dag = testing::random_dag::make(10000, seed);
+    auto expected = dag.evaluate();
+    auto graph = dag.graph();
+    // Every tenth key, plus the last: targets inside the graph as well as sinks.
+    std::vector<Key> keys;
+    for (std::size_t i = 0; i < dag.nodes.size(); i += 10) keys.push_back(dag.key(i));
+    keys.push_back(dag.key(dag.nodes.size() - 1));
+    for_each_scheduler([&](const compute_options& options) {
+      INFO("seed " << seed << ", scheduler " << options.scheduler << " x" << options.num_workers);
+      auto results = get(graph, keys, options);
+      REQUIRE(results.size() == keys.size());
+      for (std::size_t k = 0; k + 1 < keys.size(); ++k)
+        REQUIRE(results[k].as<std::int64_t>() == expected[k * 10]);
+      REQUIRE(results.back().as<std::int64_t>() == expected.back());
+    });
+  }
+}
+
+TEST_CASE("schedulers: a failing task raises TaskError with key, type and message", "[actors]") {
+  Graph g;
+  g.add("x", Value(std::int64_t{-1}));
+  g.add("bad", Task{find_function("boom"), {Arg::ref("x")}});
+  g.add("after", Task{find_function("inc"), {Arg::ref("bad")}});
+  g.add("fine", Task{find_function("inc"), {Arg::ref("x")}});
+  for_each_scheduler([&](const compute_options& options) {
+    INFO("scheduler " << options.scheduler << " x" << options.num_workers);
+    try {
+      get(g, {"after", "fine"}, options);
+      FAIL("expected a TaskError");
+    } catch (const TaskError& e) {
+      CHECK(e.key() == "bad");
+      CHECK(e.type_name() == "std::invalid_argument");
+      CHECK(e.message() == "boom: negative input");
+      CHECK(e.traceback().find("boom") != std::string::npos);
+      CHECK(std::string(e.what()).find("task 'bad' raised std::invalid_argument") !=
+            std::string::npos);
+    }
+    // The runtime stays usable after a failure.
+    auto again = get(g, {"fine"}, options);
+    CHECK(again[0].as<std::int64_t>() == 0);
+  });
+}
+
+TEST_CASE("schedulers: a bad argument type is a TaskError naming the function", "[actors]") {
+  Graph g;
+  g.add("s", Value("text"));
+  g.add("t", Task{find_function("inc"), {Arg::ref("s")}});
+  for_each_scheduler([&](const compute_options& options) {
+    try {
+      get(g, {"t"}, options);
+      FAIL("expected a TaskError");
+    } catch (const TaskError& e) {
+      CHECK(e.key() == "t");
+      CHECK(e.type_name() == "troupe::TypeError");
+      CHECK(e.message().find("inc needs int64 or float64 arguments, got string") !=
+            std::string::npos);
+    }
+  });
+}
+
+TEST_CASE("schedulers: dependents of a failed task never run", "[actors]") {
+  static std::atomic<int> dependents_run{0};
+  Graph g;
+  g.add("x", Value(std::int64_t{1}));
+  g.add("bad", Task{find_function("boom"), {Arg::ref("x")}});
+  auto count = local_function("count", [](std::int64_t v) {
+    ++dependents_run;
+    return v;
+  });
+  for (int i = 0; i < 50; ++i) g.add("dep" + std::to_string(i), Task{count, {Arg::ref("bad")}});
+  std::vector<Key> keys;
+  for (int i = 0; i < 50; ++i) keys.push_back("dep" + std::to_string(i));
+  for_each_scheduler([&](const compute_options& options) {
+    dependents_run = 0;
+    CHECK_THROWS_AS(get(g, keys, options), TaskError);
+    CHECK(dependents_run == 0);
+  });
+}
+
+TEST_CASE("schedulers: unknown scheduler names are rejected with the choices", "[actors]") {
+  Graph g;
+  g.add("x", Value(1));
+  CHECK_THROWS_WITH(get(g, {"x"}, compute_options{"gpu-magic", 0}),
+                    Catch::Contains("unknown scheduler 'gpu-magic'") &&
+                        Catch::Contains("\"sync\" or \"threads\""));
+}

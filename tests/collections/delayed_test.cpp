@@ -1,0 +1,138 @@
+// delayed: graph building, shared parts, nested compute and scheduler selection.
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+
+#include "collections/delayed.hpp"
+#include "core/config.hpp"
+
+using namespace troupe;
+
+namespace {
+
+std::int64_t triple(std::int64_t x) { return 3 * x; }
+TROUPE_FUNCTION(triple);
+
+std::int64_t fib(std::int64_t n);
+TROUPE_FUNCTION(fib);
+
+// Seed 004's recursive fib: every level builds delayed tasks and computes them inside a task.
+std::int64_t fib(std::int64_t n) {
+  if (n < 2) return n;
+  auto f = delayed(fib);
+  auto add = delayed("add");
+  return add(f(n - 1), f(n - 2)).compute().as<std::int64_t>();
+}
+
+std::int64_t fib_loop(std::int64_t n) {
+  std::int64_t a = 0, b = 1;
+  for (std::int64_t i = 0; i < n; ++i) {
+    auto c = a + b;
+    a = b;
+    b = c;
+  }
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("delayed: registered functions keep their name in keys", "[collections]") {
+  auto t = delayed(triple)(4);
+  CHECK(t.key().rfind("triple-", 0) == 0);
+  CHECK(t.compute({"sync"}).as<std::int64_t>() == 12);
+}
+
+TEST_CASE("delayed: pure calls share a key, impure calls do not", "[collections]") {
+  auto pure = delayed(triple, {.pure = true});
+  CHECK(pure(2).key() == pure(2).key());
+  CHECK(pure(2).key() != pure(3).key());
+  auto impure = delayed(triple);
+  CHECK(impure(2).key() != impure(2).key());
+}
+
+TEST_CASE("delayed: compute runs shared parts once", "[collections]") {
+  static std::atomic<int> calls{0};
+  auto counted = delayed([](std::int64_t x) {
+    ++calls;
+    return x * 2;
+  });
+  auto add = delayed([](std::int64_t a, std::int64_t b) { return a + b; });
+  for (std::string scheduler : {"sync", "threads"}) {
+    calls = 0;
+    auto shared = counted(21);
+    auto a = add(shared, 1);
+    auto b = add(shared, shared);
+    auto [ra, rb] = compute(a, b);
+    (void)scheduler;
+    CHECK(ra.as<std::int64_t>() == 43);
+    CHECK(rb.as<std::int64_t>() == 84);
+    CHECK(calls == 1);
+  }
+}
+
+TEST_CASE("delayed: vectors of Delayed arrive as lists", "[collections]") {
+  auto inc = delayed("inc");
+  std::vector<Delayed> parts;
+  for (std::int64_t i = 0; i < 10; ++i) parts.push_back(inc(i));
+  auto total = delayed([](const std::vector<std::int64_t>& xs) {
+    std::int64_t s = 0;
+    for (auto x : xs) s += x;
+    return s;
+  })(parts);
+  CHECK(total.compute({"threads", 2}).as<std::int64_t>() == 55);
+  CHECK(delayed("sum")(parts).compute({"sync"}).as<std::int64_t>() == 55);
+}
+
+TEST_CASE("delayed: nested compute inside tasks does not deadlock", "[collections]") {
+  for (std::size_t threads : {1, 2}) {
+    INFO(threads << " threads");
+    config::set("num_workers", std::to_string(threads));
+    auto result = delayed(fib)(8).compute({"threads", threads});
+    CHECK(result.as<std::int64_t>() == 21);
+    CHECK(delayed(fib)(10).compute({"threads", threads}).as<std::int64_t>() == fib_loop(10));
+  }
+  config::unset("num_workers");
+  CHECK(delayed(fib)(8).compute({"sync"}).as<std::int64_t>() == 21);
+}
+
+TEST_CASE("delayed: the scheduler comes from the call, then config, then TROUPE_SCHEDULER",
+          "[collections]") {
+  CHECK(resolve_scheduler({}) == "threads");
+  ::setenv("TROUPE_SCHEDULER", "sync", 1);
+  CHECK(resolve_scheduler({}) == "sync");
+  config::set("scheduler", "threads");
+  CHECK(resolve_scheduler({}) == "threads");
+  CHECK(resolve_scheduler({"sync"}) == "sync");
+  config::unset("scheduler");
+  ::unsetenv("TROUPE_SCHEDULER");
+  config::set("scheduler", "bogus");
+  CHECK_THROWS_AS(delayed(triple)(1).compute(), ArgumentError);
+  config::unset("scheduler");
+}
+
+TEST_CASE("delayed: wrong arity and unknown names fail at build time", "[collections]") {
+  CHECK_THROWS_WITH(delayed(triple)(1, 2), Catch::Contains("triple takes 1 argument, got 2"));
+  CHECK_THROWS_WITH(delayed("no_such_function"),
+                    Catch::Contains("no function named 'no_such_function'") &&
+                        Catch::Contains("TROUPE_FUNCTION"));
+}
+
+TEST_CASE("delayed: a task's exception reaches compute as TaskError", "[collections]") {
+  auto fails = delayed([](std::int64_t x) -> std::int64_t {
+    if (x > 0) throw std::runtime_error("x must not be positive");
+    return x;
+  });
+  auto inc = delayed("inc");
+  for (std::string scheduler : {"sync", "threads"}) {
+    auto bad = inc(fails(5));
+    try {
+      bad.compute({scheduler, 2});
+      FAIL("expected TaskError");
+    } catch (const TaskError& e) {
+      CHECK(e.key().rfind("lambda-", 0) == 0);
+      CHECK(e.type_name() == "std::runtime_error");
+      CHECK(e.message() == "x must not be positive");
+    }
+  }
+}
