@@ -20,16 +20,6 @@ const char* to_string(task_state state) noexcept {
   return "?";
 }
 
-namespace {
-
-// Heap order: the lowest (generation, priority) on top, so older runs and earlier tasks first.
-template <class Entry>
-bool later_entry(const Entry& a, const Entry& b) {
-  return a.generation != b.generation ? a.generation > b.generation : a.task > b.task;
-}
-
-}  // namespace
-
 void scheduler_commands::clear() noexcept {
   to_compute.clear();
   to_release.clear();
@@ -118,8 +108,7 @@ void SchedulerState::submit(run_id run, std::shared_ptr<const task_graph> graph)
 
 void SchedulerState::enqueue(run_state& run, task_index task) {
   run.state[task] = task_state::queued;
-  ready_.push_back({run.generation, task, &run});
-  std::push_heap(ready_.begin(), ready_.end(), later_entry<ready_entry>);
+  ready_.push({run.generation, task, &run});
 }
 
 SchedulerState::worker_state* SchedulerState::choose_worker(const run_state& run, task_index task) {
@@ -145,18 +134,17 @@ SchedulerState::worker_state* SchedulerState::choose_worker(const run_state& run
 
 void SchedulerState::schedule() {
   while (!ready_.empty()) {
-    const ready_entry top = ready_.front();
-    if (top.run->closed) {  // a failed run's queued tasks are dropped as they surface
-      std::pop_heap(ready_.begin(), ready_.end(), later_entry<ready_entry>);
-      ready_.pop_back();
-      top.run->state[top.task] = task_state::released;
+    const auto top = ready_.top();
+    run_state& run = *top.payload;
+    if (run.closed) {  // a closed run's queued tasks are dropped as they surface
+      ready_.pop();
+      run.state[top.task] = task_state::released;
       continue;
     }
-    worker_state* worker = choose_worker(*top.run, top.task);
+    worker_state* worker = choose_worker(run, top.task);
     if (worker == nullptr) return;  // every worker is full: the rest stays queued
-    std::pop_heap(ready_.begin(), ready_.end(), later_entry<ready_entry>);
-    ready_.pop_back();
-    emit_compute(*worker, *top.run, top.task);
+    ready_.pop();
+    emit_compute(*worker, run, top.task);
   }
 }
 
@@ -276,12 +264,7 @@ void SchedulerState::retire_if_idle(run_state& run) {
   if (!run.closed || run.processing != 0) return;
   for (worker_id w : run.participants) commands_.to_forget.push_back({w, run.id});
   // Queued entries point at the run: drop them before the run goes.
-  auto keep = std::remove_if(ready_.begin(), ready_.end(),
-                             [&](const ready_entry& e) { return e.run == &run; });
-  if (keep != ready_.end()) {
-    ready_.erase(keep, ready_.end());
-    std::make_heap(ready_.begin(), ready_.end(), later_entry<ready_entry>);
-  }
+  ready_.remove_if([&](const auto& e) { return e.payload == &run; });
   runs_.erase(run.id);
 }
 

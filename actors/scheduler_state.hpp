@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "actors/fwd.hpp"
+#include "actors/ready_queue.hpp"
 #include "core/error.hpp"
 #include "core/task_graph.hpp"
 
@@ -102,11 +103,6 @@ class SchedulerState {
  private:
   struct run_state;
   struct worker_state;
-  struct ready_entry {
-    std::uint64_t generation;
-    task_index task;
-    run_state* run;
-  };
 
   void enqueue(run_state& run, task_index task);
   void schedule();
@@ -121,7 +117,7 @@ class SchedulerState {
   std::unordered_map<run_id, std::unique_ptr<run_state>> runs_;
   std::vector<worker_state> workers_;
   std::unordered_map<worker_id, std::size_t> worker_slot_;
-  std::vector<ready_entry> ready_;  ///< min-heap on (generation, task)
+  ready_queue<run_state*> ready_;
   std::uint64_t next_generation_ = 0;
   scheduler_commands commands_;
 };

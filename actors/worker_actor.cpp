@@ -92,7 +92,8 @@ caf::behavior executor_actor(executor_self* self, executor_id id, caf::actor wor
             st.pending.erred.push_back({t.run, t.task, std::move(*outcome.failure)});
           else
             st.pending.finished.push_back({t.run, t.task, outcome.nbytes});
-          if (i + 1 < batch.tasks.size()) {
+          // Reading the clock costs as much as a tiny task: look every 16 tasks.
+          if (i % 16 == 15 && i + 1 < batch.tasks.size()) {
             auto now = clock_type::now();
             if (now - last_report > report_interval) {
               st.report(false);

@@ -106,19 +106,24 @@ void WorkerState::seceded(executor_id executor, std::vector<worker_task> returne
 
 void WorkerState::dispatch() {
   if (ready_.empty()) return;
+  // Spread a short queue over the executors rather than giving it all to the first.
   const std::size_t active = std::max<std::size_t>(1, active_executors());
-  for (auto& e : executors_) {
-    if (ready_.empty()) break;
-    if (e.seceded || e.batches >= max_batches_per_executor) continue;
-    // Spread a short queue over the executors rather than giving it all to the first.
-    std::size_t share = (ready_.size() + active - 1) / active;
-    std::size_t n = std::min({batch_size(), share, ready_.size()});
-    worker_commands::execute batch{e.id, {}};
-    batch.tasks.assign(ready_.begin(), ready_.begin() + static_cast<std::ptrdiff_t>(n));
-    ready_.erase(ready_.begin(), ready_.begin() + static_cast<std::ptrdiff_t>(n));
-    e.in_flight += n;
-    ++e.batches;
-    commands_.to_execute.push_back(std::move(batch));
+  const std::size_t share = std::max<std::size_t>(1, (ready_.size() + active - 1) / active);
+  const std::size_t size = std::min(batch_size(), share);
+  for (bool progress = true; progress && !ready_.empty();) {
+    progress = false;
+    for (auto& e : executors_) {
+      if (ready_.empty()) break;
+      if (e.seceded || e.batches >= max_batches_per_executor) continue;
+      const std::size_t n = std::min(size, ready_.size());
+      worker_commands::execute batch{e.id, {}};
+      batch.tasks.assign(ready_.begin(), ready_.begin() + static_cast<std::ptrdiff_t>(n));
+      ready_.erase(ready_.begin(), ready_.begin() + static_cast<std::ptrdiff_t>(n));
+      e.in_flight += n;
+      ++e.batches;
+      commands_.to_execute.push_back(std::move(batch));
+      progress = true;
+    }
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "core/detail/pointer_index_map.hpp"
 #include "core/task_graph.hpp"
 
 namespace troupe {
@@ -45,6 +46,7 @@ Delayed delayed_function::call(std::vector<detail::delayed_arg> args) const {
                               args.size());
   auto node = std::make_shared<detail::delayed_node>();
   node->key = detail::delayed_key(function_, args, options_);
+  node->pure = options_.pure;
   node->function = function_;
   node->args = std::move(args);
   return Delayed(std::move(node));
@@ -61,6 +63,7 @@ delayed_function delayed(std::string_view registered_name, delayed_options optio
 
 Delayed delayed_value(Value value, delayed_options options) {
   auto node = std::make_shared<detail::delayed_node>();
+  node->pure = options.pure;
   if (options.pure) {
     token_builder tokens("literal");
     tokens.add_value(value);
@@ -79,7 +82,8 @@ using detail::delayed_node;
 
 // Depth-first post-order over the nodes behind the targets (they form a DAG by
 // construction: a node can only refer to nodes built before it). Distinct nodes with the same
-// key (equal pure calls) become one task.
+// key (equal pure calls) become one task; impure keys are unique, so only pure ones are
+// looked up by key.
 class delayed_compiler {
  public:
   std::shared_ptr<const task_graph> run(const std::vector<Delayed>& values) {
@@ -107,10 +111,11 @@ class delayed_compiler {
 
   // True when the node already has an index (or shares a key with one that has).
   bool known(const delayed_node* node) {
-    if (index_.count(node)) return true;
-    auto same_key = by_key_.find(node->key);
-    if (same_key == by_key_.end()) return false;
-    index_.emplace(node, same_key->second);
+    if (index_.find(node) != detail::pointer_index_map::absent) return true;
+    if (!node->pure) return false;
+    auto same_key = pure_keys_.find(node->key);
+    if (same_key == pure_keys_.end()) return false;
+    index_.insert(node, same_key->second);
     return true;
   }
 
@@ -129,7 +134,7 @@ class delayed_compiler {
         stack_.pop_back();
       }
     }
-    return index_.at(root);
+    return index_.find(root);
   }
 
   void push(const delayed_node* node) {
@@ -145,7 +150,7 @@ class delayed_compiler {
         out.literal = arg.literal;
         break;
       case Arg::kind::ref:
-        out.ref = index_.at(arg.ref.get());
+        out.ref = index_.find(arg.ref.get());
         break;
       case Arg::kind::list:
         out.items.reserve(arg.items.size());
@@ -164,15 +169,15 @@ class delayed_compiler {
       for (const auto& arg : node->args) builder_.add_arg(resolve(arg));
       index = builder_.end_task();
     }
-    index_.emplace(node, index);
-    by_key_.emplace(node->key, index);
+    index_.insert(node, index);
+    if (node->pure) pure_keys_.emplace(node->key, index);
   }
 
   task_graph_builder builder_;
   std::vector<frame> stack_;
   std::vector<const delayed_node*> children_;
-  std::unordered_map<const delayed_node*, task_index> index_;
-  std::unordered_map<std::string_view, task_index> by_key_;
+  detail::pointer_index_map index_;
+  std::unordered_map<std::string_view, task_index> pure_keys_;
 };
 
 }  // namespace

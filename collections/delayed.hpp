@@ -39,6 +39,7 @@ struct delayed_arg {
 
 struct delayed_node {
   Key key;
+  bool pure = false;      ///< the key is a hash of the call: equal calls share it
   function_ref function;  ///< nullptr: a literal
   Value literal;
   std::vector<delayed_arg> args;
