@@ -30,7 +30,7 @@ const char* to_string(task_state state) noexcept;
 struct scheduler_options {
   /// Tasks a worker may hold (queued there or running) per thread: enough to keep its
   /// computation actors busy between two scheduler messages, few enough to bound memory.
-  std::size_t tasks_per_thread = 256;
+  std::size_t tasks_per_thread = 1024;
 };
 
 /// What the scheduler actor must do after an event.

@@ -40,7 +40,7 @@ struct erred_task {
 
 struct worker_options {
   std::size_t nthreads = 1;
-  std::size_t max_batch = 64;
+  std::size_t max_batch = 256;
   /// Aim for batches that take about this long, so no thread sits on a long queue.
   double target_batch_seconds = 0.0005;
 };
