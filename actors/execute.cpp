@@ -11,16 +11,17 @@ namespace troupe {
 
 namespace {
 
-Value resolve(const compiled_arg& arg, const std::vector<Value>& results) {
+Value resolve(const compiled_arg& arg, const task_graph& graph, const std::vector<Value>& results) {
   switch (arg.kind) {
     case Arg::kind::literal:
       return arg.literal;
     case Arg::kind::ref:
       return results[arg.ref];
     case Arg::kind::list: {
+      const auto& list = graph.lists[arg.ref];
       std::vector<Value> items;
-      items.reserve(arg.items.size());
-      for (const auto& item : arg.items) items.push_back(resolve(item, results));
+      items.reserve(list.size());
+      for (const auto& item : list) items.push_back(resolve(item, graph, results));
       return Value(std::move(items));
     }
   }
@@ -54,12 +55,12 @@ execution_result execute_task(const task_graph& graph, task_index task,
     Value result;
     if (count <= inline_args) {
       std::array<Value, inline_args> values;
-      for (std::size_t i = 0; i < count; ++i) values[i] = resolve(args.first[i], results);
+      for (std::size_t i = 0; i < count; ++i) values[i] = resolve(args.first[i], graph, results);
       result = graph.functions[task]->call(values.data(), count);
     } else {
       std::vector<Value> values;
       values.reserve(count);
-      for (const auto& arg : args) values.push_back(resolve(arg, results));
+      for (const auto& arg : args) values.push_back(resolve(arg, graph, results));
       result = graph.functions[task]->call(values.data(), count);
     }
     outcome.nbytes = result.nbytes();

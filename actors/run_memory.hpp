@@ -17,7 +17,7 @@ struct run_memory {
   run_memory(run_id run, std::shared_ptr<const task_graph> compiled)
       : id(run), graph(std::move(compiled)), results(graph->size()) {
     for (task_index i = 0; i < graph->size(); ++i)
-      if (graph->is_literal(i)) results[i] = graph->literals[i];
+      if (graph->is_literal(i)) results[i] = graph->literal_of(i);
   }
   run_id id;
   std::shared_ptr<const task_graph> graph;

@@ -89,7 +89,7 @@ void SchedulerState::submit(run_id run, std::shared_ptr<const task_graph> graph)
   for (task_index i = 0; i < g.size(); ++i) {
     if (g.is_literal(i)) {
       r.state[i] = task_state::memory;
-      r.nbytes[i] = g.literals[i].nbytes();
+      r.nbytes[i] = g.literal_of(i).nbytes();
       if (g.is_target[i]) --r.targets_left;
       continue;
     }

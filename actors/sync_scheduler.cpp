@@ -18,7 +18,7 @@ std::vector<Value> run_sync(const task_graph& graph, sync_run_stats* stats) {
   // Task indices are priorities and a topological order: a plain loop is the priority order.
   for (task_index i = 0; i < n; ++i) {
     if (graph.is_literal(i)) {
-      results[i] = graph.literals[i];
+      results[i] = graph.literal_of(i);
     } else {
       auto outcome = execute_task(graph, i, results);
       if (outcome.failure) throw TaskError(std::move(*outcome.failure));

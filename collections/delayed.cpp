@@ -90,6 +90,7 @@ class delayed_compiler {
     if (values.empty()) throw ArgumentError("compute() needs at least one Delayed value");
     std::vector<task_index> targets;
     targets.reserve(values.size());
+    builder_.reserve(values.size());  // at least one task per target
     for (const auto& v : values) targets.push_back(visit(v.node().get()));
     return builder_.finish(std::move(targets));
   }
@@ -143,21 +144,20 @@ class delayed_compiler {
     stack_.push_back({node, begin, begin});
   }
 
-  compiled_arg resolve(const delayed_arg& arg) const {
-    compiled_arg out{arg.kind, 0, {}, {}};
+  compiled_arg resolve(const delayed_arg& arg) {
     switch (arg.kind) {
       case Arg::kind::literal:
-        out.literal = arg.literal;
-        break;
+        return {Arg::kind::literal, 0, arg.literal};
       case Arg::kind::ref:
-        out.ref = index_.find(arg.ref.get());
-        break;
-      case Arg::kind::list:
-        out.items.reserve(arg.items.size());
-        for (const auto& item : arg.items) out.items.push_back(resolve(item));
-        break;
+        return {Arg::kind::ref, index_.find(arg.ref.get()), {}};
+      case Arg::kind::list: {
+        std::vector<compiled_arg> items;
+        items.reserve(arg.items.size());
+        for (const auto& item : arg.items) items.push_back(resolve(item));
+        return builder_.make_list(std::move(items));
+      }
     }
-    return out;
+    return {};
   }
 
   void emit(const delayed_node* node) {

@@ -43,21 +43,21 @@ void collect_refs(const Arg& arg, std::vector<const Key*>& out) {
   }
 }
 
-compiled_arg resolve(const Arg& arg, const std::unordered_map<std::string_view, task_index>& index) {
-  compiled_arg out{arg.type_kind(), 0, {}, {}};
+compiled_arg resolve(const Arg& arg, const std::unordered_map<std::string_view, task_index>& index,
+                     task_graph_builder& builder) {
   switch (arg.type_kind()) {
     case Arg::kind::literal:
-      out.literal = arg.value();
-      break;
+      return {Arg::kind::literal, 0, arg.value()};
     case Arg::kind::ref:
-      out.ref = index.at(arg.key());
-      break;
-    case Arg::kind::list:
-      out.items.reserve(arg.items().size());
-      for (const auto& item : arg.items()) out.items.push_back(resolve(item, index));
-      break;
+      return {Arg::kind::ref, index.at(arg.key()), {}};
+    case Arg::kind::list: {
+      std::vector<compiled_arg> items;
+      items.reserve(arg.items().size());
+      for (const auto& item : arg.items()) items.push_back(resolve(item, index, builder));
+      return builder.make_list(std::move(items));
+    }
   }
-  return out;
+  return {};
 }
 
 // Depth-first post-order from the targets. A key met again while it is still on the stack
@@ -128,7 +128,7 @@ class graph_compiler {
     } else {
       const auto& task = std::get<Task>(*f.node);
       builder_.begin_task(*f.key, task.function);
-      for (const auto& arg : task.args) builder_.add_arg(resolve(arg, done_));
+      for (const auto& arg : task.args) builder_.add_arg(resolve(arg, done_, builder_));
       index = builder_.end_task();
     }
     done_.emplace(*f.key, index);

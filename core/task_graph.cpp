@@ -6,18 +6,24 @@ namespace troupe {
 
 task_graph_builder::task_graph_builder(std::size_t expected_size)
     : graph_(std::make_shared<task_graph>()) {
-  graph_->keys.reserve(expected_size);
-  graph_->functions.reserve(expected_size);
-  graph_->literals.reserve(expected_size);
-  graph_->arg_offsets.reserve(expected_size + 1);
-  graph_->args.reserve(expected_size);
-  graph_->dependency_offsets.reserve(expected_size + 1);
-  graph_->dependencies.reserve(expected_size);
+  reserve(expected_size);
+}
+
+void task_graph_builder::reserve(std::size_t tasks) {
+  auto& g = *graph_;
+  const std::size_t n = g.keys.size() + tasks;
+  g.keys.reserve(n);
+  g.functions.reserve(n);
+  g.arg_offsets.reserve(n + 1);
+  g.args.reserve(g.args.size() + tasks * 2);
+  g.dependency_offsets.reserve(n + 1);
+  g.dependencies.reserve(g.dependencies.size() + tasks * 2);
+  seen_by_.reserve(n);
 }
 
 task_index task_graph_builder::add_literal(Key key, Value literal) {
   begin_task(std::move(key), nullptr);
-  graph_->literals.back() = std::move(literal);
+  graph_->args.push_back({Arg::kind::literal, 0, std::move(literal)});
   return end_task();
 }
 
@@ -26,7 +32,6 @@ void task_graph_builder::begin_task(Key key, function_ref function) {
     throw GraphError("graph too large: at most 4294967295 tasks in one compute");
   graph_->keys.push_back(std::move(key));
   graph_->functions.push_back(std::move(function));
-  graph_->literals.emplace_back();
   seen_by_.push_back(std::numeric_limits<task_index>::max());
 }
 
@@ -38,13 +43,18 @@ void task_graph_builder::note_dependencies(const compiled_arg& arg) {
       graph_->dependencies.push_back(arg.ref);
     }
   } else if (arg.kind == Arg::kind::list) {
-    for (const auto& item : arg.items) note_dependencies(item);
+    for (const auto& item : graph_->lists[arg.ref]) note_dependencies(item);
   }
 }
 
 void task_graph_builder::add_arg(compiled_arg arg) {
   note_dependencies(arg);
   graph_->args.push_back(std::move(arg));
+}
+
+compiled_arg task_graph_builder::make_list(std::vector<compiled_arg> items) {
+  graph_->lists.push_back(std::move(items));
+  return {Arg::kind::list, static_cast<std::uint32_t>(graph_->lists.size() - 1), {}};
 }
 
 task_index task_graph_builder::end_task() {

@@ -17,20 +17,20 @@ namespace troupe {
 
 using task_index = std::uint32_t;
 
-/// An argument with its references resolved to task indices.
+/// An argument with its references resolved: a literal, a task index (`ref`), or a list
+/// (`ref` indexes task_graph::lists), kept flat so the common case costs no allocation.
 struct compiled_arg {
   Arg::kind kind;
-  task_index ref = 0;
+  std::uint32_t ref = 0;
   Value literal;
-  std::vector<compiled_arg> items;
 };
 
 struct task_graph {
   std::vector<Key> keys;
   std::vector<function_ref> functions;  ///< nullptr: the node is a literal
-  std::vector<Value> literals;          ///< the literal of a literal node, none otherwise
   std::vector<std::uint32_t> arg_offsets{0};
-  std::vector<compiled_arg> args;
+  std::vector<compiled_arg> args;  ///< a literal node has one: its value
+  std::vector<std::vector<compiled_arg>> lists;
   std::vector<std::uint32_t> dependency_offsets{0};
   std::vector<task_index> dependencies;  ///< unique, per task
   std::vector<std::uint32_t> dependent_offsets;
@@ -40,6 +40,7 @@ struct task_graph {
 
   std::size_t size() const noexcept { return keys.size(); }
   bool is_literal(task_index i) const noexcept { return functions[i] == nullptr; }
+  const Value& literal_of(task_index i) const noexcept { return args[arg_offsets[i]].literal; }
 
   template <class T>
   struct range {
@@ -66,11 +67,15 @@ struct task_graph {
 class task_graph_builder {
  public:
   explicit task_graph_builder(std::size_t expected_size = 0);
+  /// Makes room for `tasks` more tasks (one or two arguments each).
+  void reserve(std::size_t tasks);
 
   task_index add_literal(Key key, Value literal);
   /// Starts a task; then add its args, then end_task().
   void begin_task(Key key, function_ref function);
   void add_arg(compiled_arg arg);
+  /// A list argument made of `items` (pass the result to add_arg, or into another list).
+  compiled_arg make_list(std::vector<compiled_arg> items);
   task_index end_task();
   std::size_t size() const noexcept { return graph_->keys.size(); }
 
