@@ -1,0 +1,46 @@
+#pragma once
+// The JSON form of a Dask dict graph, as `troupe run` reads it, and computed values as JSON.
+//
+//   {"graph": {"x": 1, "y": 2, "z": ["add", "x", "y"], "w": ["sum", ["x", "y", "z"]]},
+//    "targets": ["w"]}
+//
+// JSON has no tuples, so the rules are Dask's with an array standing in for a task tuple:
+// - a graph value that is an array whose first item is a string is a task: the string names a
+//   registered function (troupe::find_function), the other items are its arguments;
+// - a graph value that is a string naming a key is an alias of that key; any other array is a
+//   list whose items are arguments (keys inside are resolved, as Dask does);
+// - an argument that is a string naming a key is that key's value; an array is a list of
+//   arguments (never a task: give a nested task a key of its own); anything else is a literal;
+// - literals: an integer is int64, any other number float64, true/false bool, null none, a
+//   string that names no key a string. JSON objects are rejected (no map type is defined).
+// A literal list that starts with a string is written as a call of `list`: ["list", "a", 1].
+
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "core/graph.hpp"
+
+namespace troupe::cli {
+
+/// A graph file, parsed.
+struct json_graph {
+  Graph graph;
+  /// Every key, in the order of the file.
+  std::vector<Key> keys;
+  /// The file's "targets", when it has them (a file may leave them to `--keys`).
+  std::optional<std::vector<Key>> targets;
+};
+
+/// Parses the text of a graph file. GraphError names what is wrong (invalid JSON, a wrong
+/// shape, an unknown function, an unsupported literal), the key where it is, and the fix.
+[[nodiscard]] json_graph parse_json_graph(std::string_view text);
+
+/// A computed value as JSON: none -> null, bool, int64, float64 (printed so that it reads back
+/// as the same double; NaN and infinities, which JSON lacks, become null as in JavaScript),
+/// string, list -> array (recursively), vector<int64> and vector<float64> -> array; any other
+/// type -> the string "<TYPE_NAME>".
+[[nodiscard]] nlohmann::ordered_json to_json(const Value& value);
+
+}  // namespace troupe::cli

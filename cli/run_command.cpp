@@ -1,0 +1,257 @@
+#include "cli/run_command.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <unordered_set>
+
+#include "cli/json_graph.hpp"
+#include "core/task_graph.hpp"
+
+namespace troupe::cli {
+
+namespace {
+
+constexpr std::string_view usage_head =
+    R"(usage: troupe run GRAPH.json [--scheduler sync|threads] [--num-workers N] [--keys K,...]
+
+Computes keys of a Dask-style task graph written in JSON and prints their values as one JSON
+object, {"KEY": VALUE, ...}, on one line of standard output, keys in the order requested.
+
+GRAPH.json ("-" reads standard input):
+  {"graph": {"x": 1, "y": 2, "z": ["add", "x", "y"], "w": ["sum", ["x", "y", "z"]]},
+   "targets": ["w"]}
+  A value that is a list starting with a string is a task: the function's name, then its
+  arguments. In arguments a string naming a key is that key's value and a list is a list of
+  arguments; anything else is a literal. A literal list that starts with a string is written
+  ["list", "a", ...]. Functions: )";
+
+constexpr std::string_view usage_tail = R"(.
+
+options:
+  --scheduler NAME   sync (one thread, in priority order) or threads
+                     (default: $TROUPE_SCHEDULER, else threads)
+  --num-workers N    threads of the threads scheduler, 1 to 1024; the sync scheduler ignores it
+                     (default: $TROUPE_NUM_WORKERS, else one per hardware thread)
+  --keys K,...       compute these keys instead of the file's "targets" (may be repeated);
+                     with neither, every key of the graph is computed
+  -h, --help         print this help and exit
+
+Exit status: 0 on success; 2 on any error, after one "troupe run: error: ..." line on stderr.
+)";
+
+std::string in_quotes(std::string_view s) {
+  return "'" + std::string(s) + "'";
+}
+
+std::size_t parse_num_workers(const std::string& text) {
+  std::size_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n == 0 || n > max_num_workers)
+    throw ArgumentError("--num-workers needs a whole number from 1 to " +
+                        std::to_string(max_num_workers) + ", got " + in_quotes(text));
+  return n;
+}
+
+void append_keys(const std::string& text, std::vector<Key>& keys) {
+  std::size_t start = 0;
+  while (true) {
+    auto comma = text.find(',', start);
+    auto key = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (key.empty())
+      throw ArgumentError("--keys got an empty key in " + in_quotes(text) +
+                          ": separate keys with single commas, as in --keys a,b");
+    keys.push_back(std::move(key));
+    if (comma == std::string::npos) return;
+    start = comma + 1;
+  }
+}
+
+std::string read_text(const std::string& path) {
+  if (path == "-") return std::string(std::istreambuf_iterator<char>(std::cin), {});
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw ArgumentError(in_quotes(path) + " is a directory: give the path of a graph file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw ArgumentError("cannot open the graph file " + in_quotes(path) + ": " +
+                        std::strerror(errno) + "; check the path and its permissions");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad())
+    throw ArgumentError("cannot read the graph file " + in_quotes(path) + ": " +
+                        std::strerror(errno));
+  return std::move(text).str();
+}
+
+// --keys, else the file's targets, else every key; each key once, first occurrence first.
+std::vector<Key> requested_keys(const run_arguments& args, const json_graph& file,
+                                const std::string& path) {
+  const char* source = "--keys";
+  const std::vector<Key>* keys = &args.keys;
+  if (keys->empty() && file.targets) {
+    source = "the file's \"targets\"";
+    keys = &*file.targets;
+    if (keys->empty())
+      throw ArgumentError(path +
+                          ": \"targets\" is empty: list the keys to compute there, pass "
+                          "--keys, or leave \"targets\" out to compute every key");
+  } else if (keys->empty()) {
+    keys = &file.keys;
+    if (keys->empty())
+      throw ArgumentError(path +
+                          ": the graph has no keys, so there is nothing to compute; add "
+                          "keys to \"graph\"");
+  }
+  std::vector<Key> out;
+  std::unordered_set<std::string_view> seen;
+  for (const auto& key : *keys) {
+    if (!file.graph.contains(key))
+      throw ArgumentError(in_quotes(key) + " (from " + source + ") is not a key of the graph in " +
+                          path + ": name a key the graph defines");
+    if (seen.insert(key).second) out.push_back(key);
+  }
+  return out;
+}
+
+// Written item by item: an ordered_json object finds each key by a linear search.
+void print_values(std::ostream& out, const std::vector<Key>& keys,
+                  const std::vector<Value>& values) {
+  // replace: a string of invalid UTF-8 prints with U+FFFD instead of aborting the output.
+  auto dump = [](const nlohmann::ordered_json& j) {
+    return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  };
+  out << '{';
+  for (std::size_t i = 0; i < keys.size(); ++i)
+    out << (i == 0 ? "" : ",") << dump(keys[i]) << ':' << dump(to_json(values[i]));
+  out << "}\n";
+}
+
+void collect_strings(const Arg& arg, std::vector<std::string>& out) {
+  if (arg.type_kind() == Arg::kind::list) {
+    for (const auto& item : arg.items()) collect_strings(item, out);
+  } else if (arg.type_kind() == Arg::kind::literal && arg.value().holds<std::string>()) {
+    out.push_back(arg.value().get<std::string>());
+  }
+}
+
+// One line: the traceback that TaskError::what() adds lists frames a graph's author cannot use.
+// A string argument that names no key is passed as a string, as in Dask; when its task fails,
+// a misspelt key is the likely cause, so the message says so.
+std::string describe_failure(const TaskError& e, const Graph& graph) {
+  std::string message =
+      "task " + in_quotes(e.key()) + " raised " + e.type_name() + ": " + e.message();
+  const auto* task = std::get_if<Task>(graph.find(e.key()));
+  if (task == nullptr) return message;
+  std::vector<std::string> strings;
+  for (const auto& arg : task->args) collect_strings(arg, strings);
+  if (strings.empty()) return message;
+  std::string names;
+  for (const auto& s : strings) names += (names.empty() ? "" : ", ") + in_quotes(s);
+  return message + " (" + names + (strings.size() == 1 ? " names" : " name") +
+         " no key of the graph and was passed as a string: if a key was meant, define it or "
+         "fix the name)";
+}
+
+int fail(std::ostream& err, std::string_view message) {
+  err << "troupe run: error: " << message << '\n';
+  return 2;
+}
+
+}  // namespace
+
+run_arguments parse_run_arguments(const std::vector<std::string>& args) {
+  run_arguments out;
+  bool options_done = false;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (options_done || arg == "-" || arg.rfind('-', 0) != 0) {
+      if (!out.graph_path.empty())
+        throw ArgumentError("unexpected argument " + in_quotes(arg) +
+                            ": troupe run reads one graph file (see troupe run --help)");
+      out.graph_path = arg;
+      continue;
+    }
+    if (arg == "--") {
+      options_done = true;
+      continue;
+    }
+    if (arg == "-h" || arg == "--help") {
+      out.help = true;
+      return out;
+    }
+    // --name VALUE or --name=VALUE
+    auto equals = arg.find('=');
+    std::string name = arg.substr(0, equals);
+    if (name != "--scheduler" && name != "--num-workers" && name != "--keys")
+      throw ArgumentError("unknown option " + in_quotes(name) +
+                          ": the options are --scheduler, --num-workers, --keys and --help");
+    std::string value;
+    if (equals != std::string::npos) {
+      value = arg.substr(equals + 1);
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      throw ArgumentError(name + " needs a value (see troupe run --help)");
+    }
+    if (name == "--scheduler") {
+      if (value != "sync" && value != "threads")
+        throw ArgumentError("unknown scheduler " + in_quotes(value) +
+                            ": use --scheduler sync or --scheduler threads");
+      out.compute.scheduler = value;
+    } else if (name == "--num-workers") {
+      out.compute.num_workers = parse_num_workers(value);
+    } else {
+      append_keys(value, out.keys);
+    }
+  }
+  if (out.graph_path.empty())
+    throw ArgumentError("no graph file given: troupe run GRAPH.json (see troupe run --help)");
+  return out;
+}
+
+std::string run_usage() {
+  return std::string(usage_head) + registered_function_names() + std::string(usage_tail);
+}
+
+int run_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  try {
+    auto parsed = parse_run_arguments(args);
+    if (parsed.help) {
+      out << run_usage();
+      return 0;
+    }
+    const auto& path = parsed.graph_path;
+    std::optional<json_graph> file;
+    try {
+      file = parse_json_graph(read_text(path));
+    } catch (const GraphError& e) {
+      return fail(err, path + ": " + e.what());
+    }
+    auto keys = requested_keys(parsed, *file, path);
+    std::shared_ptr<const task_graph> compiled;
+    try {
+      compiled = compile(file->graph, keys);
+    } catch (const GraphError& e) {
+      return fail(err, path + ": " + e.what() + "; fix the graph file");
+    }
+    try {
+      print_values(out, keys, run_graph(std::move(compiled), parsed.compute));
+    } catch (const TaskError& e) {
+      return fail(err, describe_failure(e, file->graph));
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    // ArgumentError (flags, file, keys, scheduler settings) and anything unforeseen.
+    return fail(err, e.what());
+  }
+}
+
+}  // namespace troupe::cli

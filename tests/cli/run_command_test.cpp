@@ -1,0 +1,110 @@
+#include "cli/run_command.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace {
+
+// A graph file in the temporary directory, removed at the end of the test.
+class graph_file {
+ public:
+  explicit graph_file(std::string_view text)
+      : path_(std::filesystem::temp_directory_path() /
+              ("troupe_cli_test_" + std::to_string(::getpid()) + "_" + std::to_string(next_id_++) +
+               ".json")) {
+    std::ofstream(path_) << text;
+  }
+  ~graph_file() { std::filesystem::remove(path_); }
+  graph_file(const graph_file&) = delete;
+  graph_file& operator=(const graph_file&) = delete;
+  std::string path() const { return path_.string(); }
+
+ private:
+  static inline int next_id_ = 0;
+  std::filesystem::path path_;
+};
+
+struct outcome {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+outcome run(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  int status = troupe::cli::run_command(args, out, err);
+  return {status, out.str(), err.str()};
+}
+
+constexpr std::string_view seed =
+    R"({"graph": {"x": 1, "y": 2, "z": ["add", "x", "y"], "w": ["sum", ["x", "y", "z"]]},
+        "targets": ["w"]})";
+
+}  // namespace
+
+TEST_CASE("run_command: prints the targets as one JSON object on one line", "[cli]") {
+  graph_file file(seed);
+  for (const char* scheduler : {"sync", "threads"}) {
+    auto result = run({file.path(), "--scheduler", scheduler, "--num-workers", "2"});
+    CHECK(result.status == 0);
+    CHECK(result.out == "{\"w\":6}\n");
+    CHECK(result.err.empty());
+  }
+}
+
+TEST_CASE("run_command: --keys replaces the targets, in order, each key once", "[cli]") {
+  graph_file file(seed);
+  auto result = run({file.path(), "--keys", "z,x", "--keys=w,z", "--scheduler=sync"});
+  CHECK(result.status == 0);
+  CHECK(result.out == "{\"z\":3,\"x\":1,\"w\":6}\n");
+}
+
+TEST_CASE("run_command: with neither --keys nor targets every key is computed", "[cli]") {
+  graph_file file(R"({"graph": {"b": 2, "a": ["inc", "b"]}})");
+  CHECK(run({file.path()}).out == "{\"b\":2,\"a\":3}\n");
+}
+
+TEST_CASE("run_command: --help prints the usage and succeeds", "[cli]") {
+  auto result = run({"--help"});
+  CHECK(result.status == 0);
+  CHECK_THAT(result.out, Catch::StartsWith("usage: troupe run GRAPH.json"));
+}
+
+TEST_CASE("run_command: every failure is one error line and exit status 2", "[cli]") {
+  graph_file good(seed);
+  graph_file cycle(R"({"graph": {"a": ["inc", "b"], "b": ["inc", "a"]}})");
+  graph_file raises(R"({"graph": {"a": ["inc", "nokey"]}})");
+  struct error_case {
+    std::vector<std::string> args;
+    std::string expected;
+  };
+  std::vector<error_case> cases = {
+      {{}, "no graph file given"},
+      {{good.path(), "other.json"}, "unexpected argument 'other.json'"},
+      {{good.path(), "--verbose"}, "unknown option '--verbose'"},
+      {{good.path(), "--scheduler"}, "--scheduler needs a value"},
+      {{good.path(), "--scheduler", "processes"}, "use --scheduler sync or --scheduler threads"},
+      {{good.path(), "--num-workers", "0"}, "--num-workers needs a whole number from 1 to 1024"},
+      {{good.path(), "--num-workers", "4x"}, "got '4x'"},
+      {{good.path(), "--num-workers", "100000"}, "got '100000'"},
+      {{good.path(), "--keys", "w,,z"}, "empty key"},
+      {{good.path(), "--keys", "q"}, "'q' (from --keys) is not a key of the graph"},
+      {{"/nonexistent/graph.json"}, "cannot open the graph file '/nonexistent/graph.json'"},
+      {{cycle.path()}, "cycle in the graph through key"},
+      {{raises.path()}, "task 'a' raised troupe::TypeError"},
+      {{raises.path()}, "'nokey' names no key of the graph"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.expected);
+    auto result = run(c.args);
+    CHECK(result.status == 2);
+    CHECK(result.out.empty());
+    CHECK_THAT(result.err, Catch::StartsWith("troupe run: error: ") && Catch::Contains(c.expected));
+    CHECK(std::count(result.err.begin(), result.err.end(), '\n') == 1);
+  }
+}
