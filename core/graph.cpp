@@ -1,7 +1,6 @@
 #include "core/graph.hpp"
 
 #include <string_view>
-#include <unordered_set>
 
 #include "core/task_graph.hpp"
 
@@ -35,121 +34,141 @@ const Graph::node* Graph::find(const Key& key) const {
 
 namespace {
 
-void collect_refs(const Arg& arg, std::vector<const Key*>& out) {
-  if (arg.type_kind() == Arg::kind::ref) {
-    out.push_back(&arg.key());
-  } else if (arg.type_kind() == Arg::kind::list) {
-    for (const auto& item : arg.items()) collect_refs(item, out);
-  }
-}
-
-compiled_arg resolve(const Arg& arg, const std::unordered_map<std::string_view, task_index>& index,
-                     task_graph_builder& builder) {
-  switch (arg.type_kind()) {
-    case Arg::kind::literal:
-      return {Arg::kind::literal, 0, arg.value()};
-    case Arg::kind::ref:
-      return {Arg::kind::ref, index.at(arg.key()), {}};
-    case Arg::kind::list: {
-      std::vector<compiled_arg> items;
-      items.reserve(arg.items().size());
-      for (const auto& item : arg.items()) items.push_back(resolve(item, index, builder));
-      return builder.make_list(std::move(items));
-    }
-  }
-  return {};
-}
-
-// Depth-first post-order from the targets. A key met again while it is still on the stack
-// closes a cycle; the stack then holds the cycle's path for the error message.
+// Compiles a Graph: every key gets a dense id up front (one hash lookup per key), each task's
+// references are resolved to ids once when the depth-first walk first reaches it, and the walk
+// itself runs on ids, never hashing. A task's child ids are kept in argument order, so its
+// arguments are resolved by walking them again with a cursor.
 class graph_compiler {
  public:
-  explicit graph_compiler(const Graph& graph) : graph_(graph), builder_(graph.size()) {}
+  explicit graph_compiler(const Graph& graph) : builder_(graph.size()) {
+    entries_.reserve(graph.size());
+    ids_.reserve(graph.size());
+    for (const auto& entry : graph.nodes()) {
+      ids_.emplace(entry.first, static_cast<std::uint32_t>(entries_.size()));
+      entries_.push_back(&entry);
+    }
+    state_.assign(entries_.size(), unvisited);
+    index_.resize(entries_.size());
+  }
 
   std::shared_ptr<const task_graph> run(const std::vector<Key>& targets) {
     if (targets.empty()) throw GraphError("no keys requested: name at least one target key");
     std::vector<task_index> target_indices;
     target_indices.reserve(targets.size());
     for (const auto& key : targets) {
-      if (!graph_.contains(key))
-        throw GraphError("requested key '" + key + "' is not in the graph");
-      visit(key);
-      target_indices.push_back(done_.at(key));
+      auto id = ids_.find(key);
+      if (id == ids_.end()) throw GraphError("requested key '" + key + "' is not in the graph");
+      visit(id->second);
+      target_indices.push_back(index_[id->second]);
     }
     return builder_.finish(std::move(target_indices));
   }
 
  private:
+  enum : std::uint8_t { unvisited, on_stack, done };
+  using entry = std::pair<const Key, Graph::node>;
+
   struct frame {
-    const Key* key;
-    const Graph::node* node;
-    std::vector<const Key*> refs;
-    std::size_t next = 0;
+    std::uint32_t id;
+    std::size_t children_begin;
+    std::size_t next;
   };
 
-  void visit(const Key& root) {
-    if (done_.count(root)) return;
+  const Key& key_of(std::uint32_t id) const { return entries_[id]->first; }
+
+  void visit(std::uint32_t root) {
+    if (state_[root] == done) return;
     push(root);
     while (!stack_.empty()) {
-      auto& top = stack_.back();
-      if (top.next < top.refs.size()) {
-        const Key& child = *top.refs[top.next++];
-        if (done_.count(child)) continue;
-        if (on_stack_.count(child)) throw_cycle(child);
-        if (!graph_.contains(child))
-          throw GraphError("task '" + *top.key + "' depends on '" + child +
-                           "', which is not in the graph");
+      frame& top = stack_.back();
+      if (top.next < children_.size()) {
+        const std::uint32_t child = children_[top.next++];
+        if (state_[child] == done) continue;
+        if (state_[child] == on_stack) throw_cycle(child);
         push(child);
         continue;
       }
       emit(top);
-      on_stack_.erase(std::string_view(*top.key));
+      state_[top.id] = done;
+      children_.resize(top.children_begin);
       stack_.pop_back();
     }
   }
 
-  void push(const Key& key) {
-    frame f{&key, graph_.find(key), {}, 0};
-    if (const auto* task = std::get_if<Task>(f.node)) {
-      for (const auto& arg : task->args) collect_refs(arg, f.refs);
-      const auto& fn = *task->function;
-      if (fn.arity != task_function::variadic && static_cast<std::size_t>(fn.arity) != task->args.size())
-        throw GraphError("task '" + key + "': " + fn.name + " takes " + std::to_string(fn.arity) +
-                         " arguments, got " + std::to_string(task->args.size()));
+  void collect_children(const Key& parent, const Arg& arg) {
+    if (arg.type_kind() == Arg::kind::ref) {
+      auto id = ids_.find(arg.key());
+      if (id == ids_.end())
+        throw GraphError("task '" + parent + "' depends on '" + arg.key() +
+                         "', which is not in the graph");
+      children_.push_back(id->second);
+    } else if (arg.type_kind() == Arg::kind::list) {
+      for (const auto& item : arg.items()) collect_children(parent, item);
     }
-    on_stack_.insert(key);
-    stack_.push_back(std::move(f));
+  }
+
+  void push(std::uint32_t id) {
+    const std::size_t begin = children_.size();
+    if (const auto* task = std::get_if<Task>(&entries_[id]->second)) {
+      const auto& fn = *task->function;
+      if (fn.arity != task_function::variadic &&
+          static_cast<std::size_t>(fn.arity) != task->args.size())
+        throw GraphError("task '" + key_of(id) + "': " + fn.name + " takes " +
+                         std::to_string(fn.arity) + " arguments, got " +
+                         std::to_string(task->args.size()));
+      for (const auto& arg : task->args) collect_children(key_of(id), arg);
+    }
+    state_[id] = on_stack;
+    stack_.push_back({id, begin, begin});
+  }
+
+  compiled_arg resolve(const Arg& arg, std::size_t& cursor) {
+    switch (arg.type_kind()) {
+      case Arg::kind::literal:
+        return {Arg::kind::literal, 0, arg.value()};
+      case Arg::kind::ref:
+        return {Arg::kind::ref, index_[children_[cursor++]], {}};
+      case Arg::kind::list: {
+        std::vector<compiled_arg> items;
+        items.reserve(arg.items().size());
+        for (const auto& item : arg.items()) items.push_back(resolve(item, cursor));
+        return builder_.make_list(std::move(items));
+      }
+    }
+    return {};
   }
 
   void emit(const frame& f) {
-    task_index index;
-    if (const auto* literal = std::get_if<Value>(f.node)) {
-      index = builder_.add_literal(*f.key, *literal);
-    } else {
-      const auto& task = std::get<Task>(*f.node);
-      builder_.begin_task(*f.key, task.function);
-      for (const auto& arg : task.args) builder_.add_arg(resolve(arg, done_, builder_));
-      index = builder_.end_task();
+    const entry& e = *entries_[f.id];
+    if (const auto* literal = std::get_if<Value>(&e.second)) {
+      index_[f.id] = builder_.add_literal(e.first, *literal);
+      return;
     }
-    done_.emplace(*f.key, index);
+    const auto& task = std::get<Task>(e.second);
+    builder_.begin_task(e.first, task.function);
+    std::size_t cursor = f.children_begin;
+    for (const auto& arg : task.args) builder_.add_arg(resolve(arg, cursor));
+    index_[f.id] = builder_.end_task();
   }
 
-  [[noreturn]] void throw_cycle(const Key& closing) {
+  [[noreturn]] void throw_cycle(std::uint32_t closing) {
     std::string path;
     bool in_cycle = false;
     for (const auto& f : stack_) {
-      if (*f.key == closing) in_cycle = true;
-      if (in_cycle) path += "'" + *f.key + "' -> ";
+      if (f.id == closing) in_cycle = true;
+      if (in_cycle) path += "'" + key_of(f.id) + "' -> ";
     }
-    throw GraphError("cycle in the graph through key '" + closing + "': " + path + "'" + closing +
-                     "'");
+    throw GraphError("cycle in the graph through key '" + key_of(closing) + "': " + path + "'" +
+                     key_of(closing) + "'");
   }
 
-  const Graph& graph_;
   task_graph_builder builder_;
+  std::vector<const entry*> entries_;
+  std::unordered_map<std::string_view, std::uint32_t> ids_;
+  std::vector<std::uint8_t> state_;
+  std::vector<task_index> index_;
   std::vector<frame> stack_;
-  std::unordered_map<std::string_view, task_index> done_;
-  std::unordered_set<std::string_view> on_stack_;
+  std::vector<std::uint32_t> children_;
 };
 
 }  // namespace
