@@ -22,8 +22,7 @@ namespace troupe {
 class byte_writer {
  public:
   void write_bytes(const void* data, std::size_t size) {
-    auto* p = static_cast<const char*>(data);
-    buffer_.insert(buffer_.end(), p, p + size);
+    buffer_.append(static_cast<const char*>(data), size);
   }
   template <class T>
   void write_pod(const T& x) {
