@@ -14,11 +14,12 @@ namespace {
 
 Key with_hash(std::string_view prefix, std::uint64_t hash) {
   static constexpr char digits[] = "0123456789abcdef";
+  char suffix[17];
+  suffix[0] = '-';
+  for (int i = 0; i < 16; ++i) suffix[16 - i] = digits[(hash >> (4 * i)) & 0xF];
   Key key;
-  key.reserve(prefix.size() + 17);
-  key.append(prefix);
-  key.push_back('-');
-  for (int shift = 60; shift >= 0; shift -= 4) key.push_back(digits[(hash >> shift) & 0xF]);
+  key.reserve(prefix.size() + sizeof(suffix));
+  key.append(prefix).append(suffix, sizeof(suffix));
   return key;
 }
 
