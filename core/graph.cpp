@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "core/detail/pointer_index_map.hpp"
 #include "core/task_graph.hpp"
 
 namespace troupe {
@@ -34,17 +35,18 @@ const Graph::node* Graph::find(const Key& key) const {
 
 namespace {
 
-// Compiles a Graph: every key gets a dense id up front (one hash lookup per key), each task's
-// references are resolved to ids once when the depth-first walk first reaches it, and the walk
-// itself runs on ids, never hashing. A task's child ids are kept in argument order, so its
+// Compiles a Graph: every entry gets a dense id up front (kept in a flat map from the entry's
+// address, so a key costs one lookup in the graph's own table and no second string hash),
+// each task's references are resolved to ids once when the depth-first walk first reaches it,
+// and the walk itself runs on ids, never hashing. A task's child ids are kept in argument order, so its
 // arguments are resolved by walking them again with a cursor.
 class graph_compiler {
  public:
-  explicit graph_compiler(const Graph& graph) : builder_(graph.size()) {
+  explicit graph_compiler(const Graph& graph)
+      : nodes_(graph.nodes()), builder_(graph.size()), ids_(graph.size()) {
     entries_.reserve(graph.size());
-    ids_.reserve(graph.size());
-    for (const auto& entry : graph.nodes()) {
-      ids_.emplace(entry.first, static_cast<std::uint32_t>(entries_.size()));
+    for (const auto& entry : nodes_) {
+      ids_.insert(&entry, static_cast<std::uint32_t>(entries_.size()));
       entries_.push_back(&entry);
     }
     state_.assign(entries_.size(), unvisited);
@@ -56,10 +58,12 @@ class graph_compiler {
     std::vector<task_index> target_indices;
     target_indices.reserve(targets.size());
     for (const auto& key : targets) {
-      auto id = ids_.find(key);
-      if (id == ids_.end()) throw GraphError("requested key '" + key + "' is not in the graph");
-      visit(id->second);
-      target_indices.push_back(index_[id->second]);
+      auto entry = nodes_.find(key);
+      if (entry == nodes_.end())
+        throw GraphError("requested key '" + key + "' is not in the graph");
+      const std::uint32_t id = ids_.find(&*entry);
+      visit(id);
+      target_indices.push_back(index_[id]);
     }
     return builder_.finish(std::move(target_indices));
   }
@@ -97,11 +101,11 @@ class graph_compiler {
 
   void collect_children(const Key& parent, const Arg& arg) {
     if (arg.type_kind() == Arg::kind::ref) {
-      auto id = ids_.find(arg.key());
-      if (id == ids_.end())
+      auto entry = nodes_.find(arg.key());
+      if (entry == nodes_.end())
         throw GraphError("task '" + parent + "' depends on '" + arg.key() +
                          "', which is not in the graph");
-      children_.push_back(id->second);
+      children_.push_back(ids_.find(&*entry));
     } else if (arg.type_kind() == Arg::kind::list) {
       for (const auto& item : arg.items()) collect_children(parent, item);
     }
@@ -162,9 +166,10 @@ class graph_compiler {
                      key_of(closing) + "'");
   }
 
+  const std::unordered_map<Key, Graph::node>& nodes_;
   task_graph_builder builder_;
   std::vector<const entry*> entries_;
-  std::unordered_map<std::string_view, std::uint32_t> ids_;
+  detail::pointer_index_map ids_;
   std::vector<std::uint8_t> state_;
   std::vector<task_index> index_;
   std::vector<frame> stack_;
