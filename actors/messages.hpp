@@ -40,6 +40,12 @@ struct tasks_done {
   std::vector<erred_task> erred;
 };
 
+/// worker -> scheduler: the change in its tasks blocked on a nested compute.
+struct tasks_seceded {
+  worker_id worker;
+  int delta;
+};
+
 /// scheduler -> worker: run these tasks of a run (in priority order).
 struct compute {
   std::shared_ptr<run_memory> memory;
@@ -75,6 +81,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::message::submit_run)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::message::run_outcome)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::message::register_worker)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::message::tasks_done)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::message::tasks_seceded)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::message::compute)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::message::release)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::message::forget)

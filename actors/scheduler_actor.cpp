@@ -69,6 +69,10 @@ caf::behavior scheduler_actor(scheduler_self* self, scheduler_options options) {
         st.decisions->submit(id, std::move(graph));
         carry_out(self);
       },
+      [=](message::tasks_seceded& m) {
+        self->state.decisions->tasks_seceded(m.worker, m.delta);
+        carry_out(self);
+      },
       [=](message::tasks_done& m) {
         auto& st = self->state;
         // Reports arrive grouped by run; hand each run's share over in one call.

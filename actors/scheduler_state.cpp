@@ -57,7 +57,8 @@ struct SchedulerState::worker_state {
   std::size_t nthreads;
   std::size_t capacity;
   std::size_t processing = 0;
-  bool has_room() const noexcept { return processing < capacity; }
+  std::size_t seceded = 0;  ///< of those processing, blocked on a nested compute
+  bool has_room() const noexcept { return processing < capacity + seceded; }
 };
 
 SchedulerState::SchedulerState(scheduler_options options) : options_(options) {}
@@ -266,6 +267,17 @@ void SchedulerState::retire_if_idle(run_state& run) {
   // Queued entries point at the run: drop them before the run goes.
   ready_.remove_if([&](const auto& e) { return e.payload == &run; });
   runs_.erase(run.id);
+}
+
+void SchedulerState::tasks_seceded(worker_id worker, int delta) {
+  auto slot = worker_slot_.find(worker);
+  TROUPE_CHECK_ARG(slot != worker_slot_.end(), "unknown worker " + std::to_string(worker));
+  auto& w = workers_[slot->second];
+  if (delta < 0)
+    w.seceded -= std::min(w.seceded, static_cast<std::size_t>(-delta));
+  else
+    w.seceded += static_cast<std::size_t>(delta);
+  schedule();
 }
 
 task_state SchedulerState::state_of(run_id run, task_index task) const {

@@ -89,6 +89,9 @@ class SchedulerState {
   void task_erred(worker_id worker, run_id run, task_index task, task_failure failure);
   /// The client gave up on the run: nothing more of it is scheduled.
   void cancel(run_id run);
+  /// `delta` tasks on the worker started (+) or stopped (-) blocking on a nested compute:
+  /// they hold no thread, so they do not count against the worker's room.
+  void tasks_seceded(worker_id worker, int delta);
 
   // --- what to do -----------------------------------------------------------------------
   scheduler_commands& commands() noexcept { return commands_; }

@@ -146,6 +146,8 @@ void carry_out(worker_self* self) {
     m.tasks = std::move(batch.tasks);
     self->send(st.executors.at(batch.executor), std::move(m));
   }
+  if (out.seceded_delta != 0)
+    self->send(st.scheduler, message::tasks_seceded{st.id, out.seceded_delta});
   if (!out.finished.empty() || !out.erred.empty())
     self->send(st.scheduler,
                message::tasks_done{st.id, std::move(out.finished), std::move(out.erred)});

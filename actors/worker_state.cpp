@@ -18,6 +18,7 @@ void worker_commands::clear() noexcept {
   erred.clear();
   executors_to_spawn = 0;
   to_retire.clear();
+  seceded_delta = 0;
 }
 
 WorkerState::WorkerState(worker_options options) : options_(options) {
@@ -78,6 +79,7 @@ void WorkerState::executed(executor_report report) {
   for (auto& f : report.finished) commands_.finished.push_back(f);
   for (auto& e : report.erred) commands_.erred.push_back(std::move(e));
   if (slot->seceded && slot->batches == 0) {
+    --commands_.seceded_delta;
     // Rejoin, unless the replacement already took this thread's place.
     if (active_executors() + pending_spawns_ >= options_.nthreads) {
       commands_.to_retire.push_back(slot->id);
@@ -96,6 +98,7 @@ void WorkerState::seceded(executor_id executor, std::vector<worker_task> returne
   for (auto i = returned.rbegin(); i != returned.rend(); ++i) ready_.push_front(*i);
   if (!slot->seceded) {
     slot->seceded = true;
+    ++commands_.seceded_delta;
     if (active_executors() + pending_spawns_ < options_.nthreads) {
       ++pending_spawns_;
       ++commands_.executors_to_spawn;

@@ -55,6 +55,8 @@ struct worker_commands {
   std::vector<erred_task> erred;        ///< to report to the scheduler
   std::size_t executors_to_spawn = 0;
   std::vector<executor_id> to_retire;
+  /// Change in tasks blocked on a nested compute, to tell the scheduler (it frees their room).
+  int seceded_delta = 0;
 
   void clear() noexcept;
 };

@@ -197,3 +197,17 @@ TEST_CASE("scheduler_state: a run of literals finishes at once; bad input is rej
   s.submit(5, independent(1));
   CHECK_THROWS_WITH(s.submit(5, independent(1)), Catch::Contains("already submitted"));
 }
+
+TEST_CASE("scheduler_state: tasks blocked on a nested compute free their room", "[actors]") {
+  SchedulerState s(scheduler_options{.tasks_per_thread = 2});
+  s.add_worker(1, 1);
+  s.submit(1, independent(4));
+  CHECK(take_compute(s, 1).size() == 2);
+  s.commands().clear();
+  s.tasks_seceded(1, 2);  // both running tasks now wait on nested computes
+  CHECK(take_compute(s, 1) == std::vector<task_index>{2, 3});
+  s.commands().clear();
+  s.tasks_seceded(1, -2);
+  s.tasks_finished(1, 1, {{0, 8}});
+  CHECK(s.commands().to_compute.empty());  // 3 still processing, room for 2
+}

@@ -102,6 +102,7 @@ TEST_CASE("worker_state: a seceded task's executor is replaced, then retires", "
   w.commands().clear();
   w.seceded(0, {});
   CHECK(w.commands().executors_to_spawn == 1);
+  CHECK(w.commands().seceded_delta == 1);
   CHECK(w.active_executors() == 0);
   w.commands().clear();
   w.add_executor(1);
@@ -113,6 +114,7 @@ TEST_CASE("worker_state: a seceded task's executor is replaced, then retires", "
   CHECK(w.commands().to_retire.empty());
   w.executed(finished(0, {{1, 1}}, 0.01));
   CHECK(w.commands().to_retire == std::vector<executor_id>{0});
+  CHECK(w.commands().seceded_delta == -1);
   CHECK(w.executor_count() == 1);
 }
 

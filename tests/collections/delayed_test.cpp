@@ -136,3 +136,18 @@ TEST_CASE("delayed: a task's exception reaches compute as TaskError", "[collecti
     }
   }
 }
+
+TEST_CASE("delayed: more nested computes than the worker has room for still finish",
+          "[collections]") {
+  // Every outer task blocks on a nested compute. Blocked tasks must not use up the worker's
+  // room (1024 a thread), or the nested tasks could never be scheduled.
+  auto inner = delayed("inc");
+  auto outer = delayed([inner](std::int64_t x) {
+    return inner(x).compute({"threads", 1}).as<std::int64_t>();
+  });
+  std::vector<Delayed> tasks;
+  const std::int64_t n = 1100;
+  for (std::int64_t i = 0; i < n; ++i) tasks.push_back(outer(i));
+  auto total = delayed("sum")(tasks).compute({"threads", 1});
+  CHECK(total.as<std::int64_t>() == n * (n + 1) / 2);
+}
