@@ -33,6 +33,9 @@ Key delayed_key(const function_ref& function, const std::vector<delayed_arg>& ar
   const std::string& prefix = options.name.empty() ? function->name : options.name;
   if (!options.pure) return unique_key(prefix);
   token_builder tokens(function->name);
+  // Lambdas all share a name and unregistered functions may share one: only a registered
+  // name identifies the code.
+  if (!function->registered) tokens.add_identity(function.get());
   for (const auto& arg : args) add_tokens(tokens, arg);
   return tokens.key(prefix);
 }

@@ -47,9 +47,14 @@ void token_builder::add_value(const Value& literal) {
   try {
     literal.encode(bytes_);
   } catch (const TypeError&) {
-    bytes_.write_pod(process_salt());
-    bytes_.write_pod(reinterpret_cast<std::uintptr_t>(literal.object_address()));
+    add_identity(literal.object_address());
   }
+}
+
+void token_builder::add_identity(const void* object) {
+  bytes_.write_pod('i');
+  bytes_.write_pod(process_salt());
+  bytes_.write_pod(reinterpret_cast<std::uintptr_t>(object));
 }
 
 void token_builder::add_key(const Key& dependency) {

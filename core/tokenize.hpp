@@ -22,6 +22,9 @@ class token_builder {
   void add_value(const Value& literal);
   void add_key(const Key& dependency);
   void begin_list(std::size_t size);
+  /// An object with no stable identity (an unregistered function): its address in this
+  /// process, salted, so it matches only itself.
+  void add_identity(const void* object);
   Key key(std::string_view prefix) const;
 
  private:

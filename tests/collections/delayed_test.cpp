@@ -151,3 +151,13 @@ TEST_CASE("delayed: more nested computes than the worker has room for still fini
   auto total = delayed("sum")(tasks).compute({"threads", 1});
   CHECK(total.as<std::int64_t>() == n * (n + 1) / 2);
 }
+
+TEST_CASE("delayed: pure calls of different lambdas are different tasks", "[collections]") {
+  auto plus_one = delayed([](std::int64_t x) { return x + 1; }, {.pure = true});
+  auto times_ten = delayed([](std::int64_t x) { return x * 10; }, {.pure = true});
+  CHECK(plus_one(3).key() != times_ten(3).key());
+  CHECK(plus_one(3).key() == plus_one(3).key());
+  auto [a, b] = compute(plus_one(3), times_ten(3));
+  CHECK(a.as<std::int64_t>() == 4);
+  CHECK(b.as<std::int64_t>() == 30);
+}
