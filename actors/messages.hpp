@@ -23,6 +23,7 @@ struct submit_run {
 
 struct run_outcome {
   bool ok = true;
+  bool runtime_failed = false;  ///< the runtime itself failed, not a task
   task_failure failure;
 };
 

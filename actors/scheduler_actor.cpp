@@ -36,13 +36,13 @@ void carry_out(scheduler_self* self) {
       self->send(w->second, message::release{r.run, std::move(r.tasks)});
   for (run_id run : out.finished) {
     if (auto i = st.runs.find(run); i != st.runs.end()) {
-      i->second.promise.deliver(message::run_outcome{true, {}});
+      i->second.promise.deliver(message::run_outcome{true, false, {}});
       st.runs.erase(i);
     }
   }
   for (auto& f : out.failures) {
     if (auto i = st.runs.find(f.run); i != st.runs.end()) {
-      i->second.promise.deliver(message::run_outcome{false, std::move(f.failure)});
+      i->second.promise.deliver(message::run_outcome{false, false, std::move(f.failure)});
       st.runs.erase(i);
     }
   }

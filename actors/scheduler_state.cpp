@@ -99,9 +99,10 @@ void SchedulerState::submit(run_id run, std::shared_ptr<const task_graph> graph)
     r.waiting_on[i] = waiting;
     if (waiting == 0) enqueue(r, i);
   }
-  if (r.targets_left == 0) {
+  if (r.targets_left == 0) {  // only literals were asked for
     commands_.finished.push_back(run);
-    runs_.erase(run);
+    r.closed = true;
+    retire_if_idle(r);
     return;
   }
   schedule();

@@ -73,6 +73,7 @@ void stop_shared_runtimes() {
     std::lock_guard<std::mutex> guard(all.mutex);
     stopping.swap(all.by_threads);
   }
+  for (auto& [threads, runtime] : stopping) runtime->abandon_actors_at_shutdown();
   if (!stopping.empty()) std::thread([&] { stopping.clear(); }).join();
 }
 
@@ -92,6 +93,10 @@ threads_runtime& threads_runtime::shared(std::size_t nthreads) {
 
 std::size_t threads_runtime::nthreads() const noexcept { return impl_->nthreads; }
 
+void threads_runtime::abandon_actors_at_shutdown() {
+  impl_->system.await_actors_before_shutdown(false);
+}
+
 std::vector<Value> threads_runtime::run(std::shared_ptr<const task_graph> graph) {
   auto memory = std::make_shared<run_memory>(impl_->next_run++, std::move(graph));
   if (auto* context = current_task_context()) context->secede();
@@ -102,12 +107,13 @@ std::vector<Value> threads_runtime::run(std::shared_ptr<const task_graph> graph)
         .receive([&](message::run_outcome& o) { outcome = std::move(o); },
                  [&](caf::error& e) {
                    outcome.ok = false;
-                   outcome.failure = {"", "troupe::error", "the threads scheduler failed: " +
-                                                               impl_->system.render(e), ""};
+                   outcome.runtime_failed = true;
+                   outcome.failure.message =
+                       "the threads scheduler failed: " + impl_->system.render(e);
                  });
   }
   if (!outcome.ok) {
-    if (outcome.failure.key.empty()) throw error(outcome.failure.message);
+    if (outcome.runtime_failed) throw error(outcome.failure.message);
     throw TaskError(std::move(outcome.failure));
   }
   std::vector<Value> out;

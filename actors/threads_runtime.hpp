@@ -28,6 +28,10 @@ class threads_runtime {
 
   std::size_t nthreads() const noexcept;
 
+  /// At process exit: stop without waiting for actors that may be blocked (a task that
+  /// called exit, a compute still in flight on another thread).
+  void abandon_actors_at_shutdown();
+
  private:
   struct impl;
   std::unique_ptr<impl> impl_;

@@ -89,8 +89,20 @@ struct codec {
   static std::size_t nbytes(const T&) { return sizeof(T); }
 };
 
+template <>
+struct codec<bool> {
+  static constexpr bool available = true;
+  static void encode(const bool& x, byte_writer& out) { out.write_pod(static_cast<std::uint8_t>(x)); }
+  static bool decode(byte_reader& in) {
+    auto byte = in.read_pod<std::uint8_t>();
+    if (byte > 1) throw TypeError("corrupt encoded value: a bool byte is " + std::to_string(byte));
+    return byte == 1;
+  }
+  static std::size_t nbytes(const bool&) { return sizeof(bool); }
+};
+
 template <class T>
-struct codec<T, std::enable_if_t<std::is_arithmetic_v<T>>> {
+struct codec<T, std::enable_if_t<std::is_arithmetic_v<T> && !std::is_same_v<T, bool>>> {
   static constexpr bool available = true;
   static void encode(const T& x, byte_writer& out) { out.write_pod(x); }
   static T decode(byte_reader& in) { return in.read_pod<T>(); }

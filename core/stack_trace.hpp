@@ -19,8 +19,8 @@ class throw_trace_scope {
   bool previous_;
 };
 
-/// The stack recorded at the most recent throw on this thread inside a throw_trace_scope, one
-/// demangled frame a line; "" when none was recorded.
+/// Inside a catch block: the stack recorded where the exception being handled was thrown (on
+/// this thread, inside a throw_trace_scope), one demangled frame a line; "" when none was.
 std::string last_throw_trace();
 
 }  // namespace troupe

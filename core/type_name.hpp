@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <typeinfo>
 #include <utility>
 #include <vector>
@@ -33,19 +34,20 @@ std::string type_name() {
   };
 
 TROUPE_DETAIL_TYPE_NAME(bool, "bool")
-TROUPE_DETAIL_TYPE_NAME(std::int8_t, "int8")
-TROUPE_DETAIL_TYPE_NAME(std::int16_t, "int16")
-TROUPE_DETAIL_TYPE_NAME(std::int32_t, "int32")
-TROUPE_DETAIL_TYPE_NAME(std::int64_t, "int64")
-TROUPE_DETAIL_TYPE_NAME(std::uint8_t, "uint8")
-TROUPE_DETAIL_TYPE_NAME(std::uint16_t, "uint16")
-TROUPE_DETAIL_TYPE_NAME(std::uint32_t, "uint32")
-TROUPE_DETAIL_TYPE_NAME(std::uint64_t, "uint64")
 TROUPE_DETAIL_TYPE_NAME(float, "float32")
 TROUPE_DETAIL_TYPE_NAME(double, "float64")
 TROUPE_DETAIL_TYPE_NAME(std::string, "string")
 
 #undef TROUPE_DETAIL_TYPE_NAME
+
+// Integers are named by signedness and width, so that long and long long (both 64 bits on
+// Linux, where int64_t is long, and on macOS, where it is long long) have one name everywhere.
+template <class T>
+struct type_name_of<T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>>> {
+  static std::string get() {
+    return (std::is_signed_v<T> ? "int" : "uint") + std::to_string(8 * sizeof(T));
+  }
+};
 
 template <class T>
 struct type_name_of<std::vector<T>> {

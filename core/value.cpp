@@ -2,6 +2,7 @@
 
 #include <cxxabi.h>
 
+#include <map>
 #include <mutex>
 #include <unordered_map>
 
@@ -43,6 +44,21 @@ void throw_type_error(const std::string& expected, const Value& actual) {
 
 }  // namespace detail
 
+namespace detail {
+namespace {
+// The built-in containers every process can decode, whether or not it ever builds one.
+template <class... Ts>
+bool register_decoders() {
+  return (register_decoder(troupe::type_name<Ts>(), &decode_as<Ts>) && ...);
+}
+[[maybe_unused]] const bool builtins_registered = register_decoders<
+    std::string, std::vector<Value>, std::vector<double>, std::vector<float>,
+    std::vector<std::int64_t>, std::vector<std::int32_t>, std::vector<std::uint8_t>,
+    std::vector<bool>, std::vector<std::string>, std::map<std::string, Value>,
+    std::map<std::string, std::int64_t>, std::map<std::string, double>>();
+}  // namespace
+}  // namespace detail
+
 Value::Value(std::vector<Value> items) : Value(from(std::move(items))) {}
 
 const std::string& Value::type_name() const noexcept {
@@ -61,7 +77,7 @@ void Value::encode(byte_writer& out) const {
     case kind::none:
       break;
     case kind::boolean:
-      out.write_pod(bool_);
+      codec<bool>::encode(bool_, out);
       break;
     case kind::int64:
       out.write_pod(int_);
@@ -84,7 +100,7 @@ std::string Value::encode() const {
 Value Value::decode(byte_reader& in) {
   auto name = in.read_string();
   if (name == "none") return Value();
-  if (name == "bool") return Value(in.read_pod<bool>());
+  if (name == "bool") return Value(codec<bool>::decode(in));
   if (name == "int64") return Value(in.read_pod<std::int64_t>());
   if (name == "float64") return Value(in.read_pod<double>());
   detail::value_decoder decoder = nullptr;

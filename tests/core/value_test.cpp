@@ -108,6 +108,16 @@ TEST_CASE("value: encoding errors name the type and the fix", "[core]") {
   CHECK_THROWS_WITH(Value::decode(bytes.substr(0, bytes.size() - 4)),
                     Catch::Contains("corrupt encoded value"));
   CHECK_THROWS_WITH(Value::decode(bytes + "x"), Catch::Contains("trailing bytes"));
+  std::string flag = Value(true).encode();
+  flag.back() = 2;
+  CHECK_THROWS_WITH(Value::decode(flag), Catch::Contains("a bool byte is 2"));
+}
+
+TEST_CASE("value: integer type names depend only on width and signedness", "[core]") {
+  CHECK(type_name<long>() == "int64");
+  CHECK(type_name<long long>() == "int64");
+  CHECK(type_name<unsigned char>() == "uint8");
+  CHECK(type_name<std::vector<long long>>() == "vector<int64>");
 }
 
 TEST_CASE("tokenize: equal calls give equal keys, different calls differ", "[core]") {
