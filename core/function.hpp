@@ -65,7 +65,8 @@ struct callable_traits<R (C::*)(Args...) const> : callable_traits<R (*)(Args...)
 template <class C, class R, class... Args>
 struct callable_traits<R (C::*)(Args...)> : callable_traits<R (*)(Args...)> {};
 
-/// One unpacked argument: a reference into the Value when it holds exactly T, else a converted copy.
+/// One unpacked argument: a reference into the Value when it holds exactly T, else a converted
+/// copy it owns. Movable (into the tuple of a call's arguments), keeping `pointer_` valid.
 template <class T>
 class argument {
  public:
@@ -77,17 +78,25 @@ class argument {
           return;
         }
       }
-      owned_.emplace(v.as<T>());
+      pointer_ = &owned_.emplace(v.as<T>());
     } catch (const TypeError& e) {
       throw TypeError("argument " + std::to_string(position + 1) + " of " + std::string(function) +
                       ": " + e.what());
     }
   }
-  const T& get() const noexcept { return pointer_ != nullptr ? *pointer_ : *owned_; }
+  argument(argument&& other) noexcept(std::is_nothrow_move_constructible_v<T>)
+      : pointer_(other.pointer_) {
+    if (other.owned_) pointer_ = &owned_.emplace(std::move(*other.owned_));
+  }
+  argument(const argument&) = delete;
+  argument& operator=(const argument&) = delete;
+  argument& operator=(argument&&) = delete;
+
+  const T& get() const noexcept { return *pointer_; }
 
  private:
   std::optional<T> owned_;
-  const T* pointer_ = nullptr;  ///< into the Value, when it holds exactly a T
+  const T* pointer_ = nullptr;  ///< into the Value, or into owned_
 };
 
 [[noreturn]] void throw_arity_error(std::string_view function, std::size_t expected,

@@ -115,3 +115,19 @@ TEST_CASE("schedulers: unknown scheduler names are rejected with the choices", "
                     Catch::Contains("unknown scheduler 'gpu-magic'") &&
                         Catch::Contains("\"sync\" or \"threads\""));
 }
+
+TEST_CASE("schedulers: values move between tasks by pointer, never copied", "[actors]") {
+  auto make = local_function("make", [](std::int64_t n) { return std::vector<double>(n, 1.5); });
+  auto address = local_function("address", [](const std::vector<double>& xs) {
+    return static_cast<std::int64_t>(reinterpret_cast<std::uintptr_t>(xs.data()));
+  });
+  Graph g;
+  g.add("data", Task{make, {Arg(Value(1'000'000))}});
+  g.add("seen_at", Task{address, {Arg::ref("data")}});
+  for_each_scheduler([&](const compute_options& options) {
+    auto results = get(g, {"data", "seen_at"}, options);
+    const auto& data = results[0].get<std::vector<double>>();
+    CHECK(static_cast<std::int64_t>(reinterpret_cast<std::uintptr_t>(data.data())) ==
+          results[1].as<std::int64_t>());
+  });
+}
