@@ -132,17 +132,16 @@ void spawn_executor(worker_self* self) {
 void carry_out(worker_self* self) {
   auto& st = self->state;
   auto& out = st.decisions->commands();
-  // Spawning can dispatch more work: loop until the state has nothing new to say.
+  // Spawn first: a new executor is handed work at once, adding to to_execute below.
   while (out.executors_to_spawn > 0) {
     --out.executors_to_spawn;
     spawn_executor(self);
   }
   for (auto& batch : out.to_execute) {
     message::execute m;
+    // Keep the memory of every run in the batch alive while the executor uses it.
     for (const auto& t : batch.tasks)
-      if (m.runs.empty() || m.runs.back()->id != t.run) {
-        if (memory_of(m, t.run) == nullptr) m.runs.push_back(st.runs.at(t.run));
-      }
+      if (memory_of(m, t.run) == nullptr) m.runs.push_back(st.runs.at(t.run));
     m.tasks = std::move(batch.tasks);
     self->send(st.executors.at(batch.executor), std::move(m));
   }
