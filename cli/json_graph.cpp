@@ -56,6 +56,14 @@ Value literal(const json& j, const Key& key) {
   }
 }
 
+// The registered names as a graph file writes them: built-ins without their "troupe." prefix.
+std::string short_function_names() {
+  std::string names = registered_function_names();
+  for (auto at = names.find(builtin_prefix); at != std::string::npos; at = names.find(builtin_prefix, at))
+    names.erase(at, builtin_prefix.size());
+  return names;
+}
+
 // The function that makes an alias ("b": "a") a task of its own, as Dask treats it.
 const function_ref& alias_function() {
   static const function_ref fn = local_function("alias", [](const Value& v) { return v; });
@@ -72,7 +80,7 @@ class graph_reader {
     if (node.is_array() && !node.empty() && node.front().is_string()) {
       out.graph.add(key, task(key, node));
     } else if (node.is_array()) {
-      static const function_ref list = find_function("list");
+      static const function_ref list = find_function("troupe.list");
       TROUPE_ASSERT(list != nullptr);
       out.graph.add(key, Task{list, arguments(key, node, 0, 1)});
     } else if (node.is_string() && names_key(node.get_ref<const std::string&>())) {
@@ -87,10 +95,13 @@ class graph_reader {
 
   Task task(const Key& key, const json& node) const {
     const auto& name = node.front().get_ref<const std::string&>();
-    auto function = find_function(name);
+    // The format's short names are troupe's built-ins (troupe.inc, ...); other names are
+    // functions the program registered.
+    auto function = find_function("troupe." + name);
+    if (!function) function = find_function(name);
     if (!function)
       throw GraphError("key " + in_quotes(key) + ": unknown function " + in_quotes(name) +
-                       "; the known functions are " + registered_function_names() +
+                       "; the known functions are " + short_function_names() +
                        " (a literal list that starts with a string is written [\"list\", ...])");
     return Task{std::move(function), arguments(key, node, 1, 1)};
   }

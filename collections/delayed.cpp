@@ -57,10 +57,15 @@ Delayed delayed_function::call(std::vector<detail::delayed_arg> args) const {
 
 delayed_function delayed(std::string_view registered_name, delayed_options options) {
   auto function = find_function(registered_name);
-  if (!function)
+  if (!function) {
+    const std::string builtin = std::string(builtin_prefix) + std::string(registered_name);
+    if (find_function(builtin))
+      throw ArgumentError("no function named '" + std::string(registered_name) +
+                          "' is registered; troupe's built-in of that name is '" + builtin + "'");
     throw ArgumentError("no function named '" + std::string(registered_name) +
                         "' is registered (register it with TROUPE_FUNCTION); known: " +
                         registered_function_names());
+  }
   return delayed_function(std::move(function), std::move(options));
 }
 

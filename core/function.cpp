@@ -12,16 +12,23 @@ namespace troupe {
 
 namespace {
 
+// A name claimed twice (two different functions registered under it before main) cannot be
+// thrown about during static initialisation: the clash is recorded instead, and every later
+// use of the name or of either function raises it.
 struct function_table {
   std::mutex mutex;
   std::map<std::string, function_ref, std::less<>> by_name;
   std::unordered_map<const void*, function_ref> by_address;
+  std::map<std::string, std::string, std::less<>> clashes;  ///< name -> the error to raise
+  std::unordered_map<const void*, std::string> clashing_addresses;
+  std::vector<std::string> startup_errors;  ///< registrations before main that failed
 };
 
 function_table& functions() {
   static function_table table;
   static const bool builtins_added = [] {
     for (auto& fn : builtin_functions()) {
+      fn.name = std::string(builtin_prefix) + fn.name;
       auto name = fn.name;
       table.by_name.emplace(std::move(name), std::make_shared<const task_function>(std::move(fn)));
     }
@@ -29,6 +36,50 @@ function_table& functions() {
   }();
   (void)builtins_added;
   return table;
+}
+
+std::string clash_message(const std::string& name) {
+  return "two different functions are registered as '" + name +
+         "': a task names its function on the wire, so the name must be unique; rename one "
+         "with TROUPE_NAMED_FUNCTION(\"other_name\", f)";
+}
+
+void check_name(const std::string& name) {
+  if (name.empty()) throw ArgumentError("a function needs a non-empty name");
+  if (name.rfind(builtin_prefix, 0) == 0)
+    throw ArgumentError("function names starting with '" + std::string(builtin_prefix) +
+                        "' are reserved for troupe's built-ins; register '" + name +
+                        "' under another name");
+}
+
+// Adds fn under its name; returns the clash message when the name is taken by another function.
+// Before main (`at_startup`) the clash is recorded so that every later use raises it; at run
+// time the caller throws and the registry stays as it was.
+std::string add_function(function_table& table, const function_ref& fn, const void* address,
+                         bool at_startup) {
+  if (auto clash = table.clashes.find(fn->name); clash != table.clashes.end()) {
+    if (address != nullptr) table.clashing_addresses.emplace(address, clash->second);
+    return clash->second;
+  }
+  auto [existing, inserted] = table.by_name.emplace(fn->name, fn);
+  if (!inserted) {
+    // The same function registered again (a TROUPE_FUNCTION in a header seen by several
+    // translation units) is one registration.
+    if (address != nullptr) {
+      auto same = table.by_address.find(address);
+      if (same != table.by_address.end() && same->second == existing->second) return "";
+    }
+    std::string message = clash_message(fn->name);
+    if (!at_startup) return message;
+    for (auto& [known_address, known] : table.by_address)
+      if (known == existing->second) table.clashing_addresses.emplace(known_address, message);
+    if (address != nullptr) table.clashing_addresses.emplace(address, message);
+    table.clashes.emplace(fn->name, message);
+    table.by_name.erase(existing);
+    return message;
+  }
+  if (address != nullptr) table.by_address.emplace(address, fn);
+  return "";
 }
 
 }  // namespace
@@ -43,23 +94,54 @@ void throw_arity_error(std::string_view function, std::size_t expected, std::siz
 
 }  // namespace detail
 
-function_ref register_function(std::string name, task_callable call, int arity,
-                               const void* address) {
+namespace {
+
+function_ref add_registered(std::string name, task_callable call, int arity, const void* address,
+                            bool at_startup) {
+  check_name(name);
   auto fn = std::make_shared<const task_function>(
       task_function{name, arity, std::move(call), true});
   auto& table = functions();
   std::lock_guard<std::mutex> guard(table.mutex);
-  if (!table.by_name.emplace(name, fn).second)
-    throw ArgumentError("a function named '" + name +
-                        "' is already registered: give the second one another name with "
-                        "TROUPE_NAMED_FUNCTION");
-  if (address != nullptr) table.by_address.emplace(address, fn);
+  if (auto clash = add_function(table, fn, address, at_startup); !clash.empty())
+    throw ArgumentError(clash);
   return fn;
+}
+
+}  // namespace
+
+function_ref register_function(std::string name, task_callable call, int arity,
+                               const void* address) {
+  return add_registered(std::move(name), std::move(call), arity, address, false);
+}
+
+namespace detail {
+
+function_ref register_at_startup(std::string name, task_callable call, int arity,
+                                 const void* address) noexcept {
+  try {
+    return add_registered(std::move(name), std::move(call), arity, address, true);
+  } catch (const std::exception& e) {
+    auto& table = functions();
+    std::lock_guard<std::mutex> guard(table.mutex);
+    table.startup_errors.push_back(e.what());
+    return nullptr;
+  }
+}
+
+}  // namespace detail
+
+std::vector<std::string> registration_errors() {
+  auto& table = functions();
+  std::lock_guard<std::mutex> guard(table.mutex);
+  return table.startup_errors;
 }
 
 function_ref find_function(std::string_view name) {
   auto& table = functions();
   std::lock_guard<std::mutex> guard(table.mutex);
+  if (auto clash = table.clashes.find(name); clash != table.clashes.end())
+    throw ArgumentError(clash->second);
   auto i = table.by_name.find(name);
   return i == table.by_name.end() ? nullptr : i->second;
 }
@@ -67,6 +149,8 @@ function_ref find_function(std::string_view name) {
 function_ref find_function_by_address(const void* address) {
   auto& table = functions();
   std::lock_guard<std::mutex> guard(table.mutex);
+  if (auto clash = table.clashing_addresses.find(address); clash != table.clashing_addresses.end())
+    throw ArgumentError(clash->second);
   auto i = table.by_address.find(address);
   return i == table.by_address.end() ? nullptr : i->second;
 }

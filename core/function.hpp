@@ -15,6 +15,7 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "core/value.hpp"
 
@@ -33,15 +34,27 @@ struct task_function {
 
 using function_ref = std::shared_ptr<const task_function>;
 
-/// Registers a function under a name (replacing none: a second name is an error).
+/// troupe's own functions are registered as "troupe.NAME" (troupe.inc, troupe.add, ...), so a
+/// user's function never clashes with them; names with this prefix are reserved.
+inline constexpr std::string_view builtin_prefix = "troupe.";
+
+/// Registers a function under a name. ArgumentError when the name is empty, reserved, or
+/// already taken by another function (registering the same function again is allowed).
 function_ref register_function(std::string name, task_callable call, int arity,
                                const void* address = nullptr);
 
-/// The registered function of that name, or nullptr.
+/// The registered function of that name, or nullptr. ArgumentError when two functions were
+/// registered under the name (see registration_errors()).
 function_ref find_function(std::string_view name);
 
-/// The registered function whose address is `address`, or nullptr.
+/// The registered function whose address is `address`, or nullptr. ArgumentError when its
+/// name is claimed by two functions.
 function_ref find_function_by_address(const void* address);
+
+/// What went wrong in the TROUPE_FUNCTION registrations that ran before main (a name
+/// registered twice, a reserved name), one message each. They cannot throw there, so each
+/// is kept here and raised again when the name or function is used.
+std::vector<std::string> registration_errors();
 
 /// Names of all registered functions, sorted (for error messages).
 std::string registered_function_names();
@@ -142,14 +155,43 @@ std::pair<task_callable, int> wrap_callable(std::string name, F f) {
   return {std::move(call), static_cast<int>(arity)};
 }
 
-/// Registers a typed function (what TROUPE_FUNCTION expands to).
+namespace detail {
+
+/// register_function for registrations before main: never throws (an exception there would
+/// end the program before the user can handle it); a failure is kept for
+/// registration_errors() and the result is nullptr.
+function_ref register_at_startup(std::string name, task_callable call, int arity,
+                                 const void* address) noexcept;
+
+template <class F>
+const void* address_of(const F& f) {
+  if constexpr (std::is_pointer_v<std::decay_t<F>>) return reinterpret_cast<const void*>(f);
+  return nullptr;
+}
+
+}  // namespace detail
+
+/// Registers a typed function; throws ArgumentError as register_function does.
 template <class F>
 function_ref register_typed_function(std::string name, F f) {
-  const void* address = nullptr;
-  if constexpr (std::is_pointer_v<std::decay_t<F>>) address = reinterpret_cast<const void*>(f);
   auto [call, arity] = wrap_callable(name, f);
-  return register_function(std::move(name), std::move(call), arity, address);
+  return register_function(std::move(name), std::move(call), arity, detail::address_of(f));
 }
+
+namespace detail {
+
+/// What TROUPE_FUNCTION expands to.
+template <class F>
+function_ref register_typed_function_at_startup(std::string name, F f) noexcept {
+  try {
+    auto [call, arity] = wrap_callable(name, f);
+    return register_at_startup(std::move(name), std::move(call), arity, address_of(f));
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+}  // namespace detail
 
 /// A function usable in this process only (a lambda, a std::function, an unregistered pointer).
 template <class F>
@@ -167,9 +209,9 @@ function_ref local_function(std::string name, F f) {
 /// Registers a function by its own name: TROUPE_FUNCTION(inc);
 #define TROUPE_FUNCTION(f)                                                          \
   [[maybe_unused]] static const ::troupe::function_ref TROUPE_DETAIL_CAT(           \
-      troupe_function_, __COUNTER__) = ::troupe::register_typed_function(#f, f)
+      troupe_function_, __COUNTER__) = ::troupe::detail::register_typed_function_at_startup(#f, f)
 
 /// Registers a callable under a chosen name: TROUPE_NAMED_FUNCTION("scale", [](double x) {...});
 #define TROUPE_NAMED_FUNCTION(name, f)                                              \
   [[maybe_unused]] static const ::troupe::function_ref TROUPE_DETAIL_CAT(           \
-      troupe_function_, __COUNTER__) = ::troupe::register_typed_function(name, f)
+      troupe_function_, __COUNTER__) = ::troupe::detail::register_typed_function_at_startup(name, f)

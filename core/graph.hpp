@@ -5,7 +5,7 @@
 //   Graph g;
 //   g.add("x", 1);
 //   g.add("y", 2);
-//   g.add("z", Task{find_function("add"), {Arg::ref("x"), Arg::ref("y")}});
+//   g.add("z", Task{find_function("troupe.add"), {Arg::ref("x"), Arg::ref("y")}});
 
 #include <memory>
 #include <unordered_map>

@@ -55,7 +55,7 @@ random_dag random_dag::make(std::size_t n, std::uint64_t seed) {
 
 Graph random_dag::graph() const {
   Graph g;
-  static const char* names[] = {"", "inc", "add", "sub", "sum", "mod"};
+  static const char* names[] = {"", "troupe.inc", "troupe.add", "troupe.sub", "troupe.sum", "troupe.mod"};
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     const auto& x = nodes[i];
     if (x.op == 0) {

@@ -60,7 +60,7 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 // The first compute on `threads` starts the runtime's actor system; Dask's first compute
 // starts its thread pool. Neither is per-task cost, so both harnesses pay it before timing.
 void warm_up(const compute_options& options) {
-  auto inc = delayed("inc");
+  auto inc = delayed("troupe.inc");
   if (compute({inc(0)}, options).front().as<std::int64_t>() != 1)
     throw std::runtime_error("the warm-up task inc(0) did not return 1");
 }

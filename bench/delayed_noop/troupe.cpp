@@ -14,7 +14,7 @@ std::int64_t expected_sum(std::size_t tasks) {  // inc(0) + ... + inc(n - 1)
 }
 
 bench_graph build_graph(const bench_options& options) {
-  auto inc = troupe::find_function("inc");
+  auto inc = troupe::find_function("troupe.inc");
   auto graph = std::make_shared<troupe::Graph>();
   std::vector<troupe::Key> keys;
   keys.reserve(options.tasks);
@@ -30,7 +30,7 @@ bench_graph build_graph(const bench_options& options) {
 }
 
 bench_graph build_delayed(const bench_options& options) {
-  auto inc = troupe::delayed("inc");
+  auto inc = troupe::delayed("troupe.inc");
   std::vector<troupe::Delayed> targets;
   targets.reserve(options.tasks);
   for (std::size_t i = 0; i < options.tasks; ++i)

@@ -14,7 +14,7 @@ TROUPE_FUNCTION(fib);
 std::int64_t fib(std::int64_t n) {
   if (n < 2) return n;
   auto f = troupe::delayed(fib);
-  return troupe::delayed("add")(f(n - 1), f(n - 2)).compute().as<std::int64_t>();
+  return troupe::delayed("troupe.add")(f(n - 1), f(n - 2)).compute().as<std::int64_t>();
 }
 
 int main() {

@@ -16,8 +16,8 @@ int main() {
   troupe::Graph graph;
   graph.add("x", 1);
   graph.add("y", 2);
-  graph.add("z", troupe::Task{troupe::find_function("add"), {Arg::ref("x"), Arg::ref("y")}});
-  graph.add("w", troupe::Task{troupe::find_function("sum"),
+  graph.add("z", troupe::Task{troupe::find_function("troupe.add"), {Arg::ref("x"), Arg::ref("y")}});
+  graph.add("w", troupe::Task{troupe::find_function("troupe.sum"),
                               {Arg::list({Arg::ref("x"), Arg::ref("y"), Arg::ref("z")})}});
 
   auto results = troupe::get(graph, {"z", "w"});

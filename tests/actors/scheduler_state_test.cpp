@@ -12,9 +12,9 @@ namespace {
 std::shared_ptr<const task_graph> chain() {
   Graph g;
   g.add("x", Value(1));
-  g.add("a", Task{find_function("inc"), {Arg::ref("x")}});
-  g.add("b", Task{find_function("inc"), {Arg::ref("a")}});
-  g.add("c", Task{find_function("inc"), {Arg::ref("b")}});
+  g.add("a", Task{find_function("troupe.inc"), {Arg::ref("x")}});
+  g.add("b", Task{find_function("troupe.inc"), {Arg::ref("a")}});
+  g.add("c", Task{find_function("troupe.inc"), {Arg::ref("b")}});
   return compile(g, {"c"});
 }
 
@@ -23,7 +23,7 @@ std::shared_ptr<const task_graph> independent(int n) {
   std::vector<Key> keys;
   for (int i = 0; i < n; ++i) {
     keys.push_back("t" + std::to_string(i));
-    g.add(keys.back(), Task{find_function("inc"), {Arg(Value(i))}});
+    g.add(keys.back(), Task{find_function("troupe.inc"), {Arg(Value(i))}});
   }
   return compile(g, keys);
 }
@@ -108,9 +108,9 @@ TEST_CASE("scheduler_state: a task goes where most of its input bytes are", "[ac
   s.add_worker(1, 1);
   s.add_worker(2, 1);
   Graph g;
-  g.add("big", Task{find_function("inc"), {Arg(Value(1))}});
-  g.add("small", Task{find_function("inc"), {Arg(Value(2))}});
-  g.add("both", Task{find_function("add"), {Arg::ref("big"), Arg::ref("small")}});
+  g.add("big", Task{find_function("troupe.inc"), {Arg(Value(1))}});
+  g.add("small", Task{find_function("troupe.inc"), {Arg(Value(2))}});
+  g.add("both", Task{find_function("troupe.add"), {Arg::ref("big"), Arg::ref("small")}});
   auto graph = compile(g, {"both"});
   const task_index big = index_of(*graph, "big"), small = index_of(*graph, "small"),
                    both = index_of(*graph, "both");
@@ -133,9 +133,9 @@ TEST_CASE("scheduler_state: an erred task fails the run and its dependents never
   SchedulerState s;
   s.add_worker(1, 4);
   Graph g;
-  g.add("bad", Task{find_function("inc"), {Arg(Value(1))}});
-  g.add("slow", Task{find_function("inc"), {Arg(Value(2))}});
-  g.add("after", Task{find_function("add"), {Arg::ref("bad"), Arg::ref("slow")}});
+  g.add("bad", Task{find_function("troupe.inc"), {Arg(Value(1))}});
+  g.add("slow", Task{find_function("troupe.inc"), {Arg(Value(2))}});
+  g.add("after", Task{find_function("troupe.add"), {Arg::ref("bad"), Arg::ref("slow")}});
   auto graph = compile(g, {"after"});
   const task_index bad = index_of(*graph, "bad"), slow = index_of(*graph, "slow"),
                    after = index_of(*graph, "after");

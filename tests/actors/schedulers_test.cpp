@@ -51,8 +51,8 @@ TEST_CASE("schedulers: a failing task raises TaskError with key, type and messag
   Graph g;
   g.add("x", Value(std::int64_t{-1}));
   g.add("bad", Task{find_function("boom"), {Arg::ref("x")}});
-  g.add("after", Task{find_function("inc"), {Arg::ref("bad")}});
-  g.add("fine", Task{find_function("inc"), {Arg::ref("x")}});
+  g.add("after", Task{find_function("troupe.inc"), {Arg::ref("bad")}});
+  g.add("fine", Task{find_function("troupe.inc"), {Arg::ref("x")}});
   for_each_scheduler([&](const compute_options& options) {
     INFO("scheduler " << options.scheduler << " x" << options.num_workers);
     try {
@@ -75,7 +75,7 @@ TEST_CASE("schedulers: a failing task raises TaskError with key, type and messag
 TEST_CASE("schedulers: a bad argument type is a TaskError naming the function", "[actors]") {
   Graph g;
   g.add("s", Value("text"));
-  g.add("t", Task{find_function("inc"), {Arg::ref("s")}});
+  g.add("t", Task{find_function("troupe.inc"), {Arg::ref("s")}});
   for_each_scheduler([&](const compute_options& options) {
     try {
       get(g, {"t"}, options);

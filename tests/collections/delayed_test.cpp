@@ -21,7 +21,7 @@ TROUPE_FUNCTION(fib);
 std::int64_t fib(std::int64_t n) {
   if (n < 2) return n;
   auto f = delayed(fib);
-  auto add = delayed("add");
+  auto add = delayed("troupe.add");
   return add(f(n - 1), f(n - 2)).compute().as<std::int64_t>();
 }
 
@@ -72,7 +72,7 @@ TEST_CASE("delayed: compute runs shared parts once", "[collections]") {
 }
 
 TEST_CASE("delayed: vectors of Delayed arrive as lists", "[collections]") {
-  auto inc = delayed("inc");
+  auto inc = delayed("troupe.inc");
   std::vector<Delayed> parts;
   for (std::int64_t i = 0; i < 10; ++i) parts.push_back(inc(i));
   auto total = delayed([](const std::vector<std::int64_t>& xs) {
@@ -81,7 +81,7 @@ TEST_CASE("delayed: vectors of Delayed arrive as lists", "[collections]") {
     return s;
   })(parts);
   CHECK(total.compute({"threads", 2}).as<std::int64_t>() == 55);
-  CHECK(delayed("sum")(parts).compute({"sync"}).as<std::int64_t>() == 55);
+  CHECK(delayed("troupe.sum")(parts).compute({"sync"}).as<std::int64_t>() == 55);
 }
 
 TEST_CASE("delayed: nested compute inside tasks does not deadlock", "[collections]") {
@@ -123,7 +123,7 @@ TEST_CASE("delayed: a task's exception reaches compute as TaskError", "[collecti
     if (x > 0) throw std::runtime_error("x must not be positive");
     return x;
   });
-  auto inc = delayed("inc");
+  auto inc = delayed("troupe.inc");
   for (std::string scheduler : {"sync", "threads"}) {
     auto bad = inc(fails(5));
     try {
@@ -141,14 +141,14 @@ TEST_CASE("delayed: more nested computes than the worker has room for still fini
           "[collections]") {
   // Every outer task blocks on a nested compute. Blocked tasks must not use up the worker's
   // room (1024 a thread), or the nested tasks could never be scheduled.
-  auto inner = delayed("inc");
+  auto inner = delayed("troupe.inc");
   auto outer = delayed([inner](std::int64_t x) {
     return inner(x).compute({"threads", 1}).as<std::int64_t>();
   });
   std::vector<Delayed> tasks;
   const std::int64_t n = 1100;
   for (std::int64_t i = 0; i < n; ++i) tasks.push_back(outer(i));
-  auto total = delayed("sum")(tasks).compute({"threads", 1});
+  auto total = delayed("troupe.sum")(tasks).compute({"threads", 1});
   CHECK(total.as<std::int64_t>() == n * (n + 1) / 2);
 }
 

@@ -12,7 +12,7 @@ using namespace troupe;
 namespace {
 
 Value call(const char* name, std::vector<Value> args) {
-  auto fn = find_function(name);
+  auto fn = find_function(std::string(builtin_prefix) + name);
   REQUIRE(fn);
   return fn->call(args.data(), args.size());
 }

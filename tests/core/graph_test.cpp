@@ -12,7 +12,7 @@ using namespace troupe;
 
 namespace {
 
-Task inc(const Key& of) { return Task{find_function("inc"), {Arg::ref(of)}}; }
+Task inc(const Key& of) { return Task{find_function("troupe.inc"), {Arg::ref(of)}}; }
 
 task_index index_of(const task_graph& g, const Key& key) {
   for (task_index i = 0; i < g.size(); ++i)
@@ -50,7 +50,7 @@ TEST_CASE("graph: a missing dependency is an error naming it", "[core]") {
 TEST_CASE("graph: a cycle is an error naming a key on it", "[core]") {
   Graph g;
   g.add("x", Value(1));
-  g.add("a", Task{find_function("add"), {Arg::ref("x"), Arg::ref("c")}});
+  g.add("a", Task{find_function("troupe.add"), {Arg::ref("x"), Arg::ref("c")}});
   g.add("b", inc("a"));
   g.add("c", inc("b"));
   g.add("top", inc("c"));
@@ -70,8 +70,8 @@ TEST_CASE("graph: a cycle is an error naming a key on it", "[core]") {
 TEST_CASE("graph: a task with the wrong number of arguments is rejected", "[core]") {
   Graph g;
   g.add("x", Value(1));
-  g.add("bad", Task{find_function("add"), {Arg::ref("x")}});
-  CHECK_THROWS_WITH(compile(g, {"bad"}), "task 'bad': add takes 2 arguments, got 1");
+  g.add("bad", Task{find_function("troupe.add"), {Arg::ref("x")}});
+  CHECK_THROWS_WITH(compile(g, {"bad"}), "task 'bad': troupe.add takes 2 arguments, got 1");
 }
 
 TEST_CASE("graph: compile culls to the requested keys, in post-order", "[core]") {
@@ -94,8 +94,8 @@ TEST_CASE("graph: compile culls to the requested keys, in post-order", "[core]")
 TEST_CASE("graph: the same dependency twice is one edge", "[core]") {
   Graph g;
   g.add("x", Value(2));
-  g.add("sq", Task{find_function("mul"), {Arg::ref("x"), Arg::ref("x")}});
-  g.add("l", Task{find_function("sum"), {Arg::list({Arg::ref("x"), Arg::ref("sq"), Arg::ref("x")})}});
+  g.add("sq", Task{find_function("troupe.mul"), {Arg::ref("x"), Arg::ref("x")}});
+  g.add("l", Task{find_function("troupe.sum"), {Arg::list({Arg::ref("x"), Arg::ref("sq"), Arg::ref("x")})}});
   auto compiled = compile(g, {"l"});
   CHECK(compiled->dependencies_of(index_of(*compiled, "sq")).size() == 1);
   CHECK(compiled->dependencies_of(index_of(*compiled, "l")).size() == 2);
