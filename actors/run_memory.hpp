@@ -5,6 +5,7 @@
 // has finished. Those reports travel as actor messages, which order the accesses, so the
 // slots need no lock: values are shared by pointer, never copied.
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -22,6 +23,9 @@ struct run_memory {
   run_id id;
   std::shared_ptr<const task_graph> graph;
   std::vector<Value> results;
+  /// Set when the run failed: executors skip its tasks that have not started. (Only a hint
+  /// to save work; the scheduler ignores whatever a closed run's tasks report.)
+  std::atomic<bool> cancelled{false};
 };
 
 }  // namespace troupe

@@ -42,6 +42,8 @@ void carry_out(scheduler_self* self) {
   }
   for (auto& f : out.failures) {
     if (auto i = st.runs.find(f.run); i != st.runs.end()) {
+      // Executors skip the run's tasks they have not started.
+      i->second.memory->cancelled.store(true, std::memory_order_relaxed);
       i->second.promise.deliver(message::run_outcome{false, false, std::move(f.failure)});
       st.runs.erase(i);
     }
@@ -80,7 +82,8 @@ caf::behavior scheduler_actor(scheduler_self* self, scheduler_options options) {
           run_id run = m.finished[i].run;
           st.scratch.clear();
           for (; i < m.finished.size() && m.finished[i].run == run; ++i)
-            st.scratch.push_back({m.finished[i].task, m.finished[i].nbytes});
+            st.scratch.push_back(
+                {m.finished[i].task, m.finished[i].nbytes, m.finished[i].runs_dependent});
           st.decisions->tasks_finished(m.worker, run, st.scratch);
         }
         for (auto& e : m.erred)

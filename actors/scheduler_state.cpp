@@ -188,13 +188,17 @@ void SchedulerState::tasks_finished(worker_id worker, run_id run_id_,
   auto slot = worker_slot_.find(worker);
   TROUPE_CHECK_ARG(slot != worker_slot_.end(), "unknown worker " + std::to_string(worker));
   auto& w = workers_[slot->second];
-  w.processing -= std::min(w.processing, tasks.size());
+  // A dependent the worker ran at once counts as processing there until it is reported.
+  const auto claimed = static_cast<std::size_t>(std::count_if(
+      tasks.begin(), tasks.end(), [](const finished_task& f) { return f.runs_dependent; }));
+  // (Claims first: the claimed tasks are mostly later in this same report.)
+  w.processing = w.processing + claimed - std::min(w.processing + claimed, tasks.size());
   run_state* r = find_run(run_id_);
   if (r == nullptr) {
     schedule();
     return;
   }
-  r->processing -= std::min(r->processing, tasks.size());
+  r->processing = r->processing + claimed - std::min(r->processing + claimed, tasks.size());
   if (!r->closed) {
     const auto& g = *r->graph;
     for (const auto& done : tasks) {
@@ -202,8 +206,16 @@ void SchedulerState::tasks_finished(worker_id worker, run_id run_id_,
       TROUPE_ASSERT(r->state[t] == task_state::processing);
       r->state[t] = task_state::memory;
       r->nbytes[t] = done.nbytes;
-      for (task_index dependent : g.dependents_of(t))
-        if (--r->waiting_on[dependent] == 0) enqueue(*r, dependent);
+      TROUPE_ASSERT(!done.runs_dependent || g.dependents_of(t).size() == 1);
+      for (task_index dependent : g.dependents_of(t)) {
+        if (--r->waiting_on[dependent] != 0) continue;
+        if (done.runs_dependent) {
+          r->state[dependent] = task_state::processing;
+          r->who_has[dependent] = w.id;
+        } else {
+          enqueue(*r, dependent);
+        }
+      }
       for (task_index d : g.dependencies_of(t))
         if (--r->pending_dependents[d] == 0 && !g.is_target[d] && !g.is_literal(d))
           emit_release(*r, d);

@@ -70,6 +70,9 @@ struct scheduler_commands {
 struct finished_task {
   task_index task;
   std::uint64_t nbytes;
+  /// The worker ran the task's only dependent right after it (a chain link; see
+  /// chained_dependent): that dependent is processing there, not queued.
+  bool runs_dependent = false;
 };
 
 class SchedulerState {

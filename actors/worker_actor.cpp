@@ -77,27 +77,45 @@ caf::behavior executor_actor(executor_self* self, executor_id id, caf::actor wor
         st.busy_since = clock_type::now();
         auto last_report = st.busy_since;
         run_memory* memory = nullptr;
+        std::size_t since_clock = 0;
         for (std::size_t i = 0; i < batch.tasks.size(); ++i) {
-          const worker_task t = batch.tasks[i];
-          if (memory == nullptr || memory->id != t.run) memory = memory_of(batch, t.run);
+          const run_id run = batch.tasks[i].run;
+          if (memory == nullptr || memory->id != run) memory = memory_of(batch, run);
           st.running.batch = &batch;
           st.running.position = i;
-          st.running.seceded = false;
-          execution_result outcome;
-          {
-            task_context_scope scope(&st.running);
-            outcome = execute_task(*memory->graph, t.task, memory->results);
-          }
-          if (outcome.failure)
-            st.pending.erred.push_back({t.run, t.task, std::move(*outcome.failure)});
-          else
-            st.pending.finished.push_back({t.run, t.task, outcome.nbytes});
-          // Reading the clock costs as much as a tiny task: look every 16 tasks.
-          if (i % 16 == 15 && i + 1 < batch.tasks.size()) {
-            auto now = clock_type::now();
-            if (now - last_report > report_interval) {
+          // The batch's task, then the links of the chain it starts (chained_dependent).
+          std::optional<task_index> next = batch.tasks[i].task;
+          for (bool chained = false; next; chained = true) {
+            const task_index task = *next;
+            next.reset();
+            if (memory->cancelled.load(std::memory_order_relaxed)) {
+              // The run failed: its result is never read (see run_memory::cancelled).
+              st.pending.finished.push_back({run, task, 0, chained, false});
+              break;
+            }
+            st.running.seceded = false;
+            execution_result outcome;
+            {
+              task_context_scope scope(&st.running);
+              outcome = execute_task(*memory->graph, task, memory->results);
+            }
+            if (outcome.failure) {
+              // Reported at once: the run fails, and its other tasks can be skipped sooner.
+              st.pending.erred.push_back({run, task, std::move(*outcome.failure), chained});
               st.report(false);
-              last_report = now;
+              last_report = clock_type::now();
+              break;
+            }
+            next = chained_dependent(*memory->graph, task);
+            st.pending.finished.push_back({run, task, outcome.nbytes, chained, next.has_value()});
+            // Reading the clock costs as much as a tiny task: look every 16 tasks.
+            if (++since_clock == 16) {
+              since_clock = 0;
+              auto now = clock_type::now();
+              if (now - last_report > report_interval) {
+                st.report(false);
+                last_report = now;
+              }
             }
           }
         }

@@ -12,6 +12,22 @@ constexpr std::size_t max_batches_per_executor = 2;
 constexpr double duration_smoothing = 0.3;  // weight of the newest measurement
 }  // namespace
 
+std::optional<task_index> chained_dependent(const task_graph& graph, task_index finished) {
+  auto dependents = graph.dependents_of(finished);
+  if (dependents.size() != 1) return std::nullopt;
+  const task_index next = *dependents.begin();
+  for (task_index d : graph.dependencies_of(next))
+    if (d != finished && !graph.is_literal(d)) return std::nullopt;
+  return next;
+}
+
+std::size_t executor_report::tasks_assigned() const noexcept {
+  std::size_t chained = 0;
+  for (const auto& f : finished) chained += f.chained ? 1 : 0;
+  for (const auto& e : erred) chained += e.chained ? 1 : 0;
+  return tasks_run() - chained;
+}
+
 void worker_commands::clear() noexcept {
   to_execute.clear();
   finished.clear();
@@ -67,7 +83,7 @@ void WorkerState::executed(executor_report report) {
   executor_slot* slot = find(report.executor);
   TROUPE_ASSERT(slot != nullptr);
   const std::size_t ran = report.tasks_run();
-  slot->in_flight -= std::min(slot->in_flight, ran);
+  slot->in_flight -= std::min(slot->in_flight, report.tasks_assigned());
   if (report.batch_complete && slot->batches > 0) --slot->batches;
   if (ran > 0) {
     double per_task = report.busy_seconds / static_cast<double>(ran);

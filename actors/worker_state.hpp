@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <vector>
 
 #include "actors/fwd.hpp"
@@ -30,13 +31,25 @@ struct executed_task {
   run_id run;
   task_index task;
   std::uint64_t nbytes;
+  /// Not handed to the executor: it ran right after its only dependency (a chain link).
+  bool chained = false;
+  /// Its only dependent (chained_dependent) runs next on the same executor: the scheduler
+  /// must count that one as processing there instead of queueing it.
+  bool runs_dependent = false;
 };
 
 struct erred_task {
   run_id run;
   task_index task;
   task_failure failure;
+  bool chained = false;  ///< as in executed_task
 };
+
+/// The task to run right after `finished` on the same thread, if there is one: its only
+/// dependent, when that dependent waits on nothing else but literals — the next link of a
+/// chain. It becomes ready exactly when `finished` does, so running it at once is what the
+/// scheduler would decide, minus a round trip per link.
+std::optional<task_index> chained_dependent(const task_graph& graph, task_index finished);
 
 struct worker_options {
   std::size_t nthreads = 1;
@@ -69,6 +82,8 @@ struct executor_report {
   double busy_seconds = 0;
   bool batch_complete = false;
   std::size_t tasks_run() const noexcept { return finished.size() + erred.size(); }
+  /// Of those run, the ones handed over in a batch (not chained).
+  std::size_t tasks_assigned() const noexcept;
 };
 
 class WorkerState {

@@ -80,6 +80,38 @@ TEST_CASE("scheduler_state: a chain runs one task at a time and releases behind 
   CHECK(s.processing_count(7) == 0);
 }
 
+TEST_CASE("scheduler_state: a dependent the worker ran at once is processing there, not queued",
+          "[actors]") {
+  SchedulerState s(scheduler_options{.tasks_per_thread = 1});
+  s.add_worker(7, 1);
+  auto g = chain();
+  const task_index a = index_of(*g, "a"), b = index_of(*g, "b"), c = index_of(*g, "c");
+  s.submit(1, g);
+  CHECK(take_compute(s, 7) == std::vector<task_index>{a});
+  s.commands().clear();
+
+  // The worker reports a, which it followed with b on the same thread: b is claimed.
+  s.tasks_finished(7, 1, {{a, 8, true}});
+  CHECK(s.state_of(1, b) == task_state::processing);
+  CHECK(s.who_has(1, b) == 7);
+  CHECK(s.commands().to_compute.empty());  // b is never sent
+  CHECK(s.processing_count(7) == 1);
+  CHECK(s.queued_count() == 0);
+  s.commands().clear();
+
+  // b and c (claimed after b) in one report, c last: the run finishes and is forgotten.
+  s.tasks_finished(7, 1, {{b, 8, true}, {c, 8, false}});
+  CHECK(s.commands().finished == std::vector<run_id>{1});
+  CHECK(s.commands().to_compute.empty());
+  CHECK_FALSE(s.has_run(1));
+  CHECK(s.processing_count(7) == 0);
+  s.commands().clear();
+
+  // The worker's room is intact: the next run is scheduled at once.
+  s.submit(2, chain());
+  CHECK(take_compute(s, 7).size() == 1);
+}
+
 TEST_CASE("scheduler_state: ready tasks queue while the worker is full", "[actors]") {
   SchedulerState s(scheduler_options{.tasks_per_thread = 2});
   s.add_worker(1, 1);

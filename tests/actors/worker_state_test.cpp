@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "actors/worker_state.hpp"
+#include "core/graph.hpp"
 
 using namespace troupe;
 
@@ -129,4 +130,43 @@ TEST_CASE("worker_state: returned tasks run before newer ones", "[actors]") {
   REQUIRE_FALSE(batches.empty());
   CHECK(batches[0].executor == 1);
   CHECK(batches[0].tasks.at(0).task == 4);
+}
+
+TEST_CASE("worker_state: the next link of a chain is a dependent waiting on nothing else",
+          "[actors]") {
+  auto inc = find_function("troupe.inc");
+  auto add = find_function("troupe.add");
+  Graph g;
+  g.add("x", Value(1));
+  g.add("a", Task{inc, {Arg::ref("x")}});
+  g.add("b", Task{add, {Arg::ref("a"), Arg::ref("x")}});  // a and a literal: a link
+  g.add("c", Task{inc, {Arg::ref("b")}});
+  g.add("d", Task{inc, {Arg::ref("b")}});                  // b has two dependents: no link
+  g.add("e", Task{add, {Arg::ref("c"), Arg::ref("d")}});  // two task inputs: no link
+  auto compiled = compile(g, {"e"});
+  auto index = [&](const Key& key) {
+    for (task_index i = 0; i < compiled->size(); ++i)
+      if (compiled->keys[i] == key) return i;
+    FAIL("no key " << key);
+    return task_index{0};
+  };
+  CHECK(chained_dependent(*compiled, index("a")) == index("b"));
+  CHECK_FALSE(chained_dependent(*compiled, index("b")));
+  CHECK_FALSE(chained_dependent(*compiled, index("c")));
+  CHECK_FALSE(chained_dependent(*compiled, index("e")));  // a target: no dependents
+}
+
+TEST_CASE("worker_state: chained tasks do not count against an executor's batches",
+          "[actors]") {
+  WorkerState w(worker_options{.nthreads = 1, .max_batch = 8});
+  w.add_executor(0);
+  w.compute(1, {0, 1});
+  CHECK(w.in_flight(0) == 2);
+  w.commands().clear();
+  // Task 0 ran, then tasks 5 and 6 as links of its chain; task 1 is still in flight.
+  executor_report r{0, {{1, 0, 8, false, true}, {1, 5, 8, true, true}, {1, 6, 8, true, false}},
+                    {}, 0.001, true};
+  w.executed(std::move(r));
+  CHECK(w.in_flight(0) == 1);
+  CHECK(w.commands().finished.size() == 3);  // all reported to the scheduler
 }
