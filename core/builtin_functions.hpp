@@ -4,20 +4,12 @@
 // and float64 (an int stays an int, any float makes a float, mod takes the divisor's sign,
 // bool counts as an int); where Python's ints would grow past 64 bits they raise OverflowError.
 
-#include <stdexcept>
 #include <vector>
 
+#include "core/error.hpp"  // ZeroDivisionError, OverflowError
 #include "core/function.hpp"
 
 namespace troupe {
-
-struct ZeroDivisionError : std::domain_error {
-  using std::domain_error::domain_error;
-};
-
-struct OverflowError : std::overflow_error {
-  using std::overflow_error::overflow_error;
-};
 
 /// The built-in functions, registered when the function registry is first used.
 std::vector<task_function> builtin_functions();

@@ -27,6 +27,20 @@ class TypeError : public error {
   using error::error;
 };
 
+/// A number does not fit where it is going: an int64 into an int32 or an unsigned parameter, an
+/// unsigned above INT64_MAX into a Value, or an int64 result that would outgrow 64 bits (where
+/// Python's ints would just grow). The message names the value and the target's range.
+class OverflowError : public error {
+ public:
+  using error::error;
+};
+
+/// Division or modulo by zero (Python's ZeroDivisionError).
+class ZeroDivisionError : public error {
+ public:
+  using error::error;
+};
+
 /// Bad arguments to a troupe call (wrong arity, bad option, unknown scheduler name).
 class ArgumentError : public error {
  public:

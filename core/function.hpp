@@ -64,6 +64,11 @@ std::string symbol_name(const void* address);
 
 namespace detail {
 
+template <class>
+inline constexpr bool always_false_v = false;
+
+/// Result and parameter types of a task function: a function, a function pointer, or an
+/// object with one const operator() (a non-mutable lambda, a const functor).
 template <class F>
 struct callable_traits : callable_traits<decltype(&F::operator())> {};
 template <class R, class... Args>
@@ -72,11 +77,28 @@ struct callable_traits<R (*)(Args...)> {
   using arguments = std::tuple<Args...>;
 };
 template <class R, class... Args>
+struct callable_traits<R (*)(Args...) noexcept> : callable_traits<R (*)(Args...)> {};
+template <class R, class... Args>
 struct callable_traits<R(Args...)> : callable_traits<R (*)(Args...)> {};
+template <class R, class... Args>
+struct callable_traits<R(Args...) noexcept> : callable_traits<R (*)(Args...)> {};
 template <class C, class R, class... Args>
 struct callable_traits<R (C::*)(Args...) const> : callable_traits<R (*)(Args...)> {};
 template <class C, class R, class... Args>
-struct callable_traits<R (C::*)(Args...)> : callable_traits<R (*)(Args...)> {};
+struct callable_traits<R (C::*)(Args...) const noexcept> : callable_traits<R (*)(Args...)> {};
+// A task function runs on several executor threads at once, so it must not change its own
+// state: a mutable lambda (or a functor with a non-const operator()) would be a data race.
+template <class C, class R, class... Args>
+struct callable_traits<R (C::*)(Args...)> : callable_traits<R (*)(Args...)> {
+  static_assert(always_false_v<C>,
+                "troupe: a task function must not be a mutable lambda or a functor with a "
+                "non-const operator(): tasks run on several threads at once, so changing the "
+                "function's own state is a data race. To share state between calls, capture a "
+                "std::shared_ptr to a std::atomic (or to a mutex-guarded object) by value in a "
+                "non-mutable lambda.");
+};
+template <class C, class R, class... Args>
+struct callable_traits<R (C::*)(Args...) noexcept> : callable_traits<R (C::*)(Args...)> {};
 
 /// One unpacked argument: a reference into the Value when it holds exactly T, else a converted
 /// copy it owns. Movable (into the tuple of a call's arguments), keeping `pointer_` valid.
@@ -95,6 +117,10 @@ class argument {
     } catch (const TypeError& e) {
       throw TypeError("argument " + std::to_string(position + 1) + " of " + std::string(function) +
                       ": " + e.what());
+    } catch (const OverflowError& e) {
+      throw OverflowError("argument " + std::to_string(position + 1) + " of " +
+                          std::string(function) + " (" + demangle(typeid(T).name()) +
+                          "): " + e.what());
     }
   }
   argument(argument&& other) noexcept(std::is_nothrow_move_constructible_v<T>)
@@ -115,8 +141,23 @@ class argument {
 [[noreturn]] void throw_arity_error(std::string_view function, std::size_t expected,
                                     std::size_t given);
 
+/// The result boxed; an OverflowError (an unsigned above INT64_MAX) names the function.
+template <class R>
+Value box_result(R&& result, std::string_view function) {
+  using U = std::decay_t<R>;
+  if constexpr (std::is_arithmetic_v<U> && !boxes_exactly_v<U>) {
+    try {
+      return Value(result);
+    } catch (const OverflowError& e) {
+      throw OverflowError("result of " + std::string(function) + ": " + e.what());
+    }
+  } else {
+    return Value::from(std::forward<R>(result));
+  }
+}
+
 template <class F, class R, class... Args, std::size_t... I>
-Value invoke_unpacked(F& f, std::string_view name, const Value* args,
+Value invoke_unpacked(const F& f, std::string_view name, const Value* args,
                       std::index_sequence<I...>) {
   std::tuple<argument<std::decay_t<Args>>...> unpacked{
       argument<std::decay_t<Args>>(args[I], name, I)...};
@@ -124,7 +165,7 @@ Value invoke_unpacked(F& f, std::string_view name, const Value* args,
     f(std::get<I>(unpacked).get()...);
     return Value();
   } else {
-    return Value::from(f(std::get<I>(unpacked).get()...));
+    return box_result<R>(f(std::get<I>(unpacked).get()...), name);
   }
 }
 
@@ -144,8 +185,9 @@ std::pair<task_callable, int> wrap_callable(std::string name, F f) {
   constexpr std::size_t arity = std::tuple_size_v<arguments>;
   static_assert(detail::parameters_are_values<void>(static_cast<arguments*>(nullptr)),
                 "task functions take their arguments by value or by const reference");
+  // Not mutable: the wrapper and f are called as const, from several threads at once.
   task_callable call = [f = std::move(f), name = std::move(name)](const Value* args,
-                                                                  std::size_t count) mutable {
+                                                                  std::size_t count) {
     if (count != arity) detail::throw_arity_error(name, arity, count);
     return [&]<class... Args>(std::tuple<Args...>*) {
       return detail::invoke_unpacked<F, typename traits::result, Args...>(

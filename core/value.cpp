@@ -2,9 +2,12 @@
 
 #include <cxxabi.h>
 
+#include <algorithm>
+#include <charconv>
 #include <map>
 #include <mutex>
 #include <unordered_map>
+#include <utility>
 
 namespace troupe {
 
@@ -40,6 +43,104 @@ bool register_decoder(const std::string& type_name, value_decoder decoder) {
 
 void throw_type_error(const std::string& expected, const Value& actual) {
   throw TypeError("expected a value of type " + expected + ", got " + actual.type_name());
+}
+
+void throw_out_of_range(const std::string& value, const std::string& from_type,
+                        const std::string& to_type, const std::string& min,
+                        const std::string& max) {
+  throw OverflowError(value + " (" + from_type + ") is out of range for " + to_type + " [" + min +
+                      ", " + max + "]");
+}
+
+std::string number_text(std::int64_t x) { return std::to_string(x); }
+std::string number_text(std::uint64_t x) { return std::to_string(x); }
+namespace {
+template <class T>
+std::string shortest_text(T x) {
+  char text[64];
+  auto [end, ec] = std::to_chars(text, text + sizeof(text), x);
+  return ec == std::errc() ? std::string(text, end) : std::to_string(x);
+}
+}  // namespace
+
+std::string number_text(float x) { return shortest_text(x); }
+std::string number_text(double x) { return shortest_text(x); }
+std::string number_text(long double x) { return shortest_text(x); }
+
+// --- sizes ------------------------------------------------------------------------------------
+//
+// An object's size is computed once, when it is made, from its children's cached sizes, so
+// asking nbytes() is O(1) and making a list is O(items log items). "Counted once" means exactly:
+// a list (or map of Values) counts its own slots (sizeof(Value) per item; keys as strings) plus
+// each distinct item object once, however many of its items share that object (deduplicated by
+// object address). Sharing reached through different items is not deduplicated: in
+// x = list(a, list(a)), a is counted twice, once directly and once inside list(a), as Dask's
+// sizeof does not track it either. Sums saturate at SIZE_MAX instead of wrapping.
+
+namespace {
+
+/// Adds the sizes of the distinct objects among `children` (address, nbytes) to `total`.
+std::size_t add_distinct(std::size_t total,
+                         std::vector<std::pair<const void*, std::size_t>>& children) {
+  std::sort(children.begin(), children.end());
+  const void* previous = nullptr;
+  for (const auto& [address, bytes] : children) {
+    if (address == previous) continue;
+    previous = address;
+    total = saturating_add(total, bytes);
+  }
+  return total;
+}
+
+}  // namespace
+
+std::size_t object_nbytes(const std::vector<Value>& items) {
+  std::size_t total = saturating_add(sizeof(items), saturating_mul(items.size(), sizeof(Value)));
+  std::vector<std::pair<const void*, std::size_t>> children;
+  for (const auto& item : items)
+    if (const void* address = item.object_address()) children.emplace_back(address, item.nbytes());
+  return add_distinct(total, children);
+}
+
+std::size_t object_nbytes(const std::map<std::string, Value>& items) {
+  std::size_t total = sizeof(items);
+  std::vector<std::pair<const void*, std::size_t>> children;
+  for (const auto& [key, item] : items) {
+    total = saturating_add(total, sizeof(Value) + codec<std::string>::nbytes(key));
+    if (const void* address = item.object_address()) children.emplace_back(address, item.nbytes());
+  }
+  return add_distinct(total, children);
+}
+
+// --- iterative destruction ------------------------------------------------------------------
+
+void release_child(Value& v, std::vector<value_object_ref>& sole) noexcept {
+  if (!v.object_) return;
+  // use_count() == 1 cannot rise under us: we hold the only reference. Otherwise drop our
+  // reference now, so that a child shared only among this object's own items (list(x, x)) is
+  // sole-owned by the time its last item is looked at. (If another thread drops its reference
+  // meanwhile, the child is destroyed right here; its destructor runs this same loop over
+  // its own children, so the recursion stays one level deep.)
+  if (v.object_.use_count() == 1) {
+    try {
+      sole.push_back(std::move(v.object_));
+      return;
+    } catch (...) {  // no memory for the work list: release it the recursive way instead
+    }
+  }
+  v.object_.reset();
+}
+
+void destroy_children(value_object& object) noexcept {
+  std::vector<value_object_ref> sole;
+  object.release_children(sole);
+  while (!sole.empty()) {
+    value_object_ref next = std::move(sole.back());
+    sole.pop_back();
+    // Legal: every value_object is created non-const (Value::from), and nobody else holds it.
+    const_cast<value_object&>(*next).release_children(sole);
+    // `next` is destroyed here with no sole-owned children left, so without recursion.
+  }
 }
 
 }  // namespace detail
@@ -98,6 +199,17 @@ std::string Value::encode() const {
 }
 
 Value Value::decode(byte_reader& in) {
+  struct nesting {
+    explicit nesting(byte_reader& in) : in(in) {
+      if (in.enter_nested() <= max_decode_depth) return;
+      in.leave_nested();
+      throw TypeError("cannot decode a value nested " + std::to_string(in.depth() + 1) +
+                      " levels deep: the limit is " + std::to_string(max_decode_depth) +
+                      " levels (Value::max_decode_depth)");
+    }
+    ~nesting() { in.leave_nested(); }
+    byte_reader& in;
+  } depth_guard(in);
   auto name = in.read_string();
   if (name == "none") return Value();
   if (name == "bool") return Value(codec<bool>::decode(in));

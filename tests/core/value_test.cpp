@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
+#include <limits>
 #include <map>
 #include <tuple>
 
@@ -30,6 +32,23 @@ struct not_codable {
 using namespace troupe;
 
 namespace {
+
+Value list(std::vector<Value> items) { return Value(std::move(items)); }
+
+/// Depth of a chain of one-element lists or one-entry maps, walked without recursion.
+std::size_t chain_depth(Value v) {
+  std::size_t depth = 0;
+  for (;;) {
+    if (v.holds<std::vector<Value>>()) {
+      v = v.get<std::vector<Value>>().at(0);
+    } else if (v.holds<std::map<std::string, Value>>()) {
+      v = v.get<std::map<std::string, Value>>().at("next");
+    } else {
+      return depth;
+    }
+    ++depth;
+  }
+}
 
 template <class T>
 T round_trip(const T& x) {
@@ -128,4 +147,86 @@ TEST_CASE("tokenize: equal calls give equal keys, different calls differ", "[cor
   CHECK(tokenize("f", {Value("ab"), Value("c")}) != tokenize("f", {Value("a"), Value("bc")}));
   CHECK(tokenize("inc", {Value(1)}).rfind("inc-", 0) == 0);
   CHECK(unique_key("x") != unique_key("x"));
+}
+
+TEST_CASE("value: dropping a 200,000-deep list or map releases it without recursion", "[core]") {
+  constexpr std::size_t depth = 200000;
+  Value kept;  // a part in the middle that someone else still holds
+  {
+    Value v(1);
+    for (std::size_t i = 0; i < depth; ++i) {
+      v = list({v});
+      if (i == depth / 2) kept = v;
+    }
+    CHECK(chain_depth(v) == depth);
+  }  // the last reference goes here: recursive destructors would overflow the stack
+  CHECK(chain_depth(kept) == depth / 2 + 1);  // the shared part was left whole
+  {
+    Value v(1);
+    for (std::size_t i = 0; i < depth; ++i)
+      v = make_value(std::map<std::string, Value>{{"next", v}});
+    CHECK(chain_depth(v) == depth);
+  }
+  {
+    // Each level holds the level below twice: the two references are one object's.
+    Value v = list({Value(1)});
+    for (std::size_t i = 0; i < depth; ++i) v = list({v, v});
+  }
+  kept = Value();
+  CHECK(list({Value(1), Value("still fine")}).get<std::vector<Value>>()[1].as<std::string>() ==
+        "still fine");
+}
+
+TEST_CASE("value: nbytes counts a list's slots and each distinct item object once", "[core]") {
+  constexpr std::size_t list_size = sizeof(std::vector<Value>);
+  constexpr std::size_t slot = sizeof(Value);
+  const std::size_t hello = sizeof(std::string) + 5;  // what the string "hello" holds
+  Value s("hello");
+  CHECK(s.nbytes() == hello);
+  CHECK(Value(7).nbytes() == slot);
+  CHECK(list({}).nbytes() == list_size);
+  CHECK(list({Value(1), Value(2.5), Value(true)}).nbytes() == list_size + 3 * slot);
+  // One object held by three items is counted once; two equal strings are two objects.
+  CHECK(list({s, s, s}).nbytes() == list_size + 3 * slot + hello);
+  CHECK(list({s, Value("hello")}).nbytes() == list_size + 2 * slot + 2 * hello);
+  // Sharing reached through different items is not deduplicated: s counts twice here.
+  Value inner = list({s, Value(1)});
+  CHECK(inner.nbytes() == list_size + 2 * slot + hello);
+  CHECK(list({inner, s}).nbytes() == list_size + 2 * slot + inner.nbytes() + hello);
+  CHECK(make_value(std::map<std::string, Value>{{"a", s}, {"bb", s}}).nbytes() ==
+        sizeof(std::map<std::string, Value>) + 2 * slot + (sizeof(std::string) + 1) +
+            (sizeof(std::string) + 2) + hello);
+  CHECK(make_value(std::vector<double>(1000, 1.0)).nbytes() == sizeof(std::vector<double>) + 8000);
+}
+
+TEST_CASE("value: nbytes of shared structure is linear, computed once per value", "[core]") {
+  constexpr std::size_t list_size = sizeof(std::vector<Value>);
+  constexpr std::size_t slot = sizeof(Value);
+  // x_i = list(x_{i-1}, x_{i-1}): walking it would take 2^40 steps.
+  Value x = list({Value(1)});
+  for (std::size_t i = 1; i <= 40; ++i) x = list({x, x});
+  CHECK(x.nbytes() == (list_size + slot) + 40 * (list_size + 2 * slot));
+
+  // A 100,000-deep chain with nbytes asked at every level, as the executor does per result.
+  Value c = list({Value(1)});
+  bool every_level_right = c.nbytes() == list_size + slot;
+  for (std::size_t i = 1; i <= 100000; ++i) {
+    c = list({c});
+    every_level_right = every_level_right && c.nbytes() == (i + 1) * (list_size + slot);
+  }
+  CHECK(every_level_right);
+}
+
+TEST_CASE("value: nbytes saturates instead of wrapping", "[core]") {
+  // x_i = list(x_{i-1}, list(x_{i-1})) doubles through different items: no dedup there.
+  Value x = list({Value(1)});
+  std::size_t previous = x.nbytes();
+  bool grows = true;
+  for (int i = 0; i < 70; ++i) {
+    x = list({x, list({x})});
+    grows = grows && x.nbytes() >= previous;
+    previous = x.nbytes();
+  }
+  CHECK(grows);
+  CHECK(x.nbytes() == std::numeric_limits<std::size_t>::max());
 }
