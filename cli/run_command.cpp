@@ -7,12 +7,12 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <unordered_set>
 
 #include "cli/json_graph.hpp"
+#include "cli/json_output.hpp"
 #include "core/task_graph.hpp"
 
 namespace troupe::cli {
@@ -121,19 +121,6 @@ std::vector<Key> requested_keys(const run_arguments& args, const json_graph& fil
   return out;
 }
 
-// Written item by item: an ordered_json object finds each key by a linear search.
-void print_values(std::ostream& out, const std::vector<Key>& keys,
-                  const std::vector<Value>& values) {
-  // replace: a string of invalid UTF-8 prints with U+FFFD instead of aborting the output.
-  auto dump = [](const nlohmann::ordered_json& j) {
-    return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-  };
-  out << '{';
-  for (std::size_t i = 0; i < keys.size(); ++i)
-    out << (i == 0 ? "" : ",") << dump(keys[i]) << ':' << dump(to_json(values[i]));
-  out << "}\n";
-}
-
 void collect_strings(const Arg& arg, std::vector<std::string>& out) {
   if (arg.type_kind() == Arg::kind::list) {
     for (const auto& item : arg.items()) collect_strings(item, out);
@@ -218,7 +205,7 @@ run_arguments parse_run_arguments(const std::vector<std::string>& args) {
 }
 
 std::string run_usage() {
-  return std::string(usage_head) + registered_function_names() + std::string(usage_tail);
+  return std::string(usage_head) + graph_function_names() + std::string(usage_tail);
 }
 
 int run_command(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -243,7 +230,8 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
       return fail(err, path + ": " + e.what() + "; fix the graph file");
     }
     try {
-      print_values(out, keys, run_graph(std::move(compiled), parsed.compute));
+      write_json_object(out, keys, run_graph(std::move(compiled), parsed.compute));
+      out << '\n';
     } catch (const TaskError& e) {
       return fail(err, describe_failure(e, file->graph));
     }

@@ -1,6 +1,7 @@
 #include "core/builtin_functions.hpp"
 
 #include <cmath>
+#include <compare>
 
 namespace troupe {
 
@@ -79,9 +80,28 @@ number mod(number a, number b) {
   return {false, 0, r};
 }
 
+// An int64 against a float64, exactly, as Python compares int and float (converting the int
+// to a double would round it above 2^53: 2^53 + 1 would equal 2^53). Unordered when f is NaN.
+std::partial_ordering compare(std::int64_t i, double f) {
+  if (std::isnan(f)) return std::partial_ordering::unordered;
+  if (f >= 0x1p63) return std::partial_ordering::less;  // above every int64; +inf too
+  if (f < -0x1p63) return std::partial_ordering::greater;
+  double whole = std::trunc(f);  // within int64 now
+  auto w = static_cast<std::int64_t>(whole);
+  if (i != w) return i <=> w;
+  return 0.0 <=> f - whole;  // the same whole part: f's fraction (exact) decides
+}
+
+std::partial_ordering compare(number a, number b) {
+  if (a.is_int && b.is_int) return a.i <=> b.i;
+  if (a.is_int) return compare(a.i, b.f);
+  if (b.is_int) return 0 <=> compare(b.i, a.f);
+  return a.f <=> b.f;
+}
+
+// a < b as Python has it: exact between int and float, false whenever NaN is involved.
 bool less(number a, number b) {
-  if (a.is_int && b.is_int) return a.i < b.i;
-  return a.as_double() < b.as_double();
+  return compare(a, b) == std::partial_ordering::less;
 }
 
 const std::vector<Value>& list_argument(const Value* args, std::size_t count, const char* function) {

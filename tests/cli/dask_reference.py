@@ -22,7 +22,8 @@ FUNCTIONS = {
 
 
 def same(a, b):
-    """Equal with the same type, floats bit for bit (the sign of zero included)."""
+    """Equal with the same type, floats bit for bit (the sign of zero included; NaN equals
+    NaN)."""
     if type(a) is not type(b):
         return False
     if isinstance(a, list):
@@ -30,6 +31,8 @@ def same(a, b):
     if isinstance(a, dict):
         return list(a) == list(b) and all(same(a[k], b[k]) for k in a)
     if isinstance(a, float):
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
         return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
     return a == b
 

@@ -108,3 +108,54 @@ TEST_CASE("run_command: every failure is one error line and exit status 2", "[cl
     CHECK(std::count(result.err.begin(), result.err.end(), '\n') == 1);
   }
 }
+
+TEST_CASE("run_command: a value nested 50,000 deep by tasks prints, without recursing", "[cli]") {
+  // l_0 = [], l_i = [l_{i-1}]: printing l_50000 recursed once per level and overflowed the stack.
+  constexpr int depth = 50'000;
+  std::string text = R"({"graph": {"l_0": ["list"])";
+  for (int i = 1; i <= depth; ++i)
+    text += ", \"l_" + std::to_string(i) + "\": [\"list\", \"l_" + std::to_string(i - 1) + "\"]";
+  text += R"(}, "targets": ["l_50000"]})";
+  graph_file file(text);
+  for (const char* scheduler : {"sync", "threads"}) {
+    INFO(scheduler);
+    auto result = run({file.path(), "--scheduler", scheduler, "--num-workers", "2"});
+    REQUIRE(result.status == 0);
+    std::string expected =
+        "{\"l_50000\":" + std::string(depth + 1, '[') + std::string(depth + 1, ']') + "}\n";
+    CHECK(result.out == expected);
+  }
+}
+
+TEST_CASE("run_command: NaN and infinities print as Python's json writes them", "[cli]") {
+  graph_file file(R"({"graph": {"big": 1e308, "inf": ["mul", "big", 10.0], "ninf": ["neg", "inf"],
+                                 "nan": ["sub", "inf", "inf"], "all": ["list", "inf", "nan", 0.5]},
+                      "targets": ["inf", "ninf", "nan", "all"]})");
+  auto result = run({file.path(), "--scheduler", "sync"});
+  CHECK(result.status == 0);
+  CHECK(result.out ==
+        "{\"inf\":Infinity,\"ninf\":-Infinity,\"nan\":NaN,\"all\":[Infinity,NaN,0.5]}\n");
+}
+
+TEST_CASE("run_command: numbers troupe cannot hold are errors naming the key", "[cli]") {
+  graph_file big(R"({"graph": {"a": 1, "b": ["add", "a", 18446744073709551616]}})");
+  graph_file huge(R"({"graph": {"a": 1, "c": ["add", "a", 1e400]}})");
+  auto result = run({big.path()});
+  CHECK(result.status == 2);
+  CHECK_THAT(result.err, Catch::StartsWith("troupe run: error: " + big.path() +
+                                           ": key 'b': the integer 18446744073709551616 does "
+                                           "not fit in int64; write it as a float"));
+  result = run({huge.path()});
+  CHECK(result.status == 2);
+  CHECK_THAT(result.err, Catch::StartsWith("troupe run: error: " + huge.path() +
+                                           ": key 'c': the number 1e400 is out of float64's "
+                                           "range"));
+  CHECK(std::count(result.err.begin(), result.err.end(), '\n') == 1);
+}
+
+TEST_CASE("run_command: --help lists the functions by their short names", "[cli]") {
+  auto result = run({"--help"});
+  CHECK_THAT(result.out, Catch::Contains("Functions: add, dec, inc, list, max, min, mod, mul, neg, "
+                                         "sub, sum") &&
+                             !Catch::Contains("troupe.add"));
+}

@@ -4,7 +4,8 @@ Usage: test_graph_files.py PATH/TO/troupe GRAPHS_FOLDER
 
 For every NAME.expected in the folder, runs `troupe run NAME.json ARGS...` on the sync and the
 threads scheduler. NAME.expected is JSON:
-  {"args": [...], "stdout": {KEY: VALUE, ...}}            a success: exit 0, exactly this output
+  {"args": [...], "stdout": {KEY: VALUE, ...}}            a success: exit 0, exactly this output,
+                                                          as json.dumps writes it (compact)
   {"args": [...], "status": 2, "stderr": ["text", ...]}   a failure: one error line holding each text
 ("args" may be left out.) The expected output of a success is checked against dask.get on the
 same graph too, so the files cannot drift from Dask's semantics.
@@ -31,6 +32,11 @@ def check_against_dask(graph_path, keys, expected):
             for k, v in zip(keys, values) if not same(v, expected[k])]
 
 
+def python_text(value):
+    """The value as Python's json module writes it, compactly (NaN, Infinity included)."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False) + "\n"
+
+
 def check_case(troupe, expected_path):
     graph_path = expected_path[: -len(".expected")] + ".json"
     with open(expected_path) as f:
@@ -55,6 +61,9 @@ def check_case(troupe, expected_path):
                 continue
             if not same(got, expected["stdout"]) or done.stdout.count("\n") != 1:
                 problems.append(f"{where}: printed {done.stdout.strip()}")
+            elif done.stdout != python_text(expected["stdout"]):
+                problems.append(f"{where}: printed {done.stdout.strip()}, not as Python's json "
+                                f"writes it: {python_text(expected['stdout']).strip()}")
         else:
             err = done.stderr
             if not err.startswith("troupe run: error: ") or err.count("\n") != 1:
