@@ -27,6 +27,10 @@ struct run_outcome {
   task_failure failure;
 };
 
+/// runtime -> worker (request): did every executor thread start? Answered with "" or the
+/// reason they could not (the system's limit on threads, or on memory for their stacks).
+using ready_atom = caf::atom_constant<caf::atom("ready")>;
+
 /// worker -> scheduler: a new worker and its threads.
 struct register_worker {
   worker_id id;

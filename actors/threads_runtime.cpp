@@ -1,6 +1,9 @@
 #include "actors/threads_runtime.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <string>
+#include <system_error>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -28,18 +31,50 @@ caf::actor_system_config& configure(caf::actor_system_config& cfg) {
 
 }  // namespace
 
+// The actor system of a runtime, on the heap so that a runtime that failed to start can leave
+// it behind (see threads_runtime::impl).
+struct actor_system_box {
+  actor_system_box() : system(configure(config)) {}
+  caf::actor_system_config config;
+  caf::actor_system system;
+};
+
 struct threads_runtime::impl {
-  explicit impl(std::size_t threads) : nthreads(threads), system(configure(config)) {
+  explicit impl(std::size_t threads)
+      : nthreads(threads), box(std::make_unique<actor_system_box>()), system(box->system) {
     scheduler = spawn_scheduler(system, scheduler_options{});
     worker = spawn_worker(system, 0, worker_options{nthreads}, scheduler);
+    std::string failure = await_worker();
+    if (!failure.empty()) {
+      stop_actors();
+      // CAF counts a detached actor whose thread failed to start as running forever, and an
+      // actor_system's destructor waits for it: the failed system is left behind, idle.
+      (void)box.release();
+      throw error("the threads scheduler could not start " + std::to_string(nthreads) +
+                  " threads (" + failure +
+                  "): use fewer workers (num_workers, --num-workers, TROUPE_NUM_WORKERS) or "
+                  "raise the system's limits (ulimit -u for threads, ulimit -v for memory)");
+    }
   }
-  ~impl() {
+  ~impl() { stop_actors(); }
+
+  // "" once every executor thread runs, else why not.
+  std::string await_worker() {
+    std::string failure;
+    caf::scoped_actor self{system};
+    self->request(worker, std::chrono::seconds(60), message::ready_atom::value)
+        .receive([&](std::string& reason) { failure = std::move(reason); },
+                 [&](caf::error& e) { failure = "the worker did not answer: " + system.render(e); });
+    return failure;
+  }
+
+  void stop_actors() {
     caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
   }
   std::size_t nthreads;
-  caf::actor_system_config config;
-  caf::actor_system system;
+  std::unique_ptr<actor_system_box> box;
+  caf::actor_system& system;
   caf::actor scheduler;
   caf::actor worker;
   std::atomic<run_id> next_run{1};
@@ -47,7 +82,12 @@ struct threads_runtime::impl {
 
 threads_runtime::threads_runtime(std::size_t nthreads) {
   TROUPE_CHECK_ARG(nthreads > 0, "the threads scheduler needs num_workers >= 1");
-  impl_ = std::make_unique<impl>(nthreads);
+  try {
+    impl_ = std::make_unique<impl>(nthreads);
+  } catch (const std::system_error& e) {  // CAF's own threads
+    throw error(std::string("the threads scheduler could not start its threads (") + e.what() +
+                "): raise the system's limits (ulimit -u for threads, ulimit -v for memory)");
+  }
 }
 
 threads_runtime::~threads_runtime() = default;
@@ -87,7 +127,12 @@ threads_runtime& threads_runtime::shared(std::size_t nthreads) {
   std::lock_guard<std::mutex> guard(all.mutex);
   auto& slot = all.by_threads[nthreads];
   if (!slot) {
-    slot = std::make_unique<threads_runtime>(nthreads);
+    try {
+      slot = std::make_unique<threads_runtime>(nthreads);
+    } catch (...) {
+      all.by_threads.erase(nthreads);
+      throw;
+    }
     static const bool stopped_at_exit = std::atexit(stop_shared_runtimes) == 0;
     (void)stopped_at_exit;
   }

@@ -1,5 +1,7 @@
 #include <chrono>
 #include <optional>
+#include <string>
+#include <system_error>
 #include <unordered_map>
 
 #include "actors/execute.hpp"
@@ -133,6 +135,7 @@ struct worker_actor_state {
   std::unordered_map<executor_id, caf::actor> executors;
   std::unordered_map<run_id, std::shared_ptr<run_memory>> runs;
   executor_id next_executor = 0;
+  std::string start_error;  ///< why the executors could not all start ("" when they did)
   static inline const char* name = "troupe.worker";
 };
 
@@ -184,10 +187,17 @@ caf::behavior worker_actor(worker_self* self, worker_id id, worker_options optio
   st.decisions.emplace(options);
   st.id = id;
   st.scheduler = scheduler;
-  for (std::size_t i = 0; i < options.nthreads; ++i) spawn_executor(self);
-  self->send(scheduler, message::register_worker{id, options.nthreads,
-                                                 caf::actor_cast<caf::actor>(self)});
+  try {
+    for (std::size_t i = 0; i < options.nthreads; ++i) spawn_executor(self);
+    self->send(scheduler, message::register_worker{id, options.nthreads,
+                                                   caf::actor_cast<caf::actor>(self)});
+  } catch (const std::system_error& e) {
+    // Each executor is a thread of its own; the runtime asks (ready_atom) and gives up.
+    st.start_error = "started " + std::to_string(st.executors.size()) + " of " +
+                     std::to_string(options.nthreads) + " threads, then: " + e.what();
+  }
   return {
+      [=](message::ready_atom) { return self->state.start_error; },
       [=](message::compute& m) {
         auto& st = self->state;
         run_id run = m.memory->id;

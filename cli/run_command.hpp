@@ -23,9 +23,6 @@ struct run_arguments {
   bool help = false;
 };
 
-/// The most --num-workers accepts: beyond it a typo would start a thread per unit.
-inline constexpr std::size_t max_num_workers = 1024;
-
 /// Parses the arguments that follow `run`. ArgumentError names the bad argument and the fix.
 [[nodiscard]] run_arguments parse_run_arguments(const std::vector<std::string>& args);
 

@@ -1,5 +1,6 @@
 #include "collections/compute.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <thread>
 
@@ -11,20 +12,32 @@ namespace troupe {
 
 namespace {
 
-std::size_t resolve_num_workers(const compute_options& options) {
-  if (options.num_workers > 0) return options.num_workers;
-  if (auto configured = config::get("num_workers")) {
-    std::size_t n = 0;
-    auto [end, ec] = std::from_chars(configured->data(), configured->data() + configured->size(), n);
-    if (ec != std::errc() || end != configured->data() + configured->size() || n == 0)
-      throw ArgumentError("num_workers must be a positive integer, got '" + *configured +
-                          "' (from troupe::config or TROUPE_NUM_WORKERS)");
-    return n;
-  }
-  return std::max(1u, std::thread::hardware_concurrency());
+std::size_t checked_num_workers(std::size_t n, const std::string& text, const char* source) {
+  if (n == 0 || n > max_num_workers)
+    throw ArgumentError("num_workers must be a whole number from 1 to " +
+                        std::to_string(max_num_workers) + ", got " + text + " (from " + source +
+                        ")");
+  return n;
 }
 
 }  // namespace
+
+std::size_t resolve_num_workers(const compute_options& options) {
+  if (options.num_workers > 0)
+    return checked_num_workers(options.num_workers, std::to_string(options.num_workers),
+                               "compute_options::num_workers");
+  if (auto configured = config::get("num_workers")) {
+    std::size_t n = 0;
+    auto [end, ec] = std::from_chars(configured->data(), configured->data() + configured->size(), n);
+    const char* source = "troupe::config or TROUPE_NUM_WORKERS";
+    if (ec != std::errc() || end != configured->data() + configured->size())
+      throw ArgumentError("num_workers must be a whole number from 1 to " +
+                          std::to_string(max_num_workers) + ", got '" + *configured + "' (from " +
+                          source + ")");
+    return checked_num_workers(n, "'" + *configured + "'", source);
+  }
+  return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, max_num_workers);
+}
 
 std::string resolve_scheduler(const compute_options& options) {
   std::string name = options.scheduler;

@@ -14,10 +14,16 @@ namespace troupe {
 
 struct sync_run_stats;
 
+/// The most threads the `threads` scheduler starts, wherever the number comes from (the call,
+/// troupe::config, TROUPE_NUM_WORKERS, `troupe run --num-workers`): past it a typo would start
+/// a thread per unit.
+inline constexpr std::size_t max_num_workers = 1024;
+
 struct compute_options {
   /// "sync" or "threads" ("" = configured default).
   std::string scheduler;
-  /// Threads of the `threads` scheduler (0 = configured default, else hardware threads).
+  /// Threads of the `threads` scheduler, 1 to max_num_workers (0 = the configured default,
+  /// else one per hardware thread).
   std::size_t num_workers = 0;
   /// Filled in by the sync scheduler (for tests and diagnostics).
   sync_run_stats* sync_stats = nullptr;
@@ -25,6 +31,10 @@ struct compute_options {
 
 /// The scheduler name compute() would use for these options.
 std::string resolve_scheduler(const compute_options& options);
+
+/// The thread count the `threads` scheduler would use for these options; ArgumentError names
+/// the source of a number out of 1..max_num_workers.
+std::size_t resolve_num_workers(const compute_options& options);
 
 /// Runs a compiled graph; returns the values of its targets in order.
 std::vector<Value> run_graph(std::shared_ptr<const task_graph> graph,

@@ -161,3 +161,19 @@ TEST_CASE("delayed: pure calls of different lambdas are different tasks", "[coll
   CHECK(a.as<std::int64_t>() == 4);
   CHECK(b.as<std::int64_t>() == 30);
 }
+
+TEST_CASE("delayed: num_workers out of 1..1024 is refused wherever it comes from",
+          "[collections]") {
+  auto one = delayed("troupe.inc")(1);
+  CHECK_THROWS_WITH(one.compute({.scheduler = "threads", .num_workers = 100000}),
+                    Catch::Contains("from 1 to 1024") && Catch::Contains("100000"));
+  config::set("num_workers", "100000");
+  CHECK_THROWS_WITH(one.compute({.scheduler = "threads"}),
+                    Catch::Contains("from 1 to 1024") && Catch::Contains("TROUPE_NUM_WORKERS"));
+  config::set("num_workers", "0");
+  CHECK_THROWS_AS(one.compute({.scheduler = "threads"}), ArgumentError);
+  config::set("num_workers", "2x");
+  CHECK_THROWS_AS(one.compute({.scheduler = "threads"}), ArgumentError);
+  config::unset("num_workers");
+  CHECK(one.compute({.scheduler = "threads", .num_workers = 1024}).as<std::int64_t>() == 2);
+}
