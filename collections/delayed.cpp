@@ -1,13 +1,43 @@
 #include "collections/delayed.hpp"
 
+#include <cstdio>
+#include <cstdlib>
 #include <unordered_map>
 
+#include "core/detail/depth_first.hpp"
 #include "core/detail/pointer_index_map.hpp"
 #include "core/task_graph.hpp"
 
 namespace troupe {
 
 namespace detail {
+
+namespace {
+
+// Moves the nodes `args` refer to onto `doomed`, leaving the arguments without references.
+void take_references(std::vector<delayed_arg>& args,
+                     std::vector<std::shared_ptr<const delayed_node>>& doomed) {
+  for (auto& arg : args) {
+    if (arg.ref) doomed.push_back(std::move(arg.ref));
+    take_references(arg.items, doomed);  // vectors of Delayed: one level deep
+  }
+}
+
+}  // namespace
+
+// Destroying the last Delayed of x = inc(x) repeated 200,000 times would recurse once per
+// link. Instead each node this one alone owns is emptied of its references before it goes,
+// so the chain is freed by this loop. (Nodes are made non-const, so the const_cast is sound;
+// use_count() == 1 means no one else can reach the node.)
+delayed_node::~delayed_node() {
+  std::vector<std::shared_ptr<const delayed_node>> doomed;
+  take_references(args, doomed);
+  while (!doomed.empty()) {
+    std::shared_ptr<const delayed_node> node = std::move(doomed.back());
+    doomed.pop_back();
+    if (node.use_count() == 1) take_references(const_cast<delayed_node&>(*node).args, doomed);
+  }
+}
 
 namespace {
 
@@ -88,10 +118,11 @@ namespace {
 using detail::delayed_arg;
 using detail::delayed_node;
 
-// Depth-first post-order over the nodes behind the targets (they form a DAG by
-// construction: a node can only refer to nodes built before it). Distinct nodes with the same
-// key (equal pure calls) become one task; impure keys are unique, so only pure ones are
-// looked up by key.
+// Compiles Delayed values with the depth-first walk every graph is ordered by
+// (core/detail/depth_first.hpp). The nodes form a DAG by construction (a node can only refer to
+// nodes built before it), so no node is ever open when met again. Distinct nodes with the same
+// key (equal pure calls) become one task; impure keys are unique, so only pure ones are looked
+// up by key.
 class delayed_compiler {
  public:
   std::shared_ptr<const task_graph> run(const std::vector<Delayed>& values) {
@@ -99,17 +130,42 @@ class delayed_compiler {
     std::vector<task_index> targets;
     targets.reserve(values.size());
     builder_.reserve(values.size());  // at least one task per target
-    for (const auto& v : values) targets.push_back(visit(v.node().get()));
+    for (const auto& v : values) {
+      walk_.run(v.node().get(), *this);
+      targets.push_back(index_.find(v.node().get()));
+    }
     return builder_.finish(std::move(targets));
   }
 
- private:
-  struct frame {
-    const delayed_node* node;
-    std::size_t children_begin;
-    std::size_t next;
-  };
+  // --- the walk's visitor -----------------------------------------------------------------
+  detail::walk_state state(const delayed_node* node) {
+    return known(node) ? detail::walk_state::closed : detail::walk_state::fresh;
+  }
 
+  void enter(const delayed_node* node, std::vector<const delayed_node*>& children) {
+    for (const auto& arg : node->args) collect_children(arg, children);
+  }
+
+  void leave(const delayed_node* node, const delayed_node* const* /*children*/,
+             std::size_t /*count*/) {
+    task_index index;
+    if (!node->function) {
+      index = builder_.add_literal(node->key, node->literal);
+    } else {
+      builder_.begin_task(node->key, node->function);
+      for (const auto& arg : node->args) builder_.add_arg(resolve(arg));
+      index = builder_.end_task();
+    }
+    index_.insert(node, index);
+    if (node->pure) pure_keys_.emplace(node->key, index);
+  }
+
+  [[noreturn]] void cycle(const delayed_node*, const std::vector<const delayed_node*>&) {
+    std::fputs("troupe: invariant broken: a cycle among Delayed nodes\n", stderr);
+    std::abort();
+  }
+
+ private:
   static void collect_children(const delayed_arg& arg, std::vector<const delayed_node*>& out) {
     if (arg.kind == Arg::kind::ref) {
       out.push_back(arg.ref.get());
@@ -128,30 +184,6 @@ class delayed_compiler {
     return true;
   }
 
-  task_index visit(const delayed_node* root) {
-    if (!known(root)) {
-      push(root);
-      while (!stack_.empty()) {
-        frame& top = stack_.back();
-        if (top.next < children_.size()) {
-          const delayed_node* child = children_[top.next++];
-          if (!known(child)) push(child);
-          continue;
-        }
-        emit(top.node);
-        children_.resize(top.children_begin);
-        stack_.pop_back();
-      }
-    }
-    return index_.find(root);
-  }
-
-  void push(const delayed_node* node) {
-    std::size_t begin = children_.size();
-    for (const auto& arg : node->args) collect_children(arg, children_);
-    stack_.push_back({node, begin, begin});
-  }
-
   compiled_arg resolve(const delayed_arg& arg) {
     switch (arg.kind) {
       case Arg::kind::literal:
@@ -168,22 +200,8 @@ class delayed_compiler {
     return {};
   }
 
-  void emit(const delayed_node* node) {
-    task_index index;
-    if (!node->function) {
-      index = builder_.add_literal(node->key, node->literal);
-    } else {
-      builder_.begin_task(node->key, node->function);
-      for (const auto& arg : node->args) builder_.add_arg(resolve(arg));
-      index = builder_.end_task();
-    }
-    index_.insert(node, index);
-    if (node->pure) pure_keys_.emplace(node->key, index);
-  }
-
   task_graph_builder builder_;
-  std::vector<frame> stack_;
-  std::vector<const delayed_node*> children_;
+  detail::depth_first_walk<const delayed_node*> walk_;
   detail::pointer_index_map index_;
   std::unordered_map<std::string_view, task_index> pure_keys_;
 };

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -38,6 +39,11 @@ struct delayed_arg {
 };
 
 struct delayed_node {
+  delayed_node() = default;
+  delayed_node(const delayed_node&) = delete;
+  delayed_node& operator=(const delayed_node&) = delete;
+  ~delayed_node();  ///< iterative: a long chain of nodes is freed without recursion
+
   Key key;
   bool pure = false;      ///< the key is a hash of the call: equal calls share it
   function_ref function;  ///< nullptr: a literal
@@ -140,11 +146,43 @@ Delayed delayed_value(Value value, delayed_options options = {});
 /// Computes several Delayed values in one graph; shared parts run once.
 std::vector<Value> compute(const std::vector<Delayed>& values, const compute_options& options = {});
 
-template <class... Ds, std::enable_if_t<(std::is_same_v<std::decay_t<Ds>, Delayed> && ...), int> = 0>
-std::array<Value, sizeof...(Ds)> compute(const Ds&... values) {
-  auto results = compute(std::vector<Delayed>{values...});
-  std::array<Value, sizeof...(Ds)> out;
-  for (std::size_t i = 0; i < out.size(); ++i) out[i] = std::move(results[i]);
+namespace detail {
+template <class T>
+constexpr bool is_delayed_v = std::is_same_v<std::decay_t<T>, Delayed>;
+template <class T>
+constexpr bool is_compute_options_v = std::is_same_v<std::decay_t<T>, compute_options>;
+}  // namespace detail
+
+/// compute(a, b, ...) or compute(a, b, ..., compute_options{.scheduler = "sync"}): the values
+/// of a, b, ... in one graph, as an array for structured bindings:
+///
+///   auto [x, y] = troupe::compute(a, b, troupe::compute_options{.scheduler = "sync"});
+template <class... Args,
+          std::enable_if_t<(sizeof...(Args) > 0) &&
+                               ((detail::is_delayed_v<Args> || detail::is_compute_options_v<Args>) &&
+                                ...),
+                           int> = 0>
+auto compute(const Args&... args) {
+  constexpr std::size_t count = (std::size_t{0} + ... + (detail::is_delayed_v<Args> ? 1 : 0));
+  using last = std::tuple_element_t<sizeof...(Args) - 1, std::tuple<Args...>>;
+  static_assert(count == sizeof...(Args) ||
+                    (count + 1 == sizeof...(Args) && detail::is_compute_options_v<last>),
+                "compute(a, b, ..., options): at least one Delayed value, then at most one "
+                "compute_options, last");
+  std::vector<Delayed> values;
+  values.reserve(count);
+  compute_options options;
+  (
+      [&](const auto& arg) {
+        if constexpr (detail::is_delayed_v<decltype(arg)>)
+          values.push_back(arg);
+        else
+          options = arg;
+      }(args),
+      ...);
+  auto results = compute(values, options);
+  std::array<Value, count> out;
+  for (std::size_t i = 0; i < count; ++i) out[i] = std::move(results[i]);
   return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "core/detail/depth_first.hpp"
 #include "core/detail/pointer_index_map.hpp"
 #include "core/task_graph.hpp"
 
@@ -37,9 +38,10 @@ namespace {
 
 // Compiles a Graph: every entry gets a dense id up front (kept in a flat map from the entry's
 // address, so a key costs one lookup in the graph's own table and no second string hash),
-// each task's references are resolved to ids once when the depth-first walk first reaches it,
-// and the walk itself runs on ids, never hashing. A task's child ids are kept in argument order, so its
-// arguments are resolved by walking them again with a cursor.
+// each task's references are resolved to ids once when the depth-first walk
+// (core/detail/depth_first.hpp) first reaches it, and the walk itself runs on ids, never
+// hashing. A task's child ids come back in argument order, so its arguments are resolved by
+// walking them again with a cursor.
 class graph_compiler {
  public:
   explicit graph_compiler(const Graph& graph)
@@ -49,7 +51,7 @@ class graph_compiler {
       ids_.insert(&entry, static_cast<std::uint32_t>(entries_.size()));
       entries_.push_back(&entry);
     }
-    state_.assign(entries_.size(), unvisited);
+    state_.assign(entries_.size(), detail::walk_state::fresh);
     index_.resize(entries_.size());
   }
 
@@ -62,57 +64,16 @@ class graph_compiler {
       if (entry == nodes_.end())
         throw GraphError("requested key '" + key + "' is not in the graph");
       const std::uint32_t id = ids_.find(&*entry);
-      visit(id);
+      walk_.run(id, *this);
       target_indices.push_back(index_[id]);
     }
     return builder_.finish(std::move(target_indices));
   }
 
- private:
-  enum : std::uint8_t { unvisited, on_stack, done };
-  using entry = std::pair<const Key, Graph::node>;
+  // --- the walk's visitor -----------------------------------------------------------------
+  detail::walk_state state(std::uint32_t id) const { return state_[id]; }
 
-  struct frame {
-    std::uint32_t id;
-    std::size_t children_begin;
-    std::size_t next;
-  };
-
-  const Key& key_of(std::uint32_t id) const { return entries_[id]->first; }
-
-  void visit(std::uint32_t root) {
-    if (state_[root] == done) return;
-    push(root);
-    while (!stack_.empty()) {
-      frame& top = stack_.back();
-      if (top.next < children_.size()) {
-        const std::uint32_t child = children_[top.next++];
-        if (state_[child] == done) continue;
-        if (state_[child] == on_stack) throw_cycle(child);
-        push(child);
-        continue;
-      }
-      emit(top);
-      state_[top.id] = done;
-      children_.resize(top.children_begin);
-      stack_.pop_back();
-    }
-  }
-
-  void collect_children(const Key& parent, const Arg& arg) {
-    if (arg.type_kind() == Arg::kind::ref) {
-      auto entry = nodes_.find(arg.key());
-      if (entry == nodes_.end())
-        throw GraphError("task '" + parent + "' depends on '" + arg.key() +
-                         "', which is not in the graph");
-      children_.push_back(ids_.find(&*entry));
-    } else if (arg.type_kind() == Arg::kind::list) {
-      for (const auto& item : arg.items()) collect_children(parent, item);
-    }
-  }
-
-  void push(std::uint32_t id) {
-    const std::size_t begin = children_.size();
+  void enter(std::uint32_t id, std::vector<std::uint32_t>& children) {
     if (const auto* task = std::get_if<Task>(&entries_[id]->second)) {
       const auto& fn = *task->function;
       if (fn.arity != task_function::variadic &&
@@ -120,18 +81,59 @@ class graph_compiler {
         throw GraphError("task '" + key_of(id) + "': " + fn.name + " takes " +
                          std::to_string(fn.arity) + " arguments, got " +
                          std::to_string(task->args.size()));
-      for (const auto& arg : task->args) collect_children(key_of(id), arg);
+      for (const auto& arg : task->args) collect_children(key_of(id), arg, children);
     }
-    state_[id] = on_stack;
-    stack_.push_back({id, begin, begin});
+    state_[id] = detail::walk_state::open;
   }
 
-  compiled_arg resolve(const Arg& arg, std::size_t& cursor) {
+  void leave(std::uint32_t id, const std::uint32_t* children, std::size_t /*count*/) {
+    const entry& e = *entries_[id];
+    state_[id] = detail::walk_state::closed;
+    if (const auto* literal = std::get_if<Value>(&e.second)) {
+      index_[id] = builder_.add_literal(e.first, *literal);
+      return;
+    }
+    const auto& task = std::get<Task>(e.second);
+    builder_.begin_task(e.first, task.function);
+    for (const auto& arg : task.args) builder_.add_arg(resolve(arg, children));
+    index_[id] = builder_.end_task();
+  }
+
+  [[noreturn]] void cycle(std::uint32_t closing, const std::vector<std::uint32_t>& open) {
+    std::string path;
+    bool in_cycle = false;
+    for (std::uint32_t id : open) {
+      if (id == closing) in_cycle = true;
+      if (in_cycle) path += "'" + key_of(id) + "' -> ";
+    }
+    throw GraphError("cycle in the graph through key '" + key_of(closing) + "': " + path + "'" +
+                     key_of(closing) + "'");
+  }
+
+ private:
+  using entry = std::pair<const Key, Graph::node>;
+
+  const Key& key_of(std::uint32_t id) const { return entries_[id]->first; }
+
+  void collect_children(const Key& parent, const Arg& arg, std::vector<std::uint32_t>& out) {
+    if (arg.type_kind() == Arg::kind::ref) {
+      auto entry = nodes_.find(arg.key());
+      if (entry == nodes_.end())
+        throw GraphError("task '" + parent + "' depends on '" + arg.key() +
+                         "', which is not in the graph");
+      out.push_back(ids_.find(&*entry));
+    } else if (arg.type_kind() == Arg::kind::list) {
+      for (const auto& item : arg.items()) collect_children(parent, item, out);
+    }
+  }
+
+  // `cursor` walks the task's child ids, which are in argument order.
+  compiled_arg resolve(const Arg& arg, const std::uint32_t*& cursor) {
     switch (arg.type_kind()) {
       case Arg::kind::literal:
         return {Arg::kind::literal, 0, arg.value()};
       case Arg::kind::ref:
-        return {Arg::kind::ref, index_[children_[cursor++]], {}};
+        return {Arg::kind::ref, index_[*cursor++], {}};
       case Arg::kind::list: {
         std::vector<compiled_arg> items;
         items.reserve(arg.items().size());
@@ -142,38 +144,13 @@ class graph_compiler {
     return {};
   }
 
-  void emit(const frame& f) {
-    const entry& e = *entries_[f.id];
-    if (const auto* literal = std::get_if<Value>(&e.second)) {
-      index_[f.id] = builder_.add_literal(e.first, *literal);
-      return;
-    }
-    const auto& task = std::get<Task>(e.second);
-    builder_.begin_task(e.first, task.function);
-    std::size_t cursor = f.children_begin;
-    for (const auto& arg : task.args) builder_.add_arg(resolve(arg, cursor));
-    index_[f.id] = builder_.end_task();
-  }
-
-  [[noreturn]] void throw_cycle(std::uint32_t closing) {
-    std::string path;
-    bool in_cycle = false;
-    for (const auto& f : stack_) {
-      if (f.id == closing) in_cycle = true;
-      if (in_cycle) path += "'" + key_of(f.id) + "' -> ";
-    }
-    throw GraphError("cycle in the graph through key '" + key_of(closing) + "': " + path + "'" +
-                     key_of(closing) + "'");
-  }
-
   const std::unordered_map<Key, Graph::node>& nodes_;
   task_graph_builder builder_;
   std::vector<const entry*> entries_;
   detail::pointer_index_map ids_;
-  std::vector<std::uint8_t> state_;
+  std::vector<detail::walk_state> state_;
   std::vector<task_index> index_;
-  std::vector<frame> stack_;
-  std::vector<std::uint32_t> children_;
+  detail::depth_first_walk<std::uint32_t> walk_;
 };
 
 }  // namespace

@@ -3,6 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
 
 #include "collections/delayed.hpp"
 #include "core/config.hpp"
@@ -51,24 +54,38 @@ TEST_CASE("delayed: pure calls share a key, impure calls do not", "[collections]
   CHECK(impure(2).key() != impure(2).key());
 }
 
-TEST_CASE("delayed: compute runs shared parts once", "[collections]") {
+TEST_CASE("delayed: compute runs shared parts once, on the scheduler it is given",
+          "[collections]") {
   static std::atomic<int> calls{0};
+  static std::mutex threads_mutex;
+  static std::set<std::thread::id> task_threads;
   auto counted = delayed([](std::int64_t x) {
     ++calls;
+    std::lock_guard<std::mutex> guard(threads_mutex);
+    task_threads.insert(std::this_thread::get_id());
     return x * 2;
   });
   auto add = delayed([](std::int64_t a, std::int64_t b) { return a + b; });
+  // The default would be threads: sync must be what runs when asked for.
+  ::setenv("TROUPE_SCHEDULER", "threads", 1);
   for (std::string scheduler : {"sync", "threads"}) {
+    INFO(scheduler);
     calls = 0;
+    task_threads.clear();
     auto shared = counted(21);
     auto a = add(shared, 1);
     auto b = add(shared, shared);
-    auto [ra, rb] = compute(a, b);
-    (void)scheduler;
+    auto [ra, rb] = compute(a, b, compute_options{.scheduler = scheduler, .num_workers = 2});
     CHECK(ra.as<std::int64_t>() == 43);
     CHECK(rb.as<std::int64_t>() == 84);
     CHECK(calls == 1);
+    // sync runs tasks on the calling thread; threads on its executors.
+    REQUIRE(task_threads.size() == 1);
+    CHECK((*task_threads.begin() == std::this_thread::get_id()) == (scheduler == "sync"));
   }
+  ::unsetenv("TROUPE_SCHEDULER");
+  auto [only] = compute(add(1, 2));  // no options: the configured default
+  CHECK(only.as<std::int64_t>() == 3);
 }
 
 TEST_CASE("delayed: vectors of Delayed arrive as lists", "[collections]") {
@@ -176,4 +193,34 @@ TEST_CASE("delayed: num_workers out of 1..1024 is refused wherever it comes from
   CHECK_THROWS_AS(one.compute({.scheduler = "threads"}), ArgumentError);
   config::unset("num_workers");
   CHECK(one.compute({.scheduler = "threads", .num_workers = 1024}).as<std::int64_t>() == 2);
+}
+
+TEST_CASE("delayed: a 200,000-link chain computes and is freed without recursion",
+          "[collections]") {
+  const std::int64_t n = 200'000;
+  {
+    auto inc = delayed("troupe.inc");
+    Delayed x = delayed_value(std::int64_t{0});
+    for (std::int64_t i = 0; i < n; ++i) x = inc(x);
+    CHECK(x.compute({.scheduler = "sync"}).as<std::int64_t>() == n);
+    CHECK(x.compute({.scheduler = "threads", .num_workers = 2}).as<std::int64_t>() == n);
+  }  // the last Delayed of the chain goes here: recursive destructors overflowed the stack
+  // A chain that shares its middle with another value: freeing one leaves the other whole.
+  auto inc = delayed("troupe.inc");
+  Delayed middle = delayed_value(std::int64_t{0});
+  for (std::int64_t i = 0; i < n / 2; ++i) middle = inc(middle);
+  {
+    Delayed top = middle;
+    for (std::int64_t i = 0; i < n / 2; ++i) top = inc(top);
+  }
+  CHECK(middle.compute({.scheduler = "sync"}).as<std::int64_t>() == n / 2);
+}
+
+TEST_CASE("delayed: compute(a, b, options) takes the options last", "[collections]") {
+  auto inc = delayed("troupe.inc");
+  auto [a, b, c] = compute(inc(1), inc(2), inc(3), compute_options{.scheduler = "sync"});
+  CHECK(a.as<std::int64_t>() + b.as<std::int64_t>() + c.as<std::int64_t>() == 9);
+  auto [d] = compute(inc(4), compute_options{.scheduler = "threads", .num_workers = 1});
+  CHECK(d.as<std::int64_t>() == 5);
+  CHECK_THROWS_AS(compute(inc(4), compute_options{.scheduler = "bogus"}), ArgumentError);
 }
