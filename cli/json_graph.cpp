@@ -504,6 +504,7 @@ json_graph parse_json_graph(std::string_view text) {
 
   json_graph out;
   graph_reader reader(file);
+  out.graph.reserve(file.graph.keys.size());
   for (std::size_t i = 0; i < file.graph.keys.size(); ++i)
     reader.add(out.graph, file.graph.keys[i], file.graph.values[i]);
   if (auto targets = doc.find("targets"); targets != doc.end())

@@ -55,6 +55,9 @@ class Graph {
   /// Adds (or replaces) a key computed by a task.
   void add(Key key, Task task);
 
+  /// Makes room for `keys` entries in all (a large graph then grows without rehashing).
+  void reserve(std::size_t keys) { nodes_.reserve(keys); }
+
   bool contains(const Key& key) const { return nodes_.count(key) != 0; }
   const node* find(const Key& key) const;
   std::size_t size() const noexcept { return nodes_.size(); }
