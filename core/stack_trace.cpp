@@ -3,13 +3,15 @@
 #include <cxxabi.h>
 #include <dlfcn.h>
 #include <execinfo.h>
+#include <link.h>
+#include <unistd.h>
 
 #include <array>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
-#include <cstdlib>
-#include <memory>
 
 #include "core/type_name.hpp"
 
@@ -28,15 +30,52 @@ struct thread_trace {
 
 thread_local thread_trace current;
 
-std::string describe_frame(void* address) {
+// backtrace() records return addresses: each points at the instruction after a call, which may
+// belong to the next line or, when the call was a function's last instruction (a noreturn
+// call, such as __cxa_throw or a function that always throws), to the next function. So a
+// frame is looked up at (address - 1), inside the call instruction itself. Every frame here is
+// a return address, the innermost included (it is the return into the hook from backtrace()).
+const char* call_site(const void* return_address) {
+  return static_cast<const char*>(return_address) - 1;
+}
+
+// The running executable's absolute path (dladdr reports argv[0] for it, which may be
+// relative or a bare name found through PATH).
+const std::string& executable_path() {
+  static const std::string path = [] {
+    std::array<char, 4096> buffer{};
+    auto length = readlink("/proc/self/exe", buffer.data(), buffer.size() - 1);
+    return length > 0 ? std::string(buffer.data(), static_cast<std::size_t>(length))
+                      : std::string("??");
+  }();
+  return path;
+}
+
+// "name +offset" where the module exports a symbol for the address; otherwise
+// "module+0xOFFSET", the address relative to the module's load bias, which is the address in
+// the file itself: `addr2line -f -C -e module 0xOFFSET` names the function and file:line.
+std::string describe_frame(const void* return_address) {
+  const char* address = call_site(return_address);
   Dl_info info{};
-  if (dladdr(address, &info) != 0 && info.dli_sname != nullptr) {
-    auto offset = static_cast<char*>(address) - static_cast<char*>(info.dli_saddr);
+  link_map* module = nullptr;
+  if (dladdr1(address, &info, reinterpret_cast<void**>(&module), RTLD_DL_LINKMAP) == 0)
+    return "??";
+  if (info.dli_sname != nullptr && info.dli_saddr != nullptr) {
+    auto offset = address - static_cast<const char*>(info.dli_saddr);
     return demangle(info.dli_sname) + " +" + std::to_string(offset);
   }
-  if (info.dli_fname != nullptr) return std::string(info.dli_fname) + " [" +
-                                        std::to_string(reinterpret_cast<std::uintptr_t>(address)) + "]";
-  return "??";
+  // The load bias (l_addr) equals dli_fbase for PIE executables and shared libraries, and is 0
+  // for a non-PIE executable, whose file addresses are its run-time addresses.
+  auto bias = module != nullptr ? module->l_addr
+                                : reinterpret_cast<std::uintptr_t>(info.dli_fbase);
+  char offset[2 + 2 * sizeof(std::uintptr_t) + 1];
+  std::snprintf(offset, sizeof(offset), "0x%jx",
+                static_cast<std::uintmax_t>(reinterpret_cast<std::uintptr_t>(address) - bias));
+  bool main_program = module != nullptr && module->l_name[0] == '\0';
+  std::string path = main_program                                            ? executable_path()
+                     : info.dli_fname != nullptr && info.dli_fname[0] != '\0' ? info.dli_fname
+                                                                               : "??";
+  return path + "+" + offset;
 }
 
 // The object of the exception being handled. libstdc++'s exception_ptr is exactly a pointer to
@@ -64,10 +103,11 @@ std::string last_throw_trace() {
   // (std::rethrow_exception) never passes through __cxa_throw.
   if (handled_exception_object() != current.thrown || current.thrown == nullptr) return "";
   std::string text;
-  // Frames up to the __cxa_throw hook are the recording itself; frames from troupe's task
-  // runner down are the runtime's own and say nothing about the task.
-  int first = 0;
-  for (int i = 0; i < current.depth && i < 4; ++i)
+  // Frames up to the __cxa_throw hook are the recording itself (frame 0 is the hook, which
+  // calls backtrace()); frames from troupe's task runner down are the runtime's own and say
+  // nothing about the task.
+  int first = 1;
+  for (int i = 1; i < current.depth && i < 4; ++i)
     if (describe_frame(current.frames[i]).rfind("__cxa_throw", 0) == 0) first = i + 1;
   for (int i = first; i < current.depth; ++i) {
     std::string frame = describe_frame(current.frames[i]);

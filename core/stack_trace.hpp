@@ -20,7 +20,11 @@ class throw_trace_scope {
 };
 
 /// Inside a catch block: the stack recorded where the exception being handled was thrown (on
-/// this thread, inside a throw_trace_scope), one demangled frame a line; "" when none was.
+/// this thread, inside a throw_trace_scope), innermost first, one frame a line; "" when none
+/// was. Each frame is resolved at its call instruction (return address - 1) and reads
+/// `name +offset` (demangled, offset in bytes) where the module exports a symbol there, else
+/// `module+0xOFFSET` with OFFSET relative to the module's load bias, for
+/// `addr2line -f -C -e module 0xOFFSET`.
 std::string last_throw_trace();
 
 }  // namespace troupe

@@ -1,7 +1,6 @@
 #include "cli/json_graph.hpp"
 
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <limits>
 
 #include "cli/json_output.hpp"
@@ -175,19 +174,15 @@ TEST_CASE("json_graph: built-ins are found by their short names", "[cli]") {
                  !Catch::Contains("troupe."));
 }
 
-TEST_CASE("json_graph: reading takes time linear in the number of keys", "[cli]") {
-  // 300,000 keys, the chain k_i = ["inc", "k_{i-1}"]: reading took minutes when each key was
-  // found by a linear search, a fraction of a second now; the bound leaves room for a slow
-  // machine.
+TEST_CASE("json_graph: a chain of 300k keys reads whole, in file order", "[cli]") {
+  // Reading took minutes at this size when each key was found by a linear search (speed is
+  // measured by bench/scaling.py, not here; cli.large_graphs guards against a hang).
   constexpr int n = 300'000;
   std::string text = R"({"graph": {"k_0": 0)";
   for (int i = 1; i < n; ++i)
     text += ", \"k_" + std::to_string(i) + "\": [\"inc\", \"k_" + std::to_string(i - 1) + "\"]";
   text += "}}";
-  auto start = std::chrono::steady_clock::now();
   auto file = parse_json_graph(text);
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  CHECK(seconds < 10.0);
   REQUIRE(file.keys.size() == n);
   CHECK(file.keys[1] == "k_1");
   CHECK(file.keys[n - 1] == "k_" + std::to_string(n - 1));
