@@ -122,7 +122,7 @@ SchedulerState::worker_state* SchedulerState::choose_worker(const run_state& run
     std::uint64_t local_bytes = 0;
     if (workers_.size() > 1)
       for (task_index d : run.graph->dependencies_of(task))
-        if (run.who_has[d] == w.id) local_bytes += run.nbytes[d];
+        if (run.who_has[d] == w.id) local_bytes = saturating_add(local_bytes, run.nbytes[d]);
     double occupancy = static_cast<double>(w.processing) / static_cast<double>(w.nthreads);
     if (best == nullptr || local_bytes > best_bytes ||
         (local_bytes == best_bytes && occupancy < best_occupancy)) {

@@ -117,7 +117,14 @@ void stop_shared_runtimes() {
     stopping.swap(all.by_threads);
   }
   for (auto& [threads, runtime] : stopping) runtime->abandon_actors_at_shutdown();
-  if (!stopping.empty()) std::thread([&] { stopping.clear(); }).join();
+  if (stopping.empty()) return;
+  try {
+    std::thread([&] { stopping.clear(); }).join();
+  } catch (const std::system_error&) {
+    // No thread to be had (the process is at its limit): the process is ending anyway, so
+    // the runtimes are left to it rather than ending it in std::terminate.
+    for (auto& [threads, runtime] : stopping) (void)runtime.release();
+  }
 }
 
 }  // namespace

@@ -19,6 +19,11 @@ using clock_type = std::chrono::steady_clock;
 // runs long, so the scheduler hears of a finished task within this interval.
 constexpr auto report_interval = std::chrono::microseconds(500);
 
+// A chain (chained_dependent) is followed from the last task of a batch only, and for at most
+// this long: then its next link goes back through the scheduler, so the executor's next batch
+// and the worker's other ready tasks are not held up behind a long chain.
+constexpr auto max_chain_time = std::chrono::milliseconds(2);
+
 // --- executor: one thread running tasks ------------------------------------------------------
 
 struct executor_state;
@@ -86,6 +91,8 @@ caf::behavior executor_actor(executor_self* self, executor_id id, caf::actor wor
           st.running.batch = &batch;
           st.running.position = i;
           // The batch's task, then the links of the chain it starts (chained_dependent).
+          bool may_chain = i + 1 == batch.tasks.size();
+          const auto chain_start = may_chain ? clock_type::now() : clock_type::time_point{};
           std::optional<task_index> next = batch.tasks[i].task;
           for (bool chained = false; next; chained = true) {
             const task_index task = *next;
@@ -108,7 +115,8 @@ caf::behavior executor_actor(executor_self* self, executor_id id, caf::actor wor
               last_report = clock_type::now();
               break;
             }
-            next = chained_dependent(*memory->graph, task);
+            // A seceded task's thread has been replaced: it takes on nothing more.
+            if (may_chain && !st.running.seceded) next = chained_dependent(*memory->graph, task);
             st.pending.finished.push_back({run, task, outcome.nbytes, chained, next.has_value()});
             // Reading the clock costs as much as a tiny task: look every 16 tasks.
             if (++since_clock == 16) {
@@ -118,6 +126,7 @@ caf::behavior executor_actor(executor_self* self, executor_id id, caf::actor wor
                 st.report(false);
                 last_report = now;
               }
+              if (now - chain_start > max_chain_time) may_chain = false;
             }
           }
         }

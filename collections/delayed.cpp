@@ -1,5 +1,6 @@
 #include "collections/delayed.hpp"
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <unordered_map>
@@ -35,7 +36,11 @@ delayed_node::~delayed_node() {
   while (!doomed.empty()) {
     std::shared_ptr<const delayed_node> node = std::move(doomed.back());
     doomed.pop_back();
-    if (node.use_count() == 1) take_references(const_cast<delayed_node&>(*node).args, doomed);
+    if (node.use_count() == 1) {
+      // use_count() is a relaxed load: order our writes after other threads' last use.
+      std::atomic_thread_fence(std::memory_order_acquire);
+      take_references(const_cast<delayed_node&>(*node).args, doomed);
+    }
   }
 }
 

@@ -57,8 +57,15 @@ class byte_writer {
   const std::string& bytes() const noexcept { return buffer_; }
   std::string take() noexcept { return std::move(buffer_); }
 
+  /// Nesting depth of the values being encoded (kept by Value::encode, which bounds it as
+  /// decoding does, so nothing is written that the reader would refuse).
+  std::size_t depth() const noexcept { return depth_; }
+  std::size_t enter_nested() noexcept { return ++depth_; }
+  void leave_nested() noexcept { --depth_; }
+
  private:
   std::string buffer_;
+  std::size_t depth_ = 0;
 };
 
 /// Reads bytes written by byte_writer; every read checks the remaining length.

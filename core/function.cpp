@@ -120,11 +120,15 @@ namespace detail {
 function_ref register_at_startup(std::string name, task_callable call, int arity,
                                  const void* address) noexcept {
   try {
-    return add_registered(std::move(name), std::move(call), arity, address, true);
+    return add_registered(name, std::move(call), arity, address, true);
   } catch (const std::exception& e) {
+    // Kept, and raised where the function is used (by address, and by name unless the name
+    // belongs to another function).
     auto& table = functions();
     std::lock_guard<std::mutex> guard(table.mutex);
     table.startup_errors.push_back(e.what());
+    if (address != nullptr) table.clashing_addresses.emplace(address, e.what());
+    if (!table.by_name.count(name)) table.clashes.emplace(name, e.what());
     return nullptr;
   }
 }

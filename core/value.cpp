@@ -3,6 +3,7 @@
 #include <cxxabi.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <map>
 #include <mutex>
@@ -122,6 +123,8 @@ void release_child(Value& v, std::vector<value_object_ref>& sole) noexcept {
   // meanwhile, the child is destroyed right here; its destructor runs this same loop over
   // its own children, so the recursion stays one level deep.)
   if (v.object_.use_count() == 1) {
+    // use_count() is a relaxed load: order the writes to come after other threads' last use.
+    std::atomic_thread_fence(std::memory_order_acquire);
     try {
       sole.push_back(std::move(v.object_));
       return;
@@ -173,6 +176,18 @@ std::size_t Value::nbytes() const noexcept {
 }
 
 void Value::encode(byte_writer& out) const {
+  struct nesting {
+    explicit nesting(byte_writer& out) : out(out) {
+      if (out.enter_nested() <= max_decode_depth) return;
+      out.leave_nested();
+      throw TypeError("cannot encode a value nested more than " +
+                      std::to_string(max_decode_depth) +
+                      " levels deep (Value::max_decode_depth; no process would decode it): "
+                      "flatten it or split it over several values");
+    }
+    ~nesting() { out.leave_nested(); }
+    byte_writer& out;
+  } depth_guard(out);
   out.write_string(type_name());
   switch (kind_) {
     case kind::none:

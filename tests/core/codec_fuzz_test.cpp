@@ -203,8 +203,18 @@ TEST_CASE("codec: values nest at most Value::max_decode_depth levels deep", "[co
     for (std::size_t i = 1; i < levels; ++i) v = list({v});
     return v.encode();
   };
-  CHECK(Value::decode(nested(Value::max_decode_depth)).holds<std::vector<Value>>());
-  CHECK_THROWS_WITH(Value::decode(nested(Value::max_decode_depth + 1)),
+  const std::string deepest = nested(Value::max_decode_depth);
+  CHECK(Value::decode(deepest).holds<std::vector<Value>>());
+  // One level more is refused when written, so no process sends what none would read ...
+  Value too_deep(1);
+  for (std::size_t i = 1; i <= Value::max_decode_depth; ++i) too_deep = list({too_deep});
+  CHECK_THROWS_WITH(too_deep.encode(), Contains("cannot encode a value nested more than 1000"));
+  // ... and when read from a buffer made by hand.
+  byte_writer one_more;
+  one_more.write_string("list");
+  one_more.write_size(1);
+  one_more.write_bytes(deepest.data(), deepest.size());
+  CHECK_THROWS_WITH(Value::decode(one_more.bytes()),
                     "cannot decode a value nested 1001 levels deep: the limit is 1000 levels "
                     "(Value::max_decode_depth)");
   // A hostile buffer: a list of one list of one list ..., far deeper than the limit.

@@ -31,6 +31,10 @@ std::int64_t second_twin(std::int64_t x) { return -x; }
 TROUPE_NAMED_FUNCTION("twin", first_twin);
 TROUPE_NAMED_FUNCTION("twin", second_twin);
 
+// A reserved name, before main.
+std::int64_t squatter(std::int64_t x) { return x; }
+TROUPE_NAMED_FUNCTION("troupe.squat", squatter);
+
 // The same function registered twice under one name is one registration.
 std::int64_t once(std::int64_t x) { return x; }
 TROUPE_NAMED_FUNCTION("once", once);
@@ -66,6 +70,9 @@ TEST_CASE("function registry: a name registered twice before main is reported, n
   CHECK_THROWS_AS(delayed(user_code::first_twin), ArgumentError);
   CHECK_THROWS_AS(delayed(user_code::second_twin), ArgumentError);
   CHECK_THROWS_AS(delayed("twin"), ArgumentError);
+  // A reserved name is refused, and says so where it is used.
+  CHECK_THROWS_WITH(delayed(user_code::squatter), Catch::Contains("reserved"));
+  CHECK_THROWS_WITH(find_function("troupe.squat"), Catch::Contains("reserved"));
   // The same function twice is fine.
   CHECK(delayed("once")(7).compute({"sync"}).as<std::int64_t>() == 7);
   CHECK(std::none_of(errors.begin(), errors.end(), [](const std::string& e) {
