@@ -1,7 +1,9 @@
 #include "cli/run_command.hpp"
 
+#include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cerrno>
-#include <charconv>
+#include <iterator>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -49,15 +51,6 @@ Exit status: 0 on success; 2 on any error, after one "troupe run: error: ..." li
 
 std::string in_quotes(std::string_view s) {
   return "'" + std::string(s) + "'";
-}
-
-std::size_t parse_num_workers(const std::string& text) {
-  std::size_t n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || end != text.data() + text.size() || n == 0 || n > max_num_workers)
-    throw ArgumentError("--num-workers needs a whole number from 1 to " +
-                        std::to_string(max_num_workers) + ", got " + in_quotes(text));
-  return n;
 }
 
 void append_keys(const std::string& text, std::vector<Key>& keys) {
@@ -156,49 +149,40 @@ int fail(std::ostream& err, std::string_view message) {
 
 run_arguments parse_run_arguments(const std::vector<std::string>& args) {
   run_arguments out;
-  bool options_done = false;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (options_done || arg == "-" || arg.rfind('-', 0) != 0) {
-      if (!out.graph_path.empty())
-        throw ArgumentError("unexpected argument " + in_quotes(arg) +
-                            ": troupe run reads one graph file (see troupe run --help)");
-      out.graph_path = arg;
-      continue;
-    }
-    if (arg == "--") {
-      options_done = true;
-      continue;
-    }
-    if (arg == "-h" || arg == "--help") {
-      out.help = true;
-      return out;
-    }
-    // --name VALUE or --name=VALUE
-    auto equals = arg.find('=');
-    std::string name = arg.substr(0, equals);
-    if (name != "--scheduler" && name != "--num-workers" && name != "--keys")
-      throw ArgumentError("unknown option " + in_quotes(name) +
-                          ": the options are --scheduler, --num-workers, --keys and --help");
-    std::string value;
-    if (equals != std::string::npos) {
-      value = arg.substr(equals + 1);
-    } else if (i + 1 < args.size()) {
-      value = args[++i];
-    } else {
-      throw ArgumentError(name + " needs a value (see troupe run --help)");
-    }
-    if (name == "--scheduler") {
-      if (value != "sync" && value != "threads")
-        throw ArgumentError("unknown scheduler " + in_quotes(value) +
-                            ": use --scheduler sync or --scheduler threads");
-      out.compute.scheduler = value;
-    } else if (name == "--num-workers") {
-      out.compute.num_workers = parse_num_workers(value);
-    } else {
-      append_keys(value, out.keys);
-    }
+  std::vector<std::string> keys;
+  CLI::App app("troupe run", "troupe run");
+  app.set_help_flag();  // --help prints run_usage(), which lists the functions
+  app.add_flag("-h,--help", out.help);
+  app.add_option("GRAPH", out.graph_path);
+  app.add_option("--scheduler", out.compute.scheduler)->check(CLI::IsMember({"sync", "threads"}));
+  app.add_option("--num-workers", out.compute.num_workers)
+      ->check(CLI::Range(std::size_t{1}, max_num_workers));
+  app.add_option("--keys", keys)->allow_extra_args(false);
+  app.allow_extras();  // named below, in troupe run's own words
+  // After "--" every argument is a file name, even one starting with '-'.
+  auto options_end = std::find(args.begin(), args.end(), "--");
+  std::vector<std::string> reversed(std::make_reverse_iterator(options_end), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    throw ArgumentError(std::string(e.what()) + " (see troupe run --help)");
   }
+  if (out.help) return out;
+  std::vector<std::string> extras = app.remaining();
+  if (options_end != args.end()) {
+    auto files = std::next(options_end);
+    if (out.graph_path.empty() && files != args.end()) out.graph_path = *files++;
+    extras.insert(extras.end(), files, args.end());
+  }
+  if (!extras.empty()) {
+    const std::string& first = extras.front();
+    if (first.size() > 1 && first.front() == '-')
+      throw ArgumentError("unknown option " + in_quotes(first.substr(0, first.find('='))) +
+                          ": the options are --scheduler, --num-workers, --keys and --help");
+    throw ArgumentError("unexpected argument " + in_quotes(first) +
+                        ": troupe run reads one graph file (see troupe run --help)");
+  }
+  for (const auto& value : keys) append_keys(value, out.keys);
   if (out.graph_path.empty())
     throw ArgumentError("no graph file given: troupe run GRAPH.json (see troupe run --help)");
   return out;

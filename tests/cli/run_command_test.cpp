@@ -87,11 +87,12 @@ TEST_CASE("run_command: every failure is one error line and exit status 2", "[cl
       {{}, "no graph file given"},
       {{good.path(), "other.json"}, "unexpected argument 'other.json'"},
       {{good.path(), "--verbose"}, "unknown option '--verbose'"},
-      {{good.path(), "--scheduler"}, "--scheduler needs a value"},
-      {{good.path(), "--scheduler", "processes"}, "use --scheduler sync or --scheduler threads"},
-      {{good.path(), "--num-workers", "0"}, "--num-workers needs a whole number from 1 to 1024"},
-      {{good.path(), "--num-workers", "4x"}, "got '4x'"},
-      {{good.path(), "--num-workers", "100000"}, "got '100000'"},
+      {{good.path(), "--scheduler"}, "--scheduler: 1 required"},
+      {{good.path(), "--scheduler", "processes"}, "processes not in {sync,threads}"},
+      {{good.path(), "--num-workers", "0"}, "--num-workers: Value 0 not in range 1 to 1024"},
+      {{good.path(), "--num-workers", "4x"}, "Value 4x not in range"},
+      {{good.path(), "--num-workers", "100000"}, "Value 100000 not in range"},
+      {{good.path(), "--num-workers"}, "(see troupe run --help)"},
       {{good.path(), "--keys", "w,,z"}, "empty key"},
       {{good.path(), "--keys", "q"}, "'q' (from --keys) is not a key of the graph"},
       {{"/nonexistent/graph.json"}, "cannot open the graph file '/nonexistent/graph.json'"},
@@ -158,4 +159,12 @@ TEST_CASE("run_command: --help lists the functions by their short names", "[cli]
   CHECK_THAT(result.out, Catch::Contains("Functions: add, dec, inc, list, max, min, mod, mul, neg, "
                                          "sub, sum") &&
                              !Catch::Contains("troupe.add"));
+}
+
+TEST_CASE("run_command: after -- the argument is the graph file", "[cli]") {
+  graph_file file(seed);
+  auto result = run({"--scheduler", "sync", "--", file.path()});
+  CHECK(result.status == 0);
+  CHECK(result.out == "{\"w\":6}\n");
+  CHECK(run({"--", file.path(), "more.json"}).status == 2);
 }
