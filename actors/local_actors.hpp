@@ -12,8 +12,9 @@ namespace troupe {
 /// The scheduler: drives a SchedulerState; answers message::submit_run when the run ends.
 caf::actor spawn_scheduler(caf::actor_system& system, scheduler_options options);
 
-/// A worker with `options.nthreads` executors; registers itself with the scheduler.
+/// A worker with `options.nthreads` executors, of `runtime`; registers itself with the
+/// scheduler.
 caf::actor spawn_worker(caf::actor_system& system, worker_id id, worker_options options,
-                        caf::actor scheduler);
+                        caf::actor scheduler, threads_runtime* runtime);
 
 }  // namespace troupe

@@ -3,6 +3,8 @@
 // through this context it first tells its worker to secede it, so the worker keeps its
 // threads busy and a nested compute cannot deadlock the pool.
 
+#include "actors/fwd.hpp"
+
 namespace troupe {
 
 class task_context {
@@ -10,6 +12,9 @@ class task_context {
   virtual ~task_context() = default;
   /// Leave the worker's thread pool for the rest of this task (idempotent).
   virtual void secede() = 0;
+  /// The runtime whose worker runs this task: a compute inside the task goes there too,
+  /// rather than starting a runtime of its own.
+  virtual threads_runtime* runtime() const noexcept = 0;
 };
 
 /// The context of the task running on this thread, or nullptr outside tasks.

@@ -40,10 +40,10 @@ struct actor_system_box {
 };
 
 struct threads_runtime::impl {
-  explicit impl(std::size_t threads)
+  impl(threads_runtime* owner, std::size_t threads)
       : nthreads(threads), box(std::make_unique<actor_system_box>()), system(box->system) {
     scheduler = spawn_scheduler(system, scheduler_options{});
-    worker = spawn_worker(system, 0, worker_options{nthreads}, scheduler);
+    worker = spawn_worker(system, 0, worker_options{nthreads}, scheduler, owner);
     std::string failure = await_worker();
     if (!failure.empty()) {
       stop_actors();
@@ -83,7 +83,7 @@ struct threads_runtime::impl {
 threads_runtime::threads_runtime(std::size_t nthreads) {
   TROUPE_CHECK_ARG(nthreads > 0, "the threads scheduler needs num_workers >= 1");
   try {
-    impl_ = std::make_unique<impl>(nthreads);
+    impl_ = std::make_unique<impl>(this, nthreads);
   } catch (const std::system_error& e) {  // CAF's own threads
     throw error(std::string("the threads scheduler could not start its threads (") + e.what() +
                 "): raise the system's limits (ulimit -u for threads, ulimit -v for memory)");

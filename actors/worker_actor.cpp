@@ -8,6 +8,7 @@
 #include "actors/local_actors.hpp"
 #include "actors/messages.hpp"
 #include "actors/task_context.hpp"
+#include "actors/threads_runtime.hpp"  // complete: CAF inspects the types of spawn arguments
 
 namespace troupe {
 
@@ -36,7 +37,9 @@ struct executor_state {
     message::execute* batch = nullptr;
     std::size_t position = 0;
     bool seceded = false;
+    threads_runtime* owner = nullptr;
     void secede() override;
+    threads_runtime* runtime() const noexcept override { return owner; }
   };
   executor_id id = 0;
   caf::actor worker;
@@ -74,10 +77,12 @@ run_memory* memory_of(const message::execute& batch, run_id run) {
   return nullptr;
 }
 
-caf::behavior executor_actor(executor_self* self, executor_id id, caf::actor worker) {
+caf::behavior executor_actor(executor_self* self, executor_id id, caf::actor worker,
+                             threads_runtime* runtime) {
   self->state.id = id;
   self->state.worker = std::move(worker);
   self->state.running.self = self;
+  self->state.running.owner = runtime;
   return {
       [=](message::execute& batch) {
         auto& st = self->state;
@@ -141,6 +146,7 @@ struct worker_actor_state {
   std::optional<WorkerState> decisions;
   worker_id id = 0;
   caf::actor scheduler;
+  threads_runtime* runtime = nullptr;  ///< the runtime this worker belongs to
   std::unordered_map<executor_id, caf::actor> executors;
   std::unordered_map<run_id, std::shared_ptr<run_memory>> runs;
   executor_id next_executor = 0;
@@ -153,8 +159,8 @@ using worker_self = caf::stateful_actor<worker_actor_state>;
 void spawn_executor(worker_self* self) {
   auto& st = self->state;
   executor_id id = st.next_executor++;
-  auto executor = self->spawn<caf::detached + caf::linked>(executor_actor, id,
-                                                           caf::actor_cast<caf::actor>(self));
+  auto executor = self->spawn<caf::detached + caf::linked>(
+      executor_actor, id, caf::actor_cast<caf::actor>(self), st.runtime);
   st.executors.emplace(id, std::move(executor));
   st.decisions->add_executor(id);
 }
@@ -191,9 +197,10 @@ void carry_out(worker_self* self) {
 }
 
 caf::behavior worker_actor(worker_self* self, worker_id id, worker_options options,
-                           caf::actor scheduler) {
+                           caf::actor scheduler, threads_runtime* runtime) {
   auto& st = self->state;
   st.decisions.emplace(options);
+  st.runtime = runtime;
   st.id = id;
   st.scheduler = scheduler;
   try {
@@ -234,8 +241,8 @@ caf::behavior worker_actor(worker_self* self, worker_id id, worker_options optio
 }  // namespace
 
 caf::actor spawn_worker(caf::actor_system& system, worker_id id, worker_options options,
-                        caf::actor scheduler) {
-  return system.spawn(worker_actor, id, options, std::move(scheduler));
+                        caf::actor scheduler, threads_runtime* runtime) {
+  return system.spawn(worker_actor, id, options, std::move(scheduler), runtime);
 }
 
 }  // namespace troupe

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "actors/sync_scheduler.hpp"
+#include "actors/task_context.hpp"
 #include "actors/threads_runtime.hpp"
 #include "core/config.hpp"
 
@@ -55,6 +56,11 @@ std::string resolve_scheduler(const compute_options& options) {
 std::vector<Value> run_graph(std::shared_ptr<const task_graph> graph,
                              const compute_options& options) {
   if (resolve_scheduler(options) == "sync") return run_sync(*graph, options.sync_stats);
+  // A compute inside a task runs on the runtime of the worker running that task (as
+  // dask.distributed's worker_client does), unless the call names a thread count.
+  if (options.num_workers == 0)
+    if (const auto* context = current_task_context(); context && context->runtime())
+      return context->runtime()->run(std::move(graph));
   return threads_runtime::shared(resolve_num_workers(options)).run(std::move(graph));
 }
 

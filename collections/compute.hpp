@@ -22,8 +22,8 @@ inline constexpr std::size_t max_num_workers = 1024;
 struct compute_options {
   /// "sync" or "threads" ("" = configured default).
   std::string scheduler;
-  /// Threads of the `threads` scheduler, 1 to max_num_workers (0 = the configured default,
-  /// else one per hardware thread).
+  /// Threads of the `threads` scheduler, 1 to max_num_workers (0 = inside a task, the runtime
+  /// running that task; else the configured default, else one per hardware thread).
   std::size_t num_workers = 0;
   /// Filled in by the sync scheduler (for tests and diagnostics).
   sync_run_stats* sync_stats = nullptr;

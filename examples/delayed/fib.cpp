@@ -19,8 +19,7 @@ std::int64_t fib(std::int64_t n) {
 
 int main() {
   for (std::size_t threads : {1, 2}) {
-    // Nested computes use the configured default, so configure the thread count globally.
-    troupe::config::set("num_workers", std::to_string(threads));
+    // The computes inside fib run on the same threads (the runtime of the task that calls them).
     auto result = troupe::delayed(fib)(8).compute({"threads", threads});
     std::printf("fib(8) = %lld with %zu thread%s\n", static_cast<long long>(result.as<std::int64_t>()),
                 threads, threads == 1 ? "" : "s");

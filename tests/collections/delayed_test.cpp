@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "actors/task_context.hpp"
 #include "collections/delayed.hpp"
 #include "core/config.hpp"
 
@@ -102,15 +103,31 @@ TEST_CASE("delayed: vectors of Delayed arrive as lists", "[collections]") {
 }
 
 TEST_CASE("delayed: nested compute inside tasks does not deadlock", "[collections]") {
-  for (std::size_t threads : {1, 2}) {
+  for (std::size_t threads : {1, 2, 3}) {
     INFO(threads << " threads");
-    config::set("num_workers", std::to_string(threads));
     auto result = delayed(fib)(8).compute({"threads", threads});
     CHECK(result.as<std::int64_t>() == 21);
     CHECK(delayed(fib)(10).compute({"threads", threads}).as<std::int64_t>() == fib_loop(10));
   }
-  config::unset("num_workers");
   CHECK(delayed(fib)(8).compute({"sync"}).as<std::int64_t>() == 21);
+}
+
+TEST_CASE("delayed: a compute inside a task runs on the runtime running the task",
+          "[collections]") {
+  static std::atomic<const void*> outer_runtime{nullptr};
+  static std::atomic<const void*> inner_runtime{nullptr};
+  auto inner = delayed([](std::int64_t x) {
+    inner_runtime = current_task_context()->runtime();
+    return x + 1;
+  });
+  auto outer = delayed([inner](std::int64_t x) {
+    outer_runtime = current_task_context()->runtime();
+    return inner(x).compute({.scheduler = "threads"}).as<std::int64_t>();
+  });
+  // 3 threads: not the default count, so a runtime chosen from the config would differ.
+  CHECK(outer(1).compute({.scheduler = "threads", .num_workers = 3}).as<std::int64_t>() == 2);
+  REQUIRE(outer_runtime.load() != nullptr);
+  CHECK(inner_runtime.load() == outer_runtime.load());
 }
 
 TEST_CASE("delayed: the scheduler comes from the call, then config, then TROUPE_SCHEDULER",
