@@ -29,14 +29,16 @@ void carry_out(scheduler_self* self) {
   for (auto& c : out.to_compute) {
     auto run = st.runs.find(c.run);
     if (run == st.runs.end()) continue;
-    self->send(st.workers.at(c.worker), message::compute{run->second.memory, std::move(c.tasks)});
+    send_to(self, st.workers.at(c.worker), message::compute{run->second.memory, std::move(c.tasks)});
   }
   for (auto& r : out.to_release)
     if (auto w = st.workers.find(r.worker); w != st.workers.end())
-      self->send(w->second, message::release{r.run, std::move(r.tasks)});
+      send_to(self, w->second, message::release{r.run, std::move(r.tasks)});
   for (run_id run : out.finished) {
     if (auto i = st.runs.find(run); i != st.runs.end()) {
-      i->second.promise.deliver(message::run_outcome{true, false, {}});
+      auto outcome = caf::make_message(message::run_outcome{true, false, {}});
+      TROUPE_TSAN_RELEASE(i->second.memory.get());
+      i->second.promise.deliver(std::move(outcome));
       st.runs.erase(i);
     }
   }
@@ -44,13 +46,15 @@ void carry_out(scheduler_self* self) {
     if (auto i = st.runs.find(f.run); i != st.runs.end()) {
       // Executors skip the run's tasks they have not started.
       i->second.memory->cancelled.store(true, std::memory_order_relaxed);
-      i->second.promise.deliver(message::run_outcome{false, false, std::move(f.failure)});
+      auto outcome = caf::make_message(message::run_outcome{false, false, std::move(f.failure)});
+      TROUPE_TSAN_RELEASE(i->second.memory.get());
+      i->second.promise.deliver(std::move(outcome));
       st.runs.erase(i);
     }
   }
   for (auto& f : out.to_forget)
     if (auto w = st.workers.find(f.worker); w != st.workers.end())
-      self->send(w->second, message::forget{f.run});
+      send_to(self, w->second, message::forget{f.run});
   out.clear();
 }
 
@@ -58,11 +62,13 @@ caf::behavior scheduler_actor(scheduler_self* self, scheduler_options options) {
   self->state.decisions.emplace(options);
   return {
       [=](message::register_worker& m) {
+        TROUPE_TSAN_HANDLER(tsan_sync(self));
         self->state.workers.emplace(m.id, m.worker);
         self->state.decisions->add_worker(m.id, m.nthreads);
         carry_out(self);
       },
       [=](message::submit_run& m) {
+        TROUPE_TSAN_HANDLER(tsan_sync(self));
         auto& st = self->state;
         run_id id = m.memory->id;
         auto graph = m.memory->graph;
@@ -72,10 +78,12 @@ caf::behavior scheduler_actor(scheduler_self* self, scheduler_options options) {
         carry_out(self);
       },
       [=](message::tasks_seceded& m) {
+        TROUPE_TSAN_HANDLER(tsan_sync(self));
         self->state.decisions->tasks_seceded(m.worker, m.delta);
         carry_out(self);
       },
       [=](message::tasks_done& m) {
+        TROUPE_TSAN_HANDLER(tsan_sync(self));
         auto& st = self->state;
         // Reports arrive grouped by run; hand each run's share over in one call.
         for (std::size_t i = 0; i < m.finished.size();) {

@@ -62,13 +62,19 @@ struct threads_runtime::impl {
   std::string await_worker() {
     std::string failure;
     caf::scoped_actor self{system};
+    TROUPE_TSAN_RELEASE(tsan_sync(worker));
     self->request(worker, std::chrono::seconds(60), message::ready_atom::value)
-        .receive([&](std::string& reason) { failure = std::move(reason); },
+        .receive([&](std::string& reason) {
+                   TROUPE_TSAN_ACQUIRE(tsan_sync(worker));
+                   failure = std::move(reason);
+                 },
                  [&](caf::error& e) { failure = "the worker did not answer: " + system.render(e); });
     return failure;
   }
 
   void stop_actors() {
+    TROUPE_TSAN_RELEASE(tsan_sync(worker));
+    TROUPE_TSAN_RELEASE(tsan_sync(scheduler));
     caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
   }
@@ -158,8 +164,13 @@ std::vector<Value> threads_runtime::run(std::shared_ptr<const task_graph> graph)
   message::run_outcome outcome;
   {
     caf::scoped_actor self{impl_->system};
-    self->request(impl_->scheduler, caf::infinite, message::submit_run{memory})
-        .receive([&](message::run_outcome& o) { outcome = std::move(o); },
+    auto submit = caf::make_message(message::submit_run{memory});
+    TROUPE_TSAN_RELEASE(tsan_sync(impl_->scheduler));
+    self->request(impl_->scheduler, caf::infinite, std::move(submit))
+        .receive([&](message::run_outcome& o) {
+                   TROUPE_TSAN_ACQUIRE(memory.get());
+                   outcome = std::move(o);
+                 },
                  [&](caf::error& e) {
                    outcome.ok = false;
                    outcome.runtime_failed = true;

@@ -53,7 +53,7 @@ struct executor_state {
     pending.executor = id;
     pending.busy_seconds = std::chrono::duration<double>(now - busy_since).count();
     pending.batch_complete = batch_complete;
-    running.self->send(worker, std::move(pending));
+    send_to(running.self, worker, std::move(pending));
     pending = executor_report{};
     busy_since = now;
   }
@@ -68,7 +68,7 @@ void executor_state::context::secede() {
                                     batch->tasks.end());
   batch->tasks.resize(position + 1);
   if (st.pending.tasks_run() > 0) st.report(false);
-  self->send(st.worker, message::secede{st.id, std::move(returned)});
+  send_to(self, st.worker, message::secede{st.id, std::move(returned)});
 }
 
 run_memory* memory_of(const message::execute& batch, run_id run) {
@@ -85,6 +85,7 @@ caf::behavior executor_actor(executor_self* self, executor_id id, caf::actor wor
   self->state.running.owner = runtime;
   return {
       [=](message::execute& batch) {
+        TROUPE_TSAN_HANDLER(tsan_sync(self));
         auto& st = self->state;
         st.busy_since = clock_type::now();
         auto last_report = st.busy_since;
@@ -179,16 +180,17 @@ void carry_out(worker_self* self) {
     for (const auto& t : batch.tasks)
       if (memory_of(m, t.run) == nullptr) m.runs.push_back(st.runs.at(t.run));
     m.tasks = std::move(batch.tasks);
-    self->send(st.executors.at(batch.executor), std::move(m));
+    send_to(self, st.executors.at(batch.executor), std::move(m));
   }
   if (out.seceded_delta != 0)
-    self->send(st.scheduler, message::tasks_seceded{st.id, out.seceded_delta});
+    send_to(self, st.scheduler, message::tasks_seceded{st.id, out.seceded_delta});
   if (!out.finished.empty() || !out.erred.empty())
-    self->send(st.scheduler,
+    send_to(self, st.scheduler,
                message::tasks_done{st.id, std::move(out.finished), std::move(out.erred)});
   for (executor_id e : out.to_retire) {
     if (auto i = st.executors.find(e); i != st.executors.end()) {
       self->unlink_from(i->second);
+      TROUPE_TSAN_RELEASE(tsan_sync(i->second));
       self->send_exit(i->second, caf::exit_reason::user_shutdown);
       st.executors.erase(i);
     }
@@ -205,7 +207,7 @@ caf::behavior worker_actor(worker_self* self, worker_id id, worker_options optio
   st.scheduler = scheduler;
   try {
     for (std::size_t i = 0; i < options.nthreads; ++i) spawn_executor(self);
-    self->send(scheduler, message::register_worker{id, options.nthreads,
+    send_to(self, scheduler, message::register_worker{id, options.nthreads,
                                                    caf::actor_cast<caf::actor>(self)});
   } catch (const std::system_error& e) {
     // Each executor is a thread of its own; the runtime asks (ready_atom) and gives up.
@@ -213,8 +215,12 @@ caf::behavior worker_actor(worker_self* self, worker_id id, worker_options optio
                      std::to_string(options.nthreads) + " threads, then: " + e.what();
   }
   return {
-      [=](message::ready_atom) { return self->state.start_error; },
+      [=](message::ready_atom) {
+        TROUPE_TSAN_HANDLER(tsan_sync(self));
+        return self->state.start_error;
+      },
       [=](message::compute& m) {
+        TROUPE_TSAN_HANDLER(tsan_sync(self));
         auto& st = self->state;
         run_id run = m.memory->id;
         st.runs.emplace(run, std::move(m.memory));
@@ -222,16 +228,22 @@ caf::behavior worker_actor(worker_self* self, worker_id id, worker_options optio
         carry_out(self);
       },
       [=](message::release& m) {
+        TROUPE_TSAN_HANDLER(tsan_sync(self));
         auto& st = self->state;
         if (auto i = st.runs.find(m.run); i != st.runs.end())
           for (task_index t : m.tasks) i->second->results[t] = Value();
       },
-      [=](message::forget& m) { self->state.runs.erase(m.run); },
+      [=](message::forget& m) {
+        TROUPE_TSAN_HANDLER(tsan_sync(self));
+        self->state.runs.erase(m.run);
+      },
       [=](executor_report& report) {
+        TROUPE_TSAN_HANDLER(tsan_sync(self));
         self->state.decisions->executed(std::move(report));
         carry_out(self);
       },
       [=](message::secede& m) {
+        TROUPE_TSAN_HANDLER(tsan_sync(self));
         self->state.decisions->seceded(m.executor, std::move(m.returned));
         carry_out(self);
       },
