@@ -84,6 +84,7 @@ struct threads_runtime::impl {
   caf::actor scheduler;
   caf::actor worker;
   std::atomic<run_id> next_run{1};
+  std::atomic<int> active_runs{0};  ///< runs in progress (shared() stops only idle runtimes)
 };
 
 threads_runtime::threads_runtime(std::size_t nthreads) {
@@ -102,7 +103,7 @@ namespace {
 
 struct shared_runtimes {
   std::mutex mutex;
-  std::map<std::size_t, std::unique_ptr<threads_runtime>> by_threads;
+  std::map<std::size_t, std::shared_ptr<threads_runtime>> by_threads;
 };
 
 // Never destroyed by a static destructor. At exit, the main thread's thread-local objects are
@@ -117,7 +118,7 @@ shared_runtimes& runtimes() {
 
 void stop_shared_runtimes() {
   auto& all = runtimes();
-  std::map<std::size_t, std::unique_ptr<threads_runtime>> stopping;
+  std::map<std::size_t, std::shared_ptr<threads_runtime>> stopping;
   {
     std::lock_guard<std::mutex> guard(all.mutex);
     stopping.swap(all.by_threads);
@@ -129,27 +130,33 @@ void stop_shared_runtimes() {
   } catch (const std::system_error&) {
     // No thread to be had (the process is at its limit): the process is ending anyway, so
     // the runtimes are left to it rather than ending it in std::terminate.
-    for (auto& [threads, runtime] : stopping) (void)runtime.release();
+    for (auto& [threads, runtime] : stopping) new std::shared_ptr(std::move(runtime));
   }
 }
 
 }  // namespace
 
-threads_runtime& threads_runtime::shared(std::size_t nthreads) {
+std::shared_ptr<threads_runtime> threads_runtime::shared(std::size_t nthreads) {
   auto& all = runtimes();
+  std::vector<std::shared_ptr<threads_runtime>> idle;  // stopped after the lock is released
   std::lock_guard<std::mutex> guard(all.mutex);
-  auto& slot = all.by_threads[nthreads];
-  if (!slot) {
-    try {
-      slot = std::make_unique<threads_runtime>(nthreads);
-    } catch (...) {
-      all.by_threads.erase(nthreads);
-      throw;
+  if (auto found = all.by_threads.find(nthreads); found != all.by_threads.end())
+    return found->second;
+  // Only this table holds an idle runtime (use_count() == 1), and it hands out references
+  // under this lock only: no one can start a run on it while it is stopped.
+  for (auto i = all.by_threads.begin(); i != all.by_threads.end();) {
+    if (i->second.use_count() == 1 && i->second->impl_->active_runs.load() == 0) {
+      idle.push_back(std::move(i->second));
+      i = all.by_threads.erase(i);
+    } else {
+      ++i;
     }
-    static const bool stopped_at_exit = std::atexit(stop_shared_runtimes) == 0;
-    (void)stopped_at_exit;
   }
-  return *slot;
+  auto runtime = std::make_shared<threads_runtime>(nthreads);
+  all.by_threads.emplace(nthreads, runtime);
+  static const bool stopped_at_exit = std::atexit(stop_shared_runtimes) == 0;
+  (void)stopped_at_exit;
+  return runtime;
 }
 
 std::size_t threads_runtime::nthreads() const noexcept { return impl_->nthreads; }
@@ -159,6 +166,11 @@ void threads_runtime::abandon_actors_at_shutdown() {
 }
 
 std::vector<Value> threads_runtime::run(std::shared_ptr<const task_graph> graph) {
+  struct active_run {
+    explicit active_run(std::atomic<int>& count) : count(count) { ++count; }
+    ~active_run() { --count; }
+    std::atomic<int>& count;
+  } active(impl_->active_runs);
   auto memory = std::make_shared<run_memory>(impl_->next_run++, std::move(graph));
   if (auto* context = current_task_context()) context->secede();
   message::run_outcome outcome;

@@ -1,8 +1,9 @@
 #pragma once
 // The `threads` scheduler: a scheduler actor and one worker actor with N executors, in one CAF
 // actor system inside this process. Values stay where tasks put them and are shared by
-// pointer; nothing is copied or serialised. One runtime per thread count is started on first
-// use and kept for the life of the process, as Dask keeps its thread pool.
+// pointer; nothing is copied or serialised. A runtime is started on first use and kept, as
+// Dask keeps its thread pool; asking for another thread count stops the idle runtimes of
+// other counts, so a program that varies num_workers does not pile up threads.
 
 #include <cstddef>
 #include <memory>
@@ -19,8 +20,9 @@ class threads_runtime {
   threads_runtime(const threads_runtime&) = delete;
   threads_runtime& operator=(const threads_runtime&) = delete;
 
-  /// The process-wide runtime with `nthreads` executors.
-  static threads_runtime& shared(std::size_t nthreads);
+  /// The process-wide runtime with `nthreads` executors. Runtimes of other thread counts that
+  /// no one holds and that run nothing are stopped first.
+  static std::shared_ptr<threads_runtime> shared(std::size_t nthreads);
 
   /// Runs the graph; returns the values of graph->targets in order. Throws TaskError for the
   /// first failing task. Safe to call from inside a task (the task secedes while it waits).

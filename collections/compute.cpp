@@ -61,7 +61,7 @@ std::vector<Value> run_graph(std::shared_ptr<const task_graph> graph,
   if (options.num_workers == 0)
     if (const auto* context = current_task_context(); context && context->runtime())
       return context->runtime()->run(std::move(graph));
-  return threads_runtime::shared(resolve_num_workers(options)).run(std::move(graph));
+  return threads_runtime::shared(resolve_num_workers(options))->run(std::move(graph));
 }
 
 std::vector<Value> get(const Graph& graph, const std::vector<Key>& keys,

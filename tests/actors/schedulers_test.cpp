@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <stdexcept>
 #include <thread>
 
@@ -188,4 +189,23 @@ TEST_CASE("schedulers: after a task fails, its run's tasks that have not started
     CHECK(get(quick, {"one"}, {"threads", threads}).at(0).as<std::int64_t>() == 2);
     CHECK(slow_tasks_run < 100);  // all 200 ran before: executors do not see cancellation
   }
+}
+
+namespace {
+std::size_t threads_in_process() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("schedulers: a sweep over thread counts leaves no idle runtimes behind", "[actors]") {
+  Graph g;
+  g.add("x", Value(1));
+  g.add("y", Task{find_function("troupe.inc"), {Arg::ref("x")}});
+  const std::size_t before = threads_in_process();
+  for (std::size_t threads = 1; threads <= 24; ++threads)
+    CHECK(get(g, {"y"}, {"threads", threads}).at(0).as<std::int64_t>() == 2);
+  // One runtime of 24 executors (and CAF's few threads) remains, not 24 runtimes of 300 in all.
+  CHECK(threads_in_process() < before + 24 + 16);
 }
