@@ -90,5 +90,11 @@ TEST_CASE("function registry: registering at run time throws for taken and reser
   CHECK_THROWS_AS(register_function("", identity, 1), ArgumentError);
   auto fresh = register_function("registry_test.fresh", identity, 1);
   CHECK(find_function("registry_test.fresh") == fresh);
+  // Typed, at run time (a plugin's registrations): the same rules.
+  auto typed = register_typed_function("registry_test.typed", [](std::int64_t x) { return 2 * x; });
+  CHECK(delayed("registry_test.typed")(21).compute({"sync"}).as<std::int64_t>() == 42);
+  CHECK(typed->arity == 1);
+  CHECK_THROWS_AS(register_typed_function("registry_test.typed", [](std::int64_t x) { return x; }),
+                  ArgumentError);
   CHECK_THROWS_WITH(delayed("frobnicate"), Catch::Contains("TROUPE_FUNCTION"));
 }
