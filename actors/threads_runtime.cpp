@@ -136,28 +136,50 @@ void stop_shared_runtimes() {
 
 }  // namespace
 
-std::shared_ptr<threads_runtime> threads_runtime::shared(std::size_t nthreads) {
-  auto& all = runtimes();
-  std::vector<std::shared_ptr<threads_runtime>> idle;  // stopped after the lock is released
-  std::lock_guard<std::mutex> guard(all.mutex);
-  if (auto found = all.by_threads.find(nthreads); found != all.by_threads.end())
-    return found->second;
-  // Only this table holds an idle runtime (use_count() == 1), and it hands out references
-  // under this lock only: no one can start a run on it while it is stopped.
+namespace {
+
+// Moves the runtimes only the table holds and that run nothing into `idle`. Only the table
+// holds such a runtime (use_count() == 1), and it hands out references under its lock only: no
+// one can start a run on it while it is stopped.
+void take_idle(shared_runtimes& all, std::vector<std::shared_ptr<threads_runtime>>& idle,
+               std::size_t keep) {
   for (auto i = all.by_threads.begin(); i != all.by_threads.end();) {
-    if (i->second.use_count() == 1 && i->second->impl_->active_runs.load() == 0) {
+    if (i->first != keep && i->second.use_count() == 1 && i->second->idle()) {
       idle.push_back(std::move(i->second));
       i = all.by_threads.erase(i);
     } else {
       ++i;
     }
   }
+}
+
+}  // namespace
+
+std::shared_ptr<threads_runtime> threads_runtime::shared(std::size_t nthreads) {
+  auto& all = runtimes();
+  std::vector<std::shared_ptr<threads_runtime>> idle;  // stopped after the lock is released
+  std::lock_guard<std::mutex> guard(all.mutex);
+  if (auto found = all.by_threads.find(nthreads); found != all.by_threads.end())
+    return found->second;
+  take_idle(all, idle, nthreads);
   auto runtime = std::make_shared<threads_runtime>(nthreads);
   all.by_threads.emplace(nthreads, runtime);
   static const bool stopped_at_exit = std::atexit(stop_shared_runtimes) == 0;
   (void)stopped_at_exit;
   return runtime;
 }
+
+std::size_t threads_runtime::stop_idle() {
+  auto& all = runtimes();
+  std::vector<std::shared_ptr<threads_runtime>> idle;  // stopped after the lock is released
+  {
+    std::lock_guard<std::mutex> guard(all.mutex);
+    take_idle(all, idle, 0);  // no runtime has 0 threads: none is kept
+  }
+  return idle.size();
+}
+
+bool threads_runtime::idle() const noexcept { return impl_->active_runs.load() == 0; }
 
 std::size_t threads_runtime::nthreads() const noexcept { return impl_->nthreads; }
 

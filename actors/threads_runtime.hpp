@@ -24,11 +24,17 @@ class threads_runtime {
   /// no one holds and that run nothing are stopped first.
   static std::shared_ptr<threads_runtime> shared(std::size_t nthreads);
 
+  /// Stops every process-wide runtime that no one holds and that runs nothing (all of them,
+  /// between computes); returns how many. The next compute starts one again.
+  static std::size_t stop_idle();
+
   /// Runs the graph; returns the values of graph->targets in order. Throws TaskError for the
   /// first failing task. Safe to call from inside a task (the task secedes while it waits).
   std::vector<Value> run(std::shared_ptr<const task_graph> graph);
 
   std::size_t nthreads() const noexcept;
+  /// No run is in progress.
+  bool idle() const noexcept;
 
   /// At process exit: stop without waiting for actors that may be blocked (a task that
   /// called exit, a compute still in flight on another thread).

@@ -64,6 +64,8 @@ std::vector<Value> run_graph(std::shared_ptr<const task_graph> graph,
   return threads_runtime::shared(resolve_num_workers(options))->run(std::move(graph));
 }
 
+std::size_t shutdown() { return threads_runtime::stop_idle(); }
+
 std::vector<Value> get(const Graph& graph, const std::vector<Key>& keys,
                        const compute_options& options) {
   return run_graph(compile(graph, keys), options);

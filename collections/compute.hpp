@@ -40,6 +40,10 @@ std::size_t resolve_num_workers(const compute_options& options);
 std::vector<Value> run_graph(std::shared_ptr<const task_graph> graph,
                              const compute_options& options = {});
 
+/// Stops the threads of the `threads` scheduler between computes (a compute in progress keeps
+/// its own); the next compute starts them again. Returns the number of runtimes stopped.
+std::size_t shutdown();
+
 /// Runs a dict-style graph for the given keys, as dask.get does.
 std::vector<Value> get(const Graph& graph, const std::vector<Key>& keys,
                        const compute_options& options = {});

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <thread>
 
@@ -208,4 +209,34 @@ TEST_CASE("schedulers: a sweep over thread counts leaves no idle runtimes behind
     CHECK(get(g, {"y"}, {"threads", threads}).at(0).as<std::int64_t>() == 2);
   // One runtime of 24 executors (and CAF's few threads) remains, not 24 runtimes of 300 in all.
   CHECK(threads_in_process() < before + 24 + 16);
+}
+
+TEST_CASE("schedulers: shutdown stops the threads scheduler's threads until the next compute",
+          "[actors]") {
+  Graph g;
+  g.add("x", Value(1));
+  g.add("y", Task{find_function("troupe.inc"), {Arg::ref("x")}});
+  // CAF names its threads (executors, pool, timer, multiplexer) "caf.*".
+  auto caf_threads = [] {
+    std::size_t n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::ifstream comm(entry.path() / "comm");
+      std::string name;
+      if (std::getline(comm, name) && name.rfind("caf.", 0) == 0) ++n;
+    }
+    return n;
+  };
+  // A joined thread can linger in /proc for a moment: wait for it, up to a generous bound.
+  auto settled_caf_threads = [&] {
+    for (int i = 0; i < 1000 && caf_threads() > 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return caf_threads();
+  };
+  CHECK(get(g, {"y"}, {"threads", 5}).at(0).as<std::int64_t>() == 2);
+  CHECK(caf_threads() >= 5);
+  CHECK(shutdown() >= 1);
+  CHECK(settled_caf_threads() == 0);
+  CHECK(get(g, {"y"}, {"threads", 5}).at(0).as<std::int64_t>() == 2);
+  CHECK(shutdown() == 1);
+  CHECK(settled_caf_threads() == 0);
 }
