@@ -30,12 +30,8 @@ std::size_t resolve_num_workers(const compute_options& options) {
   if (auto configured = config::get("num_workers")) {
     std::size_t n = 0;
     auto [end, ec] = std::from_chars(configured->data(), configured->data() + configured->size(), n);
-    const char* source = "troupe::config or TROUPE_NUM_WORKERS";
-    if (ec != std::errc() || end != configured->data() + configured->size())
-      throw ArgumentError("num_workers must be a whole number from 1 to " +
-                          std::to_string(max_num_workers) + ", got '" + *configured + "' (from " +
-                          source + ")");
-    return checked_num_workers(n, "'" + *configured + "'", source);
+    if (ec != std::errc() || end != configured->data() + configured->size()) n = 0;  // refused
+    return checked_num_workers(n, "'" + *configured + "'", "troupe::config or TROUPE_NUM_WORKERS");
   }
   return std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, max_num_workers);
 }
