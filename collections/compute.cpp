@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <charconv>
+#include <mutex>
 #include <thread>
 
 #include "actors/sync_scheduler.hpp"
 #include "actors/task_context.hpp"
 #include "actors/threads_runtime.hpp"
+#include "collections/client.hpp"
 #include "core/config.hpp"
 
 namespace troupe {
@@ -38,20 +40,48 @@ std::size_t resolve_num_workers(const compute_options& options) {
 
 std::string resolve_scheduler(const compute_options& options) {
   std::string name = options.scheduler;
+  // An active Client takes a compute that names no scheduler, as in dask.distributed.
+  if (name.empty() && Client::current() != nullptr) return "distributed";
   if (name.empty()) name = config::get("scheduler").value_or("threads");
   if (name == "sync" || name == "synchronous" || name == "single-threaded") return "sync";
   if (name == "threads" || name == "threading") return "threads";
-  if (name == "processes" || name == "distributed")
-    throw ArgumentError("scheduler '" + name +
-                        "' is not part of this build yet; use scheduler \"sync\" or \"threads\"");
+  if (name == "processes" || name == "multiprocessing") return "processes";
+  if (name == "distributed" || name == "dask.distributed") {
+    if (Client::current() == nullptr)
+      throw ArgumentError("scheduler 'distributed' needs a Client: make a troupe::Client first "
+                          "(of a scheduler address, or of a LocalCluster)");
+    return "distributed";
+  }
   throw ArgumentError("unknown scheduler '" + name +
-                      "': choose \"sync\" or \"threads\" (per call, with "
-                      "troupe::config::set(\"scheduler\", ...) or TROUPE_SCHEDULER)");
+                      "': choose \"sync\", \"threads\", \"processes\" or \"distributed\" "
+                      "(per call, with troupe::config::set(\"scheduler\", ...) or "
+                      "TROUPE_SCHEDULER)");
 }
+
+namespace {
+
+// The `processes` scheduler: a LocalCluster of worker processes started on first use and kept
+// until exit, as Dask keeps its process pool.
+Client& processes_client() {
+  static std::mutex mutex;
+  static std::unique_ptr<Client> client;
+  std::lock_guard<std::mutex> guard(mutex);
+  if (!client) {
+    client = std::make_unique<Client>(LocalCluster{});
+    // Not the active client: only computes that ask for `processes` go to it.
+    client->deactivate();
+  }
+  return *client;
+}
+
+}  // namespace
 
 std::vector<Value> run_graph(std::shared_ptr<const task_graph> graph,
                              const compute_options& options) {
-  if (resolve_scheduler(options) == "sync") return run_sync(*graph, options.sync_stats);
+  auto scheduler = resolve_scheduler(options);
+  if (scheduler == "sync") return run_sync(*graph, options.sync_stats);
+  if (scheduler == "distributed") return Client::current()->gather_values(*graph);
+  if (scheduler == "processes") return processes_client().gather_values(*graph);
   // A compute inside a task runs on the runtime of the worker running that task (as
   // dask.distributed's worker_client does), unless the call names a thread count.
   if (options.num_workers == 0)

@@ -1,6 +1,7 @@
 #pragma once
 // The public API in one include: #include <troupe/troupe.hpp>. No CAF header comes with it.
 
+#include "collections/client.hpp"
 #include "collections/compute.hpp"
 #include "collections/delayed.hpp"
 #include "core/config.hpp"

@@ -47,6 +47,25 @@ class ArgumentError : public error {
   using error::error;
 };
 
+/// A wait passed its timeout (Future::result, gather, wait, a scheduler that does not answer).
+class TimeoutError : public error {
+ public:
+  using error::error;
+};
+
+/// The result of a cancelled future was asked for.
+class CancelledError : public error {
+ public:
+  using error::error;
+};
+
+/// A peer of the cluster (scheduler, worker) cannot be reached or went away; the message
+/// names its address.
+class ConnectionError : public error {
+ public:
+  using error::error;
+};
+
 /// What a failed task leaves behind, as a value: it crosses actors and (later) the wire,
 /// and becomes a TaskError only where the user asked for the result.
 struct task_failure {

@@ -117,7 +117,7 @@ TEST_CASE("schedulers: unknown scheduler names are rejected with the choices", "
   g.add("x", Value(1));
   CHECK_THROWS_WITH(get(g, {"x"}, compute_options{"gpu-magic", 0}),
                     Catch::Contains("unknown scheduler 'gpu-magic'") &&
-                        Catch::Contains("\"sync\" or \"threads\""));
+                        Catch::Contains("\"sync\", \"threads\", \"processes\" or \"distributed\""));
 }
 
 TEST_CASE("schedulers: values move between tasks by pointer, never copied", "[actors]") {

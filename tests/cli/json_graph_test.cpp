@@ -82,7 +82,7 @@ TEST_CASE("json_graph: an array that is not a task is a list with its keys resol
 TEST_CASE("json_graph: an unknown function is named with the known ones", "[cli]") {
   auto message = message_of(R"({"graph": {"k": ["frobnicate", 1]}})");
   CHECK_THAT(message, Catch::Contains("key 'k'") && Catch::Contains("'frobnicate'") &&
-                          Catch::Contains("add, dec, inc, list") && Catch::Contains("[\"list\""));
+                          Catch::Contains("add, dec, identity, inc, list") && Catch::Contains("[\"list\""));
 }
 
 TEST_CASE("json_graph: a file of the wrong shape says what a graph file is", "[cli]") {
@@ -170,7 +170,7 @@ TEST_CASE("json_graph: built-ins are found by their short names", "[cli]") {
   }
   CHECK(troupe::cli::graph_function("frobnicate") == nullptr);
   CHECK_THAT(troupe::cli::graph_function_names(),
-             Catch::StartsWith("add, dec, inc, list, max, min, mod, mul, neg, sub, sum") &&
+             Catch::StartsWith("add, dec, identity, inc, list, max, min, mod, mul, neg, sub, sum") &&
                  !Catch::Contains("troupe."));
 }
 

@@ -156,7 +156,7 @@ TEST_CASE("run_command: numbers troupe cannot hold are errors naming the key", "
 
 TEST_CASE("run_command: --help lists the functions by their short names", "[cli]") {
   auto result = run({"--help"});
-  CHECK_THAT(result.out, Catch::Contains("Functions: add, dec, inc, list, max, min, mod, mul, neg, "
+  CHECK_THAT(result.out, Catch::Contains("Functions: add, dec, identity, inc, list, max, min, mod, mul, neg, "
                                          "sub, sum") &&
                              !Catch::Contains("troupe.add"));
 }

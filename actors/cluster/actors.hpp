@@ -1,0 +1,27 @@
+#pragma once
+// Spawning the cluster's actors. Include only from actors/cluster/*.cpp (pulls in CAF).
+
+#include <future>
+#include <memory>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "actors/cluster/spec.hpp"
+
+namespace troupe::cluster {
+
+struct client_shared;
+
+caf::actor spawn_scheduler(caf::actor_system& system);
+
+/// A worker of `scheduler`. Sent its worker_info, it starts info.nthreads executor threads of
+/// its own and registers; `registered` gets "" or the reason it could not.
+caf::actor spawn_worker(caf::actor_system& system, caf::actor scheduler,
+                        std::shared_ptr<std::promise<std::string>> registered);
+
+/// The client actor behind a client_connection: completes its futures from scheduler events.
+caf::actor spawn_client(caf::actor_system& system, caf::actor scheduler,
+                        std::shared_ptr<client_shared> shared);
+
+}  // namespace troupe::cluster

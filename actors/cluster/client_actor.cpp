@@ -1,0 +1,261 @@
+// The client actor and the client_connection built on it. The actor receives the scheduler's
+// key events and completes the futures they name; the connection's calls run on the user's
+// threads and wait on the futures' condition, or on a scoped request with a timeout.
+
+#include <algorithm>
+#include <map>
+
+#include "actors/cluster/actors.hpp"
+#include "actors/cluster/batching.hpp"
+#include "actors/cluster/client_connection.hpp"
+#include "actors/cluster/client_impl.hpp"
+
+namespace troupe::cluster {
+
+const char* to_string(future_status status) noexcept {
+  switch (status) {
+    case future_status::pending: return "pending";
+    case future_status::finished: return "finished";
+    case future_status::error: return "error";
+    case future_status::cancelled: return "cancelled";
+    case future_status::lost: return "lost";
+  }
+  return "?";
+}
+
+namespace {
+
+struct client_actor_state {
+  caf::actor scheduler;
+  std::shared_ptr<client_shared> shared;
+  release_keys releases;
+  bool flush_scheduled = false;
+  static inline const char* name = "troupe.client";
+};
+
+using client_self = caf::stateful_actor<client_actor_state>;
+
+void flush_releases(client_self* self) {
+  auto& s = self->state;
+  if (s.releases.keys.empty()) return;
+  self->send(s.scheduler, std::move(s.releases));
+  auto client = s.releases.client;
+  s.releases = release_keys{};
+  s.releases.client = client;
+}
+
+void complete(client_self* self, key_events& events) {
+  auto& shared = *self->state.shared;
+  std::vector<std::function<void()>> callbacks;
+  {
+    std::lock_guard<std::mutex> guard(shared.mutex);
+    for (auto& event : events.events) {
+      auto found = shared.futures.find(event.key);
+      if (found == shared.futures.end()) continue;
+      auto& state = *found->second;
+      switch (event.status) {
+        case key_event::finished:
+          state.status = future_status::finished;
+          if (event.has_value && event.value.error.empty()) {
+            state.has_value = true;
+            state.value = std::move(event.value.value);
+          }
+          break;
+        case key_event::erred:
+          state.status = future_status::error;
+          state.failure = std::move(event.failure);
+          break;
+        case key_event::cancelled:
+          state.status = future_status::cancelled;
+          break;
+        case key_event::lost:
+          if (!state.has_value) state.status = future_status::pending;  // recomputed
+          continue;
+      }
+      ++shared.completions;
+      for (auto& callback : state.callbacks) callbacks.push_back(std::move(callback));
+      state.callbacks.clear();
+    }
+  }
+  shared.changed.notify_all();
+  for (auto& callback : callbacks) {
+    try {
+      callback();
+    } catch (...) {
+      // A callback's exception must not end the client actor (Dask logs and goes on).
+    }
+  }
+}
+
+void scheduler_lost(client_self* self, const std::string& reason) {
+  auto& shared = *self->state.shared;
+  std::vector<std::function<void()>> callbacks;
+  {
+    std::lock_guard<std::mutex> guard(shared.mutex);
+    shared.connected = false;
+    shared.lost_reason = reason;
+    for (auto& [key, state] : shared.futures) {
+      if (state->status != future_status::pending) continue;
+      state->status = future_status::lost;
+      for (auto& callback : state->callbacks) callbacks.push_back(std::move(callback));
+      state->callbacks.clear();
+    }
+    ++shared.completions;
+  }
+  shared.changed.notify_all();
+  for (auto& callback : callbacks) {
+    try {
+      callback();
+    } catch (...) {
+    }
+  }
+}
+
+caf::behavior client_behavior(client_self* self, caf::actor scheduler,
+                              std::shared_ptr<client_shared> shared) {
+  self->state.scheduler = scheduler;
+  self->state.shared = std::move(shared);
+  self->monitor(scheduler);
+  self->set_down_handler([self](const caf::down_msg& down) {
+    if (down.source == self->state.scheduler.address())
+      scheduler_lost(self, "the scheduler went away (" + self->system().render(down.reason) + ")");
+  });
+  return {
+      [self](key_events& events) { complete(self, events); },
+      [self](release_keys& release) {
+        auto& batch = self->state.releases;
+        batch.client = release.client;
+        for (auto& key : release.keys) batch.keys.push_back(std::move(key));
+        flush_when_idle(self, self->state.flush_scheduled, [self] { flush_releases(self); });
+      },
+      [self](flush_atom) {
+        self->state.flush_scheduled = false;
+        flush_releases(self);
+      },
+      [self](shutdown_atom) {
+        flush_releases(self);
+        self->quit(caf::exit_reason::user_shutdown);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_client(caf::actor_system& system, caf::actor scheduler,
+                        std::shared_ptr<client_shared> shared) {
+  return system.spawn(client_behavior, std::move(scheduler), std::move(shared));
+}
+
+// -- client_connection ----------------------------------------------------------------------------
+
+client_connection::client_connection(std::unique_ptr<impl> impl) : impl_(std::move(impl)) {}
+
+client_connection::~client_connection() { close(); }
+
+const std::string& client_connection::scheduler_address() const noexcept {
+  return impl_->address;
+}
+
+client_id client_connection::id() const noexcept { return impl_->id; }
+
+client_shared& client_connection::shared() noexcept { return *impl_->shared; }
+
+std::shared_ptr<future_state> client_connection::want(const std::string& key) {
+  auto& shared = *impl_->shared;
+  std::lock_guard<std::mutex> guard(shared.mutex);
+  auto& state = shared.futures[key];
+  if (!state) {
+    state = std::make_shared<future_state>();
+    state->key = key;
+  }
+  ++state->wants;
+  return state;
+}
+
+void client_connection::unwant(const std::string& key) {
+  auto& shared = *impl_->shared;
+  {
+    std::lock_guard<std::mutex> guard(shared.mutex);
+    auto found = shared.futures.find(key);
+    if (found == shared.futures.end()) return;
+    if (--found->second->wants == 0) shared.futures.erase(found);
+    if (!shared.connected) return;
+  }
+  if (impl_->closed) return;
+  caf::anon_send(impl_->client, release_keys{impl_->id, {key}});
+}
+
+void client_connection::submit(std::vector<task_spec> tasks, std::vector<std::string> wanted) {
+  impl_->check_connected();
+  caf::anon_send(impl_->scheduler, update_graph{impl_->id, std::move(tasks), std::move(wanted)});
+}
+
+void client_connection::cancel(const std::vector<std::string>& keys) {
+  impl_->check_connected();
+  caf::anon_send(impl_->scheduler, cancel_keys{impl_->id, keys});
+}
+
+void client_connection::retry(const std::vector<std::string>& keys) {
+  impl_->check_connected();
+  {
+    auto& shared = *impl_->shared;
+    std::lock_guard<std::mutex> guard(shared.mutex);
+    for (const auto& key : keys) {
+      auto found = shared.futures.find(key);
+      if (found != shared.futures.end() && found->second->status == future_status::error) {
+        found->second->status = future_status::pending;
+        found->second->failure = {};
+      }
+    }
+  }
+  caf::anon_send(impl_->scheduler, retry_keys{impl_->id, keys});
+}
+
+bool client_connection::wait(const future_state& state, duration timeout) {
+  auto& shared = *impl_->shared;
+  std::unique_lock<std::mutex> lock(shared.mutex);
+  return shared.changed.wait_for(lock, timeout,
+                                 [&] { return state.status != future_status::pending; });
+}
+
+std::vector<Value> client_connection::gather(
+    const std::vector<std::shared_ptr<future_state>>& states, duration timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto& shared = *impl_->shared;
+  std::vector<std::string> to_fetch;
+  {
+    std::unique_lock<std::mutex> lock(shared.mutex);
+    for (const auto& state : states) {
+      if (!shared.changed.wait_until(lock, deadline,
+                                     [&] { return state->status != future_status::pending; }))
+        throw TimeoutError("the result of " + state->key + " did not arrive within the timeout");
+      impl_->throw_if_failed(*state);
+      if (!state->has_value) to_fetch.push_back(state->key);
+    }
+  }
+  if (!to_fetch.empty()) {
+    std::sort(to_fetch.begin(), to_fetch.end());
+    to_fetch.erase(std::unique(to_fetch.begin(), to_fetch.end()), to_fetch.end());
+    auto values = impl_->fetch(to_fetch, deadline);
+    std::lock_guard<std::mutex> guard(shared.mutex);
+    for (std::size_t i = 0; i < to_fetch.size(); ++i) {
+      auto found = shared.futures.find(to_fetch[i]);
+      if (found == shared.futures.end()) continue;
+      found->second->has_value = true;
+      found->second->value = values[i];
+    }
+  }
+  std::vector<Value> out;
+  out.reserve(states.size());
+  std::lock_guard<std::mutex> guard(shared.mutex);
+  for (const auto& state : states) out.push_back(state->value);
+  return out;
+}
+
+void client_connection::close() {
+  if (!impl_ || impl_->closed) return;
+  impl_->closed = true;
+  caf::anon_send(impl_->client, shutdown_atom::value);
+}
+
+}  // namespace troupe::cluster

@@ -1,0 +1,59 @@
+#pragma once
+// client_connection's insides, shared by client_actor.cpp and node.cpp (which makes them).
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "actors/cluster/client_connection.hpp"
+#include "actors/cluster/protocol.hpp"
+
+namespace troupe::cluster {
+
+struct client_connection::impl {
+  caf::actor_system* system = nullptr;
+  caf::actor scheduler;
+  caf::actor client;
+  client_id id = 0;
+  std::string address;
+  std::shared_ptr<client_shared> shared;
+  bool closed = false;
+
+  void check_connected() const;
+  /// Throws for a future that is done without a value to give (call with the mutex held).
+  void throw_if_failed(const future_state& state) const;
+  /// The values of `keys` from the workers that hold them.
+  std::vector<Value> fetch(const std::vector<std::string>& keys,
+                           std::chrono::steady_clock::time_point deadline);
+  /// A request that throws TimeoutError or ConnectionError naming `who` when it fails.
+  template <class Reply, class Request>
+  Reply ask(const caf::actor& to, const std::string& who, Request request,
+            std::chrono::steady_clock::time_point deadline);
+};
+
+template <class Reply, class Request>
+Reply client_connection::impl::ask(const caf::actor& to, const std::string& who, Request request,
+                                   std::chrono::steady_clock::time_point deadline) {
+  auto left = deadline - std::chrono::steady_clock::now();
+  if (left <= std::chrono::steady_clock::duration::zero())
+    throw TimeoutError("no answer from " + who + " within the timeout");
+  caf::scoped_actor self{*system};
+  std::optional<Reply> reply;
+  std::string failure;
+  self->request(to, std::chrono::duration_cast<caf::timespan>(left), std::move(request))
+      .receive([&](Reply& r) { reply = std::move(r); },
+               [&](caf::error& e) {
+                 failure = e == caf::sec::request_timeout ? std::string("timeout")
+                                                         : system->render(e);
+               });
+  if (!reply) {
+    if (failure == "timeout") throw TimeoutError("no answer from " + who + " within the timeout");
+    throw ConnectionError(who + " did not answer: " + failure);
+  }
+  return std::move(*reply);
+}
+
+}  // namespace troupe::cluster

@@ -1,0 +1,321 @@
+// cluster_node: the actor system of a cluster role, and the client_connection calls that
+// talk to schedulers and workers (scatter, gather, info).
+
+#include "actors/cluster/node.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <map>
+#include <thread>
+
+#include <caf/io/all.hpp>
+
+#include "actors/cluster/actors.hpp"
+#include "actors/cluster/client_impl.hpp"
+#include "net/address.hpp"
+
+namespace troupe::cluster {
+
+void add_protocol_types(caf::actor_system_config& config) {
+  config.add_message_type<wire_value>("troupe.wire_value");
+  config.add_message_type<task_failure>("troupe.task_failure");
+  config.add_message_type<worker_info>("troupe.worker_info");
+  config.add_message_type<cluster_info>("troupe.cluster_info");
+  config.add_message_type<client_hello>("troupe.client_hello");
+  config.add_message_type<update_graph>("troupe.update_graph");
+  config.add_message_type<release_keys>("troupe.release_keys");
+  config.add_message_type<cancel_keys>("troupe.cancel_keys");
+  config.add_message_type<retry_keys>("troupe.retry_keys");
+  config.add_message_type<data_placed>("troupe.data_placed");
+  config.add_message_type<who_has_request>("troupe.who_has_request");
+  config.add_message_type<holders>("troupe.holders");
+  config.add_message_type<info_request>("troupe.info_request");
+  config.add_message_type<cluster_members>("troupe.cluster_members");
+  config.add_message_type<key_events>("troupe.key_events");
+  config.add_message_type<worker_hello>("troupe.worker_hello");
+  config.add_message_type<worker_report>("troupe.worker_report");
+  config.add_message_type<worker_orders>("troupe.worker_orders");
+  config.add_message_type<get_data>("troupe.get_data");
+  config.add_message_type<data_reply>("troupe.data_reply");
+  config.add_message_type<put_data>("troupe.put_data");
+  config.add_message_type<put_reply>("troupe.put_reply");
+}
+
+namespace {
+
+struct node_config : caf::actor_system_config {
+  explicit node_config(std::size_t threads) {
+    load<caf::io::middleman>();
+    add_protocol_types(*this);
+    set("scheduler.max-threads", std::max<std::size_t>(2, threads));
+    // On small hosts deserialising on the network thread is faster than handing it to
+    // workers (caf-0.17-notes.md: ~124 µs against ~260 µs a round trip).
+    set("middleman.workers", std::size_t{0});
+    // Workers that learn of each other through the scheduler connect directly.
+    set("middleman.enable-automatic-connections", true);
+    set("logger.verbosity", caf::atom("quiet"));
+  }
+};
+
+bool is_inproc(const std::string& address) { return address.rfind("inproc://", 0) == 0; }
+
+}  // namespace
+
+struct cluster_node::impl {
+  node_config config;
+  caf::actor_system system;
+  caf::actor scheduler;
+  std::string scheduler_address;
+  std::vector<caf::actor> workers;
+
+  explicit impl(std::size_t threads) : config(threads), system(config) {}
+
+  caf::actor resolve(const std::string& address, std::chrono::seconds) {
+    if (address == scheduler_address && scheduler) return scheduler;
+    if (is_inproc(address))
+      throw ConnectionError("no scheduler at " + address + " in this process");
+    auto where = net::parse_address(address);
+    auto remote = system.middleman().remote_actor(where.host, where.port);
+    if (!remote)
+      throw ConnectionError("cannot reach the scheduler at " + address + ": " +
+                            system.render(remote.error()) +
+                            " (is `troupe scheduler` running there, and the port open?)");
+    return *remote;
+  }
+};
+
+cluster_node::cluster_node(std::size_t threads) : impl_(std::make_unique<impl>(threads)) {}
+
+cluster_node::~cluster_node() { shutdown(); }
+
+std::string cluster_node::start_scheduler(const std::string& host, int port, bool serve) {
+  if (!serve) {
+    impl_->scheduler_address = "inproc://scheduler";
+    impl_->scheduler = spawn_scheduler(impl_->system);
+    return impl_->scheduler_address;
+  }
+  if (port < 0 || port > 65535)
+    throw ArgumentError("port " + std::to_string(port) + " is not a port number (0 to 65535)");
+  auto scheduler = spawn_scheduler(impl_->system);
+  auto bind_host = host.empty() ? std::string("0.0.0.0") : host;
+  auto bound = impl_->system.middleman().publish(scheduler, static_cast<std::uint16_t>(port),
+                                                  bind_host.c_str(), false);
+  if (!bound) {
+    caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
+    throw ArgumentError("cannot serve the scheduler on " + bind_host + ":" +
+                        std::to_string(port) + ": " + impl_->system.render(bound.error()) +
+                        " (is another scheduler using the port? pick another with --port)");
+  }
+  impl_->scheduler = scheduler;
+  impl_->scheduler_address = net::address{net::reachable_host(host), *bound}.to_string();
+  return impl_->scheduler_address;
+}
+
+void cluster_node::start_worker(const std::string& scheduler, worker_info info,
+                                std::chrono::seconds timeout) {
+  auto target = impl_->resolve(scheduler, timeout);
+  if (info.host.empty()) info.host = "127.0.0.1";
+  if (info.pid == 0) info.pid = static_cast<std::uint64_t>(::getpid());
+  auto registered = std::make_shared<std::promise<std::string>>();
+  auto answer = registered->get_future();
+  auto worker = spawn_worker(impl_->system, target, registered);
+  if (is_inproc(scheduler) || scheduler == impl_->scheduler_address) {
+    info.address = "inproc://worker-" + std::to_string(impl_->workers.size() + 1);
+  } else {
+    // Served so that peers can connect to it directly; the port is its address.
+    auto port = impl_->system.middleman().publish(worker, 0, info.host.c_str(), true);
+    if (!port) {
+      caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
+      throw ConnectionError("cannot serve the worker on " + info.host + ": " +
+                            impl_->system.render(port.error()));
+    }
+    info.address = net::address{info.host, *port}.to_string();
+  }
+  caf::anon_send(worker, std::move(info));  // registers with the scheduler
+  if (answer.wait_for(timeout) != std::future_status::ready) {
+    caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
+    throw TimeoutError("the scheduler at " + scheduler + " did not accept the worker within " +
+                       std::to_string(timeout.count()) + " s");
+  }
+  auto why = answer.get();
+  if (!why.empty()) throw ConnectionError(why);
+  impl_->workers.push_back(worker);
+}
+
+std::shared_ptr<client_connection> cluster_node::connect(const std::string& scheduler,
+                                                         std::string name,
+                                                         std::chrono::seconds timeout) {
+  auto target = impl_->resolve(scheduler, timeout);
+  auto inner = std::make_unique<client_connection::impl>();
+  inner->system = &impl_->system;
+  inner->scheduler = target;
+  inner->address = scheduler;
+  inner->shared = std::make_shared<client_shared>();
+  inner->client = spawn_client(impl_->system, target, inner->shared);
+  inner->id = inner->ask<std::uint64_t>(target, "the scheduler at " + scheduler,
+                                        client_hello{std::move(name), inner->client, ""},
+                                        std::chrono::steady_clock::now() + timeout);
+  return std::shared_ptr<client_connection>(new client_connection(std::move(inner)));
+}
+
+std::size_t cluster_node::running_workers() const {
+  std::size_t running = 0;
+  for (const auto& worker : impl_->workers) {
+    caf::scoped_actor self{impl_->system};
+    // An actor that has terminated drops requests with an error at once.
+    bool alive = false;
+    self->request(worker, std::chrono::seconds(5), get_data{})
+        .receive([&](data_reply&) { alive = true; }, [&](caf::error&) {});
+    if (alive) ++running;
+  }
+  return running;
+}
+
+bool cluster_node::scheduler_running() const {
+  if (!impl_->scheduler) return false;
+  caf::scoped_actor self{impl_->system};
+  bool alive = false;
+  self->request(impl_->scheduler, std::chrono::seconds(5), who_has_request{})
+      .receive([&](holders&) { alive = true; }, [&](caf::error&) {});
+  return alive;
+}
+
+std::size_t cluster_node::scheduler_worker_count() const {
+  if (!impl_->scheduler) return 0;
+  caf::scoped_actor self{impl_->system};
+  std::size_t count = 0;
+  self->request(impl_->scheduler, std::chrono::seconds(5), info_request{})
+      .receive([&](cluster_members& m) { count = m.actors.size(); }, [&](caf::error&) {});
+  return count;
+}
+
+void cluster_node::shutdown() {
+  if (!impl_) return;
+  if (impl_->scheduler) {
+    caf::anon_send(impl_->scheduler, shutdown_atom::value);
+    impl_->scheduler = nullptr;
+  }
+  for (auto& worker : impl_->workers) caf::anon_send(worker, shutdown_atom::value);
+  impl_->workers.clear();
+}
+
+// -- client_connection calls that reach workers ------------------------------------------------
+
+void client_connection::impl::check_connected() const {
+  if (closed) throw ArgumentError("the client is closed: make a new Client");
+  std::lock_guard<std::mutex> guard(shared->mutex);
+  if (!shared->connected)
+    throw ConnectionError("lost the scheduler at " + address + ": " + shared->lost_reason);
+}
+
+void client_connection::impl::throw_if_failed(const future_state& state) const {
+  switch (state.status) {
+    case future_status::error: throw TaskError(state.failure);
+    case future_status::cancelled: throw CancelledError("future " + state.key + " was cancelled");
+    case future_status::lost:
+      throw ConnectionError("lost the scheduler at " + address + " before " + state.key +
+                            " finished: " + shared->lost_reason);
+    default: return;
+  }
+}
+
+std::vector<Value> client_connection::impl::fetch(const std::vector<std::string>& keys,
+                                                  std::chrono::steady_clock::time_point deadline) {
+  std::vector<Value> values(keys.size());
+  std::vector<bool> have(keys.size(), false);
+  // A holder can die between the scheduler's answer and the fetch: ask again, while time
+  // is left (the scheduler recomputes what died with it).
+  for (int attempt = 0;; ++attempt) {
+    std::vector<std::string> wanted;
+    std::vector<std::size_t> positions;
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      if (!have[i]) {
+        wanted.push_back(keys[i]);
+        positions.push_back(i);
+      }
+    if (wanted.empty()) return values;
+    auto where = ask<holders>(scheduler, "the scheduler at " + address, who_has_request{wanted},
+                              deadline);
+    std::map<caf::actor, std::vector<std::size_t>> by_worker;
+    for (std::size_t j = 0; j < wanted.size(); ++j)
+      if (j < where.actors.size() && !where.actors[j].empty())
+        by_worker[where.actors[j].front()].push_back(positions[j]);
+    for (auto& [worker, indices] : by_worker) {
+      get_data request;
+      for (auto i : indices) request.keys.push_back(keys[i]);
+      data_reply reply;
+      try {
+        reply = ask<data_reply>(worker, "a worker", std::move(request), deadline);
+      } catch (const ConnectionError&) {
+        continue;
+      }
+      for (std::size_t j = 0; j < reply.keys.size(); ++j) {
+        auto found = std::find(keys.begin(), keys.end(), reply.keys[j]);
+        if (found == keys.end()) continue;
+        auto i = static_cast<std::size_t>(found - keys.begin());
+        if (!reply.values[j].error.empty())
+          throw TypeError("the value of " + keys[i] + " did not decode: " + reply.values[j].error);
+        values[i] = std::move(reply.values[j].value);
+        have[i] = true;
+      }
+    }
+    if (std::chrono::steady_clock::now() >= deadline)
+      throw TimeoutError("could not fetch the values of " + std::to_string(wanted.size()) +
+                         " keys within the timeout");
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+std::vector<std::shared_ptr<future_state>> client_connection::scatter(
+    const std::vector<std::string>& keys, const std::vector<Value>& values, bool broadcast,
+    duration timeout) {
+  impl_->check_connected();
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto members = impl_->ask<cluster_members>(impl_->scheduler, "the scheduler at " + impl_->address,
+                                             info_request{}, deadline);
+  if (members.actors.empty())
+    throw ArgumentError("cannot scatter: the cluster at " + impl_->address +
+                        " has no workers yet (start some, or wait for them)");
+  // Round-robin over the workers, or every worker with broadcast.
+  std::map<std::size_t, put_data> puts;
+  std::vector<std::vector<std::uint64_t>> placed(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    for (std::size_t w = 0; w < members.actors.size(); ++w) {
+      if (!broadcast && w != i % members.actors.size()) continue;
+      puts[w].keys.push_back(keys[i]);
+      puts[w].values.push_back(wire_value{values[i], {}});
+      placed[i].push_back(members.ids[w]);
+    }
+  }
+  for (auto& [w, put] : puts)
+    impl_->ask<put_reply>(members.actors[w], "worker " + members.info.workers[w].address,
+                          std::move(put), deadline);
+  std::vector<std::shared_ptr<future_state>> states;
+  data_placed message;
+  message.client = impl_->id;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto state = want(keys[i]);
+    {
+      std::lock_guard<std::mutex> guard(impl_->shared->mutex);
+      state->has_value = true;
+      state->value = values[i];
+    }
+    states.push_back(state);
+    message.keys.push_back(keys[i]);
+    message.nbytes.push_back(values[i].nbytes());
+    message.workers.push_back(placed[i]);
+  }
+  caf::anon_send(impl_->scheduler, std::move(message));
+  return states;
+}
+
+cluster_summary client_connection::info(duration timeout) {
+  impl_->check_connected();
+  auto members = impl_->ask<cluster_members>(impl_->scheduler, "the scheduler at " + impl_->address,
+                                             info_request{},
+                                             std::chrono::steady_clock::now() + timeout);
+  return {impl_->address, std::move(members.info.workers)};
+}
+
+}  // namespace troupe::cluster

@@ -1,0 +1,203 @@
+// The cluster scheduler actor: turns messages into SchedulerState calls and sends what the
+// state decides, batched per peer. It monitors every client and worker: a peer that goes away
+// is removed from the state like any other event.
+
+#include <map>
+#include <unordered_map>
+
+#include "actors/cluster/actors.hpp"
+#include "actors/cluster/batching.hpp"
+#include "actors/cluster/scheduler_state.hpp"
+
+namespace troupe::cluster {
+
+namespace {
+
+struct scheduler_actor_state {
+  SchedulerState state;
+  std::map<worker_id, caf::actor> workers;
+  std::map<caf::actor_addr, worker_id> worker_ids;
+  std::map<client_id, caf::actor> clients;
+  std::map<caf::actor_addr, client_id> client_ids;
+  std::map<worker_id, worker_orders> orders;
+  std::map<client_id, key_events> events;
+  /// Small results that came inline in the report being handled, for the clients' events.
+  std::unordered_map<std::string, wire_value> inline_values;
+  bool flush_scheduled = false;
+  static inline const char* name = "troupe.scheduler";
+};
+
+using scheduler_self = caf::stateful_actor<scheduler_actor_state>;
+
+// Moves the state's decisions into the per-peer batches.
+void collect(scheduler_self* self) {
+  auto& s = self->state;
+  auto out = s.state.take_outbox();
+  for (auto& [worker, commands] : out.workers) {
+    auto& orders = s.orders[worker];
+    for (auto& d : commands.compute) {
+      task_assignment a;
+      a.spec = std::move(d.spec);
+      a.send_value = d.send_value;
+      a.holders.reserve(d.holders.size());
+      for (const auto& ids : d.holders) {
+        std::vector<caf::actor> actors;
+        for (auto id : ids) {
+          auto found = s.workers.find(id);
+          if (found != s.workers.end()) actors.push_back(found->second);
+        }
+        a.holders.push_back(std::move(actors));
+      }
+      orders.compute.push_back(std::move(a));
+    }
+    for (auto& key : commands.release) orders.release.push_back(std::move(key));
+  }
+  for (auto& [client, list] : out.clients) {
+    auto& batch = s.events[client];
+    for (auto& e : list) {
+      key_event event;
+      event.key = std::move(e.key);
+      event.status = static_cast<std::uint8_t>(e.status);
+      event.failure = std::move(e.failure);
+      if (e.status == client_event::finished) {
+        auto value = s.inline_values.find(event.key);
+        if (value != s.inline_values.end()) {
+          event.has_value = true;
+          event.value = value->second;
+        }
+      }
+      batch.events.push_back(std::move(event));
+    }
+  }
+  s.inline_values.clear();
+}
+
+void flush(scheduler_self* self) {
+  auto& s = self->state;
+  for (auto& [worker, orders] : s.orders) {
+    auto found = s.workers.find(worker);
+    if (found != s.workers.end()) self->send(found->second, std::move(orders));
+  }
+  s.orders.clear();
+  for (auto& [client, events] : s.events) {
+    auto found = s.clients.find(client);
+    if (found != s.clients.end()) self->send(found->second, std::move(events));
+  }
+  s.events.clear();
+}
+
+void after(scheduler_self* self) {
+  collect(self);
+  flush_when_idle(self, self->state.flush_scheduled, [self] { flush(self); });
+}
+
+cluster_members members(scheduler_self* self) {
+  auto& s = self->state;
+  cluster_members m;
+  for (const auto& [id, actor] : s.workers) {
+    if (const auto* info = s.state.info_of(id)) m.info.workers.push_back(*info);
+    m.ids.push_back(id);
+    m.actors.push_back(actor);
+  }
+  return m;
+}
+
+caf::behavior scheduler_behavior(scheduler_self* self) {
+  self->set_down_handler([self](const caf::down_msg& down) {
+    auto& s = self->state;
+    if (auto w = s.worker_ids.find(down.source); w != s.worker_ids.end()) {
+      auto id = w->second;
+      s.worker_ids.erase(w);
+      s.workers.erase(id);
+      s.orders.erase(id);
+      s.state.remove_worker(id);
+    } else if (auto c = s.client_ids.find(down.source); c != s.client_ids.end()) {
+      auto id = c->second;
+      s.client_ids.erase(c);
+      s.clients.erase(id);
+      s.events.erase(id);
+      s.state.remove_client(id);
+    }
+    after(self);
+  });
+  return {
+      [self](client_hello& hello) -> std::uint64_t {
+        auto& s = self->state;
+        auto id = s.state.add_client(hello.name);
+        s.clients[id] = hello.client;
+        s.client_ids[hello.client.address()] = id;
+        self->monitor(hello.client);
+        return id;
+      },
+      [self](worker_hello& hello) -> std::uint64_t {
+        auto& s = self->state;
+        auto id = s.state.add_worker(hello.info);
+        s.workers[id] = hello.worker;
+        s.worker_ids[hello.worker.address()] = id;
+        self->monitor(hello.worker);
+        after(self);
+        return id;
+      },
+      [self](update_graph& update) {
+        self->state.state.update_graph(update.client, std::move(update.tasks), update.wanted);
+        after(self);
+      },
+      [self](release_keys& release) {
+        self->state.state.release_keys(release.client, release.keys);
+        after(self);
+      },
+      [self](cancel_keys& cancel) {
+        self->state.state.cancel_keys(cancel.client, cancel.keys);
+        after(self);
+      },
+      [self](retry_keys& retry) {
+        self->state.state.retry_keys(retry.client, retry.keys);
+        after(self);
+      },
+      [self](data_placed& placed) {
+        for (std::size_t i = 0; i < placed.keys.size(); ++i)
+          self->state.state.data_placed(placed.client, placed.keys[i], placed.nbytes[i],
+                                        placed.workers[i]);
+        after(self);
+      },
+      [self](worker_report& report) {
+        auto& s = self->state;
+        for (auto& done : report.finished)
+          if (done.has_value) s.inline_values.emplace(done.key, std::move(done.value));
+        for (auto& done : report.finished) s.state.task_finished(report.worker, done.key, done.nbytes);
+        for (auto& failure : report.failed) s.state.task_failed(report.worker, std::move(failure));
+        for (auto& key : report.missing) s.state.task_missing(report.worker, key);
+        after(self);
+      },
+      [self](const who_has_request& request) -> holders {
+        auto& s = self->state;
+        holders reply;
+        for (const auto& key : request.keys) {
+          std::vector<caf::actor> actors;
+          for (auto id : s.state.who_has(key))
+            if (auto found = s.workers.find(id); found != s.workers.end())
+              actors.push_back(found->second);
+          reply.actors.push_back(std::move(actors));
+        }
+        return reply;
+      },
+      [self](const info_request&) -> cluster_members { return members(self); },
+      [self](flush_atom) {
+        self->state.flush_scheduled = false;
+        flush(self);
+      },
+      [self](shutdown_atom) {
+        flush(self);
+        for (auto& [id, worker] : self->state.workers) self->send(worker, shutdown_atom::value);
+        self->quit();
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_scheduler(caf::actor_system& system) {
+  return system.spawn(scheduler_behavior);
+}
+
+}  // namespace troupe::cluster

@@ -1,0 +1,643 @@
+#include "actors/cluster/scheduler_state.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace troupe::cluster {
+
+const char* to_string(task_state state) noexcept {
+  switch (state) {
+    case task_state::released: return "released";
+    case task_state::waiting: return "waiting";
+    case task_state::queued: return "queued";
+    case task_state::processing: return "processing";
+    case task_state::memory: return "memory";
+    case task_state::erred: return "erred";
+    case task_state::forgotten: return "forgotten";
+  }
+  return "?";
+}
+
+SchedulerState::SchedulerState(scheduler_options options) : options_(options) {}
+
+// -- clients ------------------------------------------------------------------------------------
+
+client_id SchedulerState::add_client(std::string) {
+  auto id = next_client_++;
+  clients_[id];
+  return id;
+}
+
+void SchedulerState::remove_client(client_id client) {
+  auto it = clients_.find(client);
+  if (it == clients_.end()) return;
+  auto wanted = std::move(it->second);
+  clients_.erase(it);
+  for (auto id : wanted) {
+    auto& t = task(id);
+    auto entry = std::find_if(t.who_wants.begin(), t.who_wants.end(),
+                              [&](const auto& w) { return w.first == client; });
+    if (entry == t.who_wants.end()) continue;
+    t.wanted -= entry->second;
+    t.who_wants.erase(entry);
+    release_if_unneeded(id);
+  }
+  dispatch_ready();
+}
+
+void SchedulerState::update_graph(client_id client, std::vector<task_spec> tasks,
+                                  const std::vector<std::string>& wanted) {
+  ++generation_;
+  std::vector<task_id> added;
+  added.reserve(tasks.size());
+  for (auto& spec : tasks) {
+    if (index_.count(spec.key) != 0) continue;  // a key already known keeps its task
+    auto id = intern(spec.key);
+    auto& t = task(id);
+    t.spec = std::move(spec);
+    t.has_recipe = true;
+    t.retries_left = t.spec.retries;
+    t.priority = {-t.spec.priority, generation_, t.spec.order};
+    added.push_back(id);
+  }
+  // Dependencies are linked once every new key is known: a graph lists keys in any order.
+  for (auto id : added) {
+    for (const auto& dependency : task(id).spec.dependencies) {
+      auto found = index_.find(dependency);
+      if (found == index_.end()) {
+        auto& t = task(id);
+        t.state = task_state::erred;
+        t.failure = {t.spec.key, "troupe::GraphError",
+                     "task " + t.spec.key + " depends on key " + dependency +
+                         ", which is neither in its graph nor on the cluster",
+                     ""};
+        continue;
+      }
+      task(id).dependencies.push_back(found->second);
+      auto& input = task(found->second);
+      input.dependents.push_back({id, task(id).incarnation});
+      ++input.live_dependents;
+    }
+  }
+  for (const auto& key : wanted) {
+    auto found = index_.find(key);
+    if (found == index_.end()) {
+      task_record unknown;
+      unknown.spec.key = key;
+      unknown.failure = {key, "troupe::ArgumentError",
+                         "key " + key + " is not on the cluster: it was released or never submitted",
+                         ""};
+      notify_client(client, unknown, client_event::erred);
+      continue;
+    }
+    want(client, found->second);
+  }
+  // New tasks that nothing wants (a graph's unused branches) are forgotten at once.
+  for (auto it = added.rbegin(); it != added.rend(); ++it) {
+    if (task(*it).state == task_state::erred) release_if_unneeded(*it);
+    forget_if_unreferenced(*it);
+  }
+  dispatch_ready();
+}
+
+void SchedulerState::release_keys(client_id client, const std::vector<std::string>& keys) {
+  for (const auto& key : keys) {
+    auto found = index_.find(key);
+    if (found == index_.end()) continue;
+    auto id = found->second;
+    auto& t = task(id);
+    auto entry = std::find_if(t.who_wants.begin(), t.who_wants.end(),
+                              [&](const auto& w) { return w.first == client; });
+    if (entry == t.who_wants.end()) continue;  // already cancelled, or never wanted
+    --t.wanted;
+    if (--entry->second == 0) {
+      t.who_wants.erase(entry);
+      clients_[client].erase(id);
+    }
+    release_if_unneeded(id);
+  }
+  dispatch_ready();
+}
+
+void SchedulerState::cancel_keys(client_id client, const std::vector<std::string>& keys) {
+  for (const auto& key : keys) {
+    auto found = index_.find(key);
+    if (found == index_.end()) continue;
+    auto id = found->second;
+    auto& t = task(id);
+    auto entry = std::find_if(t.who_wants.begin(), t.who_wants.end(),
+                              [&](const auto& w) { return w.first == client; });
+    if (entry == t.who_wants.end()) continue;
+    t.wanted -= entry->second;
+    t.who_wants.erase(entry);
+    clients_[client].erase(id);
+    notify_client(client, t, client_event::cancelled);
+    release_if_unneeded(id);
+  }
+  dispatch_ready();
+}
+
+void SchedulerState::retry_keys(client_id, const std::vector<std::string>& keys) {
+  std::vector<task_id> roots;
+  std::vector<task_id> work;
+  for (const auto& key : keys) {
+    auto found = index_.find(key);
+    if (found == index_.end() || task(found->second).state != task_state::erred) continue;
+    roots.push_back(found->second);
+    work.push_back(found->second);
+  }
+  // The erred inputs that caused it run again too.
+  while (!work.empty()) {
+    auto id = work.back();
+    work.pop_back();
+    auto& t = task(id);
+    if (t.state != task_state::erred) continue;
+    t.state = task_state::released;
+    t.failure = {};
+    t.retries_left = t.spec.retries;
+    t.deaths = 0;
+    for (auto input : t.dependencies) work.push_back(input);
+  }
+  for (auto id : roots)
+    if (needed(task(id))) activate(id);
+  dispatch_ready();
+}
+
+void SchedulerState::data_placed(client_id client, const std::string& key, std::uint64_t nbytes,
+                                 const std::vector<worker_id>& holders) {
+  auto id = intern(key);
+  auto& t = task(id);
+  if (t.state == task_state::released || t.state == task_state::memory) {
+    if (t.state == task_state::released && t.spec.function.function == nullptr)
+      t.has_recipe = false;
+    t.state = task_state::memory;
+    t.nbytes = nbytes;
+    for (auto w : holders) {
+      auto worker = workers_.find(w);
+      if (worker == workers_.end() ||
+          std::find(t.who_has.begin(), t.who_has.end(), w) != t.who_has.end())
+        continue;
+      t.who_has.push_back(w);
+      worker->second.holds.insert(id);
+    }
+  }
+  want(client, id);
+  dispatch_ready();
+}
+
+// -- workers ------------------------------------------------------------------------------------
+
+worker_id SchedulerState::add_worker(worker_info info) {
+  auto id = next_worker_++;
+  workers_[id].info = std::move(info);
+  dispatch_ready();
+  return id;
+}
+
+void SchedulerState::remove_worker(worker_id worker) {
+  auto found = workers_.find(worker);
+  if (found == workers_.end()) return;
+  auto record = std::move(found->second);
+  workers_.erase(found);
+  outbox_.workers.erase(worker);
+  // What it was running goes back to waiting (inputs counted as they are now: an input held
+  // only by this worker is counted when it is lost just below).
+  std::vector<task_id> rerun;
+  for (auto id : record.processing_tasks) {
+    auto& t = task(id);
+    if (t.state != task_state::processing || t.processing_on != worker) continue;
+    t.processing_on = 0;
+    if (++t.deaths > options_.allowed_failures) {
+      t.state = task_state::waiting;
+      mark_erred(id, {t.spec.key, "troupe::KilledWorker",
+                      "task " + t.spec.key + " was running on " + std::to_string(t.deaths) +
+                          " workers that died (last: " + record.info.address +
+                          "); it may be crashing them",
+                      ""});
+      continue;
+    }
+    t.state = task_state::waiting;
+    t.waiting_on = count_inputs_not_in_memory(t);
+    rerun.push_back(id);
+  }
+  std::vector<task_id> to_activate;
+  for (auto id : record.holds) {
+    auto& t = task(id);
+    t.who_has.erase(std::remove(t.who_has.begin(), t.who_has.end(), worker), t.who_has.end());
+    if (t.who_has.empty() && t.state == task_state::memory) lose_key(id, to_activate);
+  }
+  for (auto id : rerun) {
+    auto& t = task(id);
+    if (t.state == task_state::waiting && t.waiting_on == 0) make_ready(id);
+  }
+  for (auto id : to_activate) {
+    auto& t = task(id);
+    if (t.state == task_state::released && needed(t)) activate(id);
+    else release_if_unneeded(id);
+  }
+  dispatch_ready();
+}
+
+void SchedulerState::task_finished(worker_id worker, const std::string& key,
+                                   std::uint64_t nbytes) {
+  auto found = index_.find(key);
+  if (found == index_.end()) {
+    send_release(worker, key);
+    return;
+  }
+  auto id = found->second;
+  auto& t = task(id);
+  if (t.state != task_state::processing || t.processing_on != worker) {
+    // Released, cancelled or moved while it ran: the worker drops what it made.
+    send_release(worker, key);
+    return;
+  }
+  stop_processing(t);
+  t.state = task_state::memory;
+  t.nbytes = nbytes;
+  t.who_has.assign(1, worker);
+  workers_[worker].holds.insert(id);
+  for (const auto& l : t.dependents) {
+    if (!live(l)) continue;
+    auto& dependent = task(l.id);
+    if (dependent.state == task_state::waiting && dependent.waiting_on > 0 &&
+        --dependent.waiting_on == 0)
+      make_ready(l.id);
+  }
+  finish_dependency_use(id);
+  notify(task(id), client_event::finished);
+  release_if_unneeded(id);
+  dispatch_ready();
+}
+
+void SchedulerState::task_failed(worker_id worker, task_failure failure) {
+  auto found = index_.find(failure.key);
+  if (found == index_.end()) return;
+  auto id = found->second;
+  auto& t = task(id);
+  if (t.state != task_state::processing || t.processing_on != worker) return;
+  stop_processing(t);
+  if (t.retries_left > 0) {
+    --t.retries_left;
+    make_ready(id);
+  } else {
+    t.state = task_state::waiting;
+    mark_erred(id, failure);
+  }
+  dispatch_ready();
+}
+
+void SchedulerState::task_missing(worker_id worker, const std::string& key) {
+  auto found = index_.find(key);
+  if (found == index_.end()) return;
+  auto id = found->second;
+  auto& t = task(id);
+  if (t.state != task_state::processing || t.processing_on != worker) return;
+  stop_processing(t);
+  t.state = task_state::waiting;
+  t.waiting_on = count_inputs_not_in_memory(t);
+  if (t.waiting_on == 0) make_ready(id);
+  dispatch_ready();
+}
+
+outbox SchedulerState::take_outbox() {
+  outbox out;
+  std::swap(out, outbox_);
+  return out;
+}
+
+// -- inspection ---------------------------------------------------------------------------------
+
+task_state SchedulerState::state_of(const std::string& key) const {
+  auto found = index_.find(key);
+  return found == index_.end() ? task_state::forgotten : tasks_[found->second].state;
+}
+
+std::vector<worker_id> SchedulerState::who_has(const std::string& key) const {
+  auto found = index_.find(key);
+  if (found == index_.end()) return {};
+  return tasks_[found->second].who_has;
+}
+
+std::size_t SchedulerState::wanted_count(const std::string& key) const {
+  auto found = index_.find(key);
+  return found == index_.end() ? 0 : tasks_[found->second].wanted;
+}
+
+std::size_t SchedulerState::processing_count(worker_id worker) const {
+  auto found = workers_.find(worker);
+  return found == workers_.end() ? 0 : found->second.processing;
+}
+
+std::vector<worker_id> SchedulerState::workers() const {
+  std::vector<worker_id> ids;
+  for (const auto& [id, record] : workers_) ids.push_back(id);
+  return ids;
+}
+
+const worker_info* SchedulerState::info_of(worker_id worker) const {
+  auto found = workers_.find(worker);
+  return found == workers_.end() ? nullptr : &found->second.info;
+}
+
+// -- transitions --------------------------------------------------------------------------------
+
+SchedulerState::task_id SchedulerState::intern(const std::string& key) {
+  auto [it, inserted] = index_.try_emplace(key, 0);
+  if (!inserted) return it->second;
+  task_id id;
+  if (!free_ids_.empty()) {
+    id = free_ids_.back();
+    free_ids_.pop_back();
+    auto incarnation = tasks_[id].incarnation;
+    tasks_[id] = task_record{};
+    tasks_[id].incarnation = incarnation;
+  } else {
+    id = static_cast<task_id>(tasks_.size());
+    tasks_.emplace_back();
+  }
+  it->second = id;
+  tasks_[id].spec.key = key;
+  return id;
+}
+
+void SchedulerState::want(client_id client, task_id id) {
+  auto& t = task(id);
+  auto entry = std::find_if(t.who_wants.begin(), t.who_wants.end(),
+                            [&](const auto& w) { return w.first == client; });
+  if (entry == t.who_wants.end()) t.who_wants.emplace_back(client, 1);
+  else ++entry->second;
+  ++t.wanted;
+  clients_[client].insert(id);
+  switch (t.state) {
+    case task_state::memory: notify_client(client, t, client_event::finished); break;
+    case task_state::erred: notify_client(client, t, client_event::erred); break;
+    case task_state::released: activate(id); break;
+    default: break;
+  }
+}
+
+// Depth-first from `root` through inputs that are released: each is marked waiting on the way
+// down and made ready (or erred) on the way up, when its inputs have been seen.
+void SchedulerState::activate(task_id root) {
+  std::vector<std::pair<task_id, bool>> stack{{root, false}};
+  while (!stack.empty()) {
+    auto [id, inputs_seen] = stack.back();
+    stack.pop_back();
+    auto& t = task(id);
+    if (!inputs_seen) {
+      if (t.state != task_state::released) continue;
+      if (!t.has_recipe) {
+        t.state = task_state::waiting;
+        mark_erred(id, {t.spec.key, "troupe::LostData",
+                        "the workers holding scattered key " + t.spec.key +
+                            " are gone and it has no recipe to recompute it: scatter it again",
+                        ""});
+        continue;
+      }
+      t.state = task_state::waiting;
+      stack.emplace_back(id, true);
+      for (auto input : t.dependencies) {
+        auto& dependency = task(input);
+        ++dependency.waiters;
+        if (dependency.state == task_state::released) stack.emplace_back(input, false);
+      }
+      continue;
+    }
+    if (t.state != task_state::waiting) continue;
+    const task_failure* failed = nullptr;
+    for (auto input : t.dependencies)
+      if (task(input).state == task_state::erred) failed = &task(input).failure;
+    if (failed != nullptr) {
+      auto failure = *failed;
+      mark_erred(id, failure);
+      continue;
+    }
+    t.waiting_on = count_inputs_not_in_memory(t);
+    if (t.waiting_on == 0) make_ready(id);
+  }
+}
+
+std::uint32_t SchedulerState::count_inputs_not_in_memory(const task_record& t) const {
+  std::uint32_t count = 0;
+  for (auto input : t.dependencies)
+    if (tasks_[input].state != task_state::memory) ++count;
+  return count;
+}
+
+void SchedulerState::make_ready(task_id id) {
+  auto& t = task(id);
+  t.state = task_state::queued;
+  queue_.push({t.priority, id});
+}
+
+bool SchedulerState::has_room(const worker_record& w) const noexcept {
+  return w.processing < std::max<std::size_t>(1, w.info.nthreads) * options_.tasks_per_thread;
+}
+
+void SchedulerState::dispatch_ready() {
+  while (!queue_.empty()) {
+    auto entry = queue_.top();
+    auto& t = task(entry.task);
+    if (t.state != task_state::queued) {  // started, released or erred since it was queued
+      queue_.pop();
+      continue;
+    }
+    auto worker = choose_worker(t);
+    if (worker == 0) return;  // every worker is full: the rest wait here
+    queue_.pop();
+    start_on(entry.task, worker);
+  }
+}
+
+// Most bytes of the task's inputs already there, then the least occupied.
+worker_id SchedulerState::choose_worker(const task_record& t) {
+  worker_id best = 0;
+  std::uint64_t best_bytes = 0;
+  double best_occupancy = std::numeric_limits<double>::max();
+  for (const auto& [id, w] : workers_) {
+    if (!has_room(w)) continue;
+    std::uint64_t bytes = 0;
+    for (auto input : t.dependencies) {
+      const auto& holders = tasks_[input].who_has;
+      if (std::find(holders.begin(), holders.end(), id) != holders.end())
+        bytes += tasks_[input].nbytes;
+    }
+    double occupancy =
+        static_cast<double>(w.processing) / static_cast<double>(std::max(1u, w.info.nthreads));
+    if (best == 0 || bytes > best_bytes || (bytes == best_bytes && occupancy < best_occupancy)) {
+      best = id;
+      best_bytes = bytes;
+      best_occupancy = occupancy;
+    }
+  }
+  return best;
+}
+
+void SchedulerState::start_on(task_id id, worker_id worker) {
+  auto& t = task(id);
+  auto& w = workers_[worker];
+  t.state = task_state::processing;
+  t.processing_on = worker;
+  ++w.processing;
+  w.processing_tasks.insert(id);
+  dispatch d;
+  d.spec = t.spec;
+  d.holders.reserve(t.dependencies.size());
+  for (auto input : t.dependencies) d.holders.push_back(tasks_[input].who_has);
+  d.send_value = t.wanted > 0;
+  outbox_.workers[worker].compute.push_back(std::move(d));
+}
+
+void SchedulerState::stop_processing(task_record& t) {
+  auto found = workers_.find(t.processing_on);
+  if (found != workers_.end()) {
+    --found->second.processing;
+    found->second.processing_tasks.erase(index_.at(t.spec.key));
+  }
+  t.processing_on = 0;
+}
+
+void SchedulerState::send_release(worker_id worker, const std::string& key) {
+  if (workers_.count(worker) != 0) outbox_.workers[worker].release.push_back(key);
+}
+
+void SchedulerState::finish_dependency_use(task_id id) {
+  const auto inputs = task(id).dependencies;
+  for (auto input : inputs) --task(input).waiters;
+  for (auto input : inputs) release_if_unneeded(input);
+}
+
+// `id` errs, and every active task downstream of it with the same failure.
+void SchedulerState::mark_erred(task_id id, const task_failure& failure) {
+  std::vector<task_id> work{id};
+  std::vector<task_id> erred;
+  while (!work.empty()) {
+    auto x = work.back();
+    work.pop_back();
+    auto& t = task(x);
+    bool active = t.state == task_state::waiting || t.state == task_state::queued ||
+                  t.state == task_state::processing;
+    if (!active) continue;
+    if (t.state == task_state::processing) {
+      send_release(t.processing_on, t.spec.key);
+      stop_processing(t);
+    }
+    t.state = task_state::erred;
+    t.failure = failure;
+    for (auto input : t.dependencies) --task(input).waiters;
+    notify(t, client_event::erred);
+    erred.push_back(x);
+    for (const auto& l : t.dependents)
+      if (live(l)) work.push_back(l.id);
+  }
+  for (auto x : erred) {
+    for (auto input : task(x).dependencies) release_if_unneeded(input);
+    release_if_unneeded(x);
+  }
+}
+
+void SchedulerState::release_if_unneeded(task_id id) {
+  std::vector<task_id> work{id};
+  while (!work.empty()) {
+    auto x = work.back();
+    work.pop_back();
+    auto& t = task(x);
+    if (t.state == task_state::forgotten || needed(t)) continue;
+    switch (t.state) {
+      case task_state::memory:
+        for (auto w : t.who_has) {
+          send_release(w, t.spec.key);
+          workers_[w].holds.erase(x);
+        }
+        t.who_has.clear();
+        t.state = task_state::released;
+        break;
+      case task_state::processing:
+        send_release(t.processing_on, t.spec.key);
+        stop_processing(t);
+        [[fallthrough]];
+      case task_state::queued:
+      case task_state::waiting:
+        t.state = task_state::released;
+        for (auto input : t.dependencies) {
+          --task(input).waiters;
+          work.push_back(input);
+        }
+        break;
+      case task_state::erred:
+        t.state = task_state::released;
+        t.failure = {};
+        break;
+      default:
+        break;
+    }
+    forget_if_unreferenced(x);
+  }
+}
+
+void SchedulerState::forget_if_unreferenced(task_id id) {
+  std::vector<task_id> work{id};
+  while (!work.empty()) {
+    auto x = work.back();
+    work.pop_back();
+    auto& t = task(x);
+    if (t.state != task_state::released || needed(t) || t.live_dependents != 0) continue;
+    for (auto input : t.dependencies) {
+      auto& dependency = task(input);
+      --dependency.live_dependents;
+      // Sweep stale links once they outnumber the live ones (amortised O(1) per forget).
+      if (dependency.dependents.size() > 2 * dependency.live_dependents + 8) {
+        auto& links = dependency.dependents;
+        links.erase(std::remove_if(links.begin(), links.end(),
+                                   [&](const link& l) { return !live(l) || l.id == x; }),
+                    links.end());
+      }
+      work.push_back(input);
+    }
+    index_.erase(t.spec.key);
+    auto incarnation = t.incarnation + 1;
+    t = task_record{};
+    t.incarnation = incarnation;
+    t.state = task_state::forgotten;
+    free_ids_.push_back(x);
+  }
+}
+
+void SchedulerState::lose_key(task_id id, std::vector<task_id>& to_activate) {
+  auto& t = task(id);
+  t.state = task_state::released;
+  t.nbytes = 0;
+  for (const auto& l : t.dependents) {
+    if (!live(l)) continue;
+    auto& dependent = task(l.id);
+    if (dependent.state == task_state::waiting) {
+      ++dependent.waiting_on;
+    } else if (dependent.state == task_state::queued ||
+               dependent.state == task_state::processing) {
+      if (dependent.state == task_state::processing) {
+        send_release(dependent.processing_on, dependent.spec.key);
+        stop_processing(dependent);
+      }
+      dependent.state = task_state::waiting;
+      dependent.waiting_on = 1;
+    }
+  }
+  notify(t, client_event::lost);
+  to_activate.push_back(id);
+}
+
+void SchedulerState::notify(const task_record& t, client_event::status_type status) {
+  for (const auto& [client, count] : t.who_wants) notify_client(client, t, status);
+}
+
+void SchedulerState::notify_client(client_id client, const task_record& t,
+                                   client_event::status_type status) {
+  client_event event;
+  event.key = t.spec.key;
+  event.status = status;
+  if (status == client_event::erred) event.failure = t.failure;
+  outbox_.clients[client].push_back(std::move(event));
+}
+
+}  // namespace troupe::cluster

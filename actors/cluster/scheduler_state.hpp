@@ -1,0 +1,211 @@
+#pragma once
+// SchedulerState: the cluster scheduler's decisions, as in dask.distributed's scheduler, with
+// no I/O, threads or clocks inside. The scheduler actor turns messages into calls here and
+// sends what take_outbox() returns; tests drive it by hand.
+//
+// One task table for every graph of every client, keyed by interned keys (dense ids inside):
+// the same key submitted twice is one task, computed once and kept while anyone wants it.
+//
+//   released --(wanted, or needed by a wanted task)--> waiting --(inputs in memory)--> queued
+//   queued --(a worker has room)--> processing --> memory | erred
+//   memory/waiting/... --(nobody wants it, no dependent waits on it)--> released --> forgotten
+//
+// A task is needed while a client wants it (`who_wants`) or an active dependent waits on it
+// (`waiters`). A key held only by a worker that dies goes back to released and, when still
+// needed, is recomputed from its recipe; a task running on it is rerun elsewhere, and marked
+// erred (KilledWorker) after `allowed_failures` such deaths.
+
+#include <cstdint>
+#include <map>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "actors/cluster/spec.hpp"
+
+namespace troupe::cluster {
+
+enum class task_state : std::uint8_t {
+  released,
+  waiting,
+  queued,
+  processing,
+  memory,
+  erred,
+  forgotten,  ///< not in the table (state_of's answer for an unknown key)
+};
+
+const char* to_string(task_state state) noexcept;
+
+/// What a client hears about a key it wants.
+struct client_event {
+  enum status_type : std::uint8_t { finished, erred, cancelled, lost };
+  std::string key;
+  status_type status = finished;
+  task_failure failure;  ///< for erred
+};
+
+/// Run a task on a worker; `holders` lists, per dependency, the workers that hold it.
+struct dispatch {
+  task_spec spec;
+  std::vector<std::vector<worker_id>> holders;
+  bool send_value = false;  ///< a client wants the result: send it inline when small
+};
+
+struct worker_commands {
+  std::vector<dispatch> compute;
+  std::vector<std::string> release;
+};
+
+/// What the scheduler must send after a call: per worker and per client.
+struct outbox {
+  std::unordered_map<worker_id, worker_commands> workers;
+  std::unordered_map<client_id, std::vector<client_event>> clients;
+  bool empty() const noexcept { return workers.empty() && clients.empty(); }
+};
+
+struct scheduler_options {
+  /// Tasks handed to a worker ahead of its threads: enough to cover a round trip and a batch
+  /// at microsecond task times; the rest wait in the scheduler (root-task queuing).
+  std::size_t tasks_per_thread = 256;
+  /// Worker deaths while running a task before it is erred as KilledWorker (Dask's default).
+  std::size_t allowed_failures = 3;
+};
+
+class SchedulerState {
+ public:
+  explicit SchedulerState(scheduler_options options = {});
+
+  // -- clients --------------------------------------------------------------------------------
+  client_id add_client(std::string name);
+  /// Everything the client wanted is released.
+  void remove_client(client_id client);
+  /// Adds tasks (a key already known keeps its task) and wants `wanted` once each. A task
+  /// whose dependency is not known errs, naming it.
+  void update_graph(client_id client, std::vector<task_spec> tasks,
+                    const std::vector<std::string>& wanted);
+  void release_keys(client_id client, const std::vector<std::string>& keys);
+  /// The client stops wanting the keys at all; it hears `cancelled` for each.
+  void cancel_keys(client_id client, const std::vector<std::string>& keys);
+  /// Erred keys (and the erred tasks they depend on) run again.
+  void retry_keys(client_id client, const std::vector<std::string>& keys);
+  /// The client put a value on workers itself (scatter); it wants the key once.
+  void data_placed(client_id client, const std::string& key, std::uint64_t nbytes,
+                   const std::vector<worker_id>& holders);
+
+  // -- workers --------------------------------------------------------------------------------
+  worker_id add_worker(worker_info info);
+  /// The worker is gone: what it ran goes elsewhere, what only it held is recomputed.
+  void remove_worker(worker_id worker);
+  void task_finished(worker_id worker, const std::string& key, std::uint64_t nbytes);
+  void task_failed(worker_id worker, task_failure failure);
+  /// The worker could not fetch an input of `key` from any holder: run it again later.
+  void task_missing(worker_id worker, const std::string& key);
+
+  // -- what to send ---------------------------------------------------------------------------
+  outbox take_outbox();
+
+  // -- inspection -----------------------------------------------------------------------------
+  task_state state_of(const std::string& key) const;
+  std::vector<worker_id> who_has(const std::string& key) const;
+  std::size_t wanted_count(const std::string& key) const;
+  std::size_t task_count() const noexcept { return index_.size(); }
+  std::size_t processing_count(worker_id worker) const;
+  std::vector<worker_id> workers() const;
+  const worker_info* info_of(worker_id worker) const;
+
+ private:
+  using task_id = std::uint32_t;
+
+  struct priority_key {
+    std::int64_t user;  ///< negated user priority: lower first
+    std::uint64_t generation;
+    std::uint64_t order;
+    bool operator>(const priority_key& other) const noexcept {
+      if (user != other.user) return user > other.user;
+      if (generation != other.generation) return generation > other.generation;
+      return order > other.order;
+    }
+  };
+
+  /// A dependent, named by id and incarnation: forgetting a task does not search its inputs'
+  /// dependents (a value used by 100,000 tasks would make that quadratic); stale links are
+  /// skipped and swept out when they outnumber the live ones.
+  struct link {
+    task_id id;
+    std::uint32_t incarnation;
+  };
+
+  struct task_record {
+    task_spec spec;
+    bool has_recipe = false;  ///< false for data a client placed (scatter)
+    task_state state = task_state::released;
+    std::uint32_t incarnation = 0;  ///< bumped when the id is freed: stale links see it
+    std::vector<task_id> dependencies;
+    std::vector<link> dependents;   ///< may hold links to forgotten tasks (see live())
+    std::uint32_t live_dependents = 0;
+    std::uint32_t waiting_on = 0;  ///< inputs not in memory (while waiting)
+    std::uint32_t waiters = 0;     ///< active dependents that still need this
+    std::uint32_t wanted = 0;      ///< sum of who_wants
+    std::vector<std::pair<client_id, std::uint32_t>> who_wants;
+    std::vector<worker_id> who_has;
+    worker_id processing_on = 0;
+    std::uint64_t nbytes = 0;
+    std::uint32_t retries_left = 0;
+    std::uint32_t deaths = 0;  ///< workers that died running it
+    priority_key priority{};
+    task_failure failure;
+  };
+
+  struct worker_record {
+    worker_info info;
+    std::size_t processing = 0;
+    std::unordered_set<task_id> processing_tasks;
+    std::unordered_set<task_id> holds;
+  };
+
+  struct queued_entry {
+    priority_key priority;
+    task_id task;
+    bool operator>(const queued_entry& other) const noexcept { return priority > other.priority; }
+  };
+
+  task_record& task(task_id id) { return tasks_[id]; }
+  task_id intern(const std::string& key);
+  bool needed(const task_record& t) const noexcept { return t.wanted > 0 || t.waiters > 0; }
+
+  void want(client_id client, task_id id);
+  void activate(task_id root);
+  void make_ready(task_id id);
+  void dispatch_ready();
+  worker_id choose_worker(const task_record& t);
+  void start_on(task_id id, worker_id worker);
+  void stop_processing(task_record& t);
+  void finish_dependency_use(task_id id);
+  void mark_erred(task_id id, const task_failure& failure);
+  void release_if_unneeded(task_id id);
+  void forget_if_unreferenced(task_id id);
+  void lose_key(task_id id, std::vector<task_id>& to_activate);
+  void notify(const task_record& t, client_event::status_type status);
+  void notify_client(client_id client, const task_record& t, client_event::status_type status);
+  void send_release(worker_id worker, const std::string& key);
+  bool live(const link& l) const noexcept { return tasks_[l.id].incarnation == l.incarnation; }
+  std::uint32_t count_inputs_not_in_memory(const task_record& t) const;
+  bool has_room(const worker_record& w) const noexcept;
+
+  scheduler_options options_;
+  std::vector<task_record> tasks_;
+  std::vector<task_id> free_ids_;
+  std::unordered_map<std::string, task_id> index_;
+  std::map<worker_id, worker_record> workers_;  ///< ordered: choices do not depend on hashing
+  std::unordered_map<client_id, std::unordered_set<task_id>> clients_;  ///< what each wants
+  std::priority_queue<queued_entry, std::vector<queued_entry>, std::greater<>> queue_;
+  std::uint64_t next_client_ = 1;
+  std::uint64_t next_worker_ = 1;
+  std::uint64_t generation_ = 0;
+  outbox outbox_;
+};
+
+}  // namespace troupe::cluster

@@ -1,0 +1,285 @@
+// The cluster worker actor: keeps data by key (WorkerState), fetches missing inputs straight
+// from the peers that hold them, runs ready tasks in batches on executor threads of its own,
+// and reports to the scheduler in batches. Small results a client wants go inline.
+
+#include <algorithm>
+#include <map>
+
+#include "actors/cluster/actors.hpp"
+#include "actors/cluster/batching.hpp"
+#include "actors/cluster/worker_state.hpp"
+#include "actors/execute.hpp"
+#include "core/stack_trace.hpp"
+
+namespace troupe::cluster {
+
+namespace {
+
+/// Results up to this size travel inside the completion message.
+constexpr std::uint64_t inline_value_limit = 64 * 1024;
+/// How long a peer has to answer a fetch before the next holder is tried.
+constexpr auto fetch_timeout = std::chrono::seconds(30);
+/// How long the scheduler has to accept the worker.
+constexpr auto register_timeout = std::chrono::seconds(30);
+/// At most this many tasks in one batch for an executor, and two batches per executor.
+constexpr std::size_t max_batch = 64;
+constexpr int batches_per_executor = 2;
+
+struct task_outcome {
+  std::string key;
+  Value value;
+  std::optional<task_failure> failure;
+  bool send_value = false;
+};
+
+// Worker -> executor and back: in-process only (one worker's own threads).
+struct run_batch {
+  std::vector<runnable_task> tasks;
+};
+struct batch_done {
+  std::size_t executor = 0;
+  std::vector<task_outcome> outcomes;
+};
+
+}  // namespace
+}  // namespace troupe::cluster
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::cluster::run_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::cluster::batch_done)
+
+namespace troupe::cluster {
+
+namespace {
+
+task_outcome run_one(runnable_task& task) {
+  task_outcome outcome;
+  outcome.key = task.key;
+  outcome.send_value = task.send_value;
+  if (!task.function) {
+    outcome.failure = task_failure{
+        task.key, "troupe::ArgumentError",
+        "function '" + task.function_name +
+            "' is not registered on this worker: register it with TROUPE_FUNCTION in code the "
+            "worker runs (the program itself for a LocalCluster, `troupe worker --preload "
+            "LIB.so`, or client.upload_file(\"LIB.so\"))",
+        ""};
+    return outcome;
+  }
+  try {
+    throw_trace_scope traces;
+    outcome.value = task.function->call(task.args.data(), task.args.size());
+  } catch (...) {
+    outcome.failure = describe_current_exception(task.key);
+  }
+  return outcome;
+}
+
+caf::behavior executor_behavior(caf::event_based_actor* self, std::size_t index,
+                                caf::actor worker) {
+  return {
+      [self, index, worker](run_batch& batch) {
+        batch_done done;
+        done.executor = index;
+        done.outcomes.reserve(batch.tasks.size());
+        for (auto& task : batch.tasks) done.outcomes.push_back(run_one(task));
+        self->send(worker, std::move(done));
+      },
+  };
+}
+
+struct worker_actor_state {
+  WorkerState state;
+  worker_info info;
+  caf::actor scheduler;
+  worker_id id = 0;
+  std::vector<caf::actor> peers;
+  std::map<caf::actor_addr, peer_id> peer_ids;
+  std::vector<caf::actor> executors;
+  std::vector<int> executor_batches;  ///< batches sent and not yet done, per executor
+  worker_report report;
+  bool flush_scheduled = false;
+  static inline const char* name = "troupe.worker";
+};
+
+using worker_self = caf::stateful_actor<worker_actor_state>;
+
+peer_id peer_of(worker_self* self, const caf::actor& actor) {
+  auto& s = self->state;
+  auto [it, inserted] = s.peer_ids.try_emplace(actor.address(), 0);
+  if (inserted) {
+    it->second = static_cast<peer_id>(s.peers.size());
+    s.peers.push_back(actor);
+  }
+  return it->second;
+}
+
+void flush_report(worker_self* self) {
+  auto& s = self->state;
+  if (s.report.finished.empty() && s.report.failed.empty() && s.report.missing.empty()) return;
+  s.report.worker = s.id;
+  self->send(s.scheduler, std::move(s.report));
+  s.report = worker_report{};
+}
+
+void start_fetches(worker_self* self);
+
+// Hands ready tasks to executors with room, fewest batches first.
+void feed_executors(worker_self* self) {
+  auto& s = self->state;
+  const auto n = s.executors.size();
+  while (s.state.ready_count() > 0) {
+    auto least = std::min_element(s.executor_batches.begin(), s.executor_batches.end());
+    if (*least >= batches_per_executor) break;
+    auto size = std::clamp<std::size_t>(s.state.ready_count() / (n * batches_per_executor), 1,
+                                        max_batch);
+    run_batch batch{s.state.take_ready(size)};
+    if (batch.tasks.empty()) break;
+    ++*least;
+    self->send(s.executors[static_cast<std::size_t>(least - s.executor_batches.begin())],
+               std::move(batch));
+  }
+}
+
+void after(worker_self* self) {
+  start_fetches(self);
+  for (auto& key : self->state.state.take_missing()) self->state.report.missing.push_back(key);
+  feed_executors(self);
+  flush_when_idle(self, self->state.flush_scheduled, [self] { flush_report(self); });
+}
+
+void start_fetches(worker_self* self) {
+  for (auto& request : self->state.state.take_fetches()) {
+    auto peer = self->state.peers[request.peer];
+    auto keys = request.keys;
+    self->request(peer, fetch_timeout, get_data{std::move(request.keys)})
+        .then(
+            [self, peer = request.peer](data_reply& reply) {
+              for (std::size_t i = 0; i < reply.keys.size(); ++i) {
+                if (reply.values[i].error.empty())
+                  self->state.state.fetched(reply.keys[i], std::move(reply.values[i].value));
+                else
+                  self->state.state.fetch_failed(reply.keys[i], peer);
+              }
+              for (auto& key : reply.missing) self->state.state.fetch_failed(key, peer);
+              after(self);
+            },
+            [self, peer = request.peer, keys](caf::error&) {
+              for (auto& key : keys) self->state.state.fetch_failed(key, peer);
+              after(self);
+            });
+  }
+}
+
+void handle_outcomes(worker_self* self, batch_done& done) {
+  auto& s = self->state;
+  --s.executor_batches[done.executor];
+  for (auto& outcome : done.outcomes) {
+    if (outcome.failure) {
+      if (s.state.fail(outcome.key)) s.report.failed.push_back(std::move(*outcome.failure));
+      continue;
+    }
+    finished_task finished;
+    finished.key = outcome.key;
+    finished.nbytes = outcome.value.nbytes();
+    if (outcome.send_value && finished.nbytes <= inline_value_limit) {
+      finished.has_value = true;
+      finished.value.value = outcome.value;
+    }
+    if (s.state.finish(outcome.key, std::move(outcome.value)))
+      s.report.finished.push_back(std::move(finished));
+  }
+}
+
+// Starts the executors and registers with the scheduler.
+void start(worker_self* self, worker_info info,
+           std::shared_ptr<std::promise<std::string>> registered) {
+  auto& s = self->state;
+  s.info = info;
+  const auto nthreads = std::max<std::size_t>(1, info.nthreads);
+  for (std::size_t i = 0; i < nthreads; ++i) {
+    s.executors.push_back(
+        self->spawn<caf::detached + caf::linked>(executor_behavior, i, caf::actor(self)));
+  }
+  s.executor_batches.assign(nthreads, 0);
+  self->request(s.scheduler, register_timeout, worker_hello{info, caf::actor(self)})
+      .then(
+          [self, registered](std::uint64_t id) {
+            self->state.id = id;
+            registered->set_value("");
+          },
+          [self, registered](caf::error& error) {
+            registered->set_value("the scheduler did not accept this worker: " +
+                                  self->system().render(error));
+            self->quit(caf::exit_reason::user_shutdown);
+          });
+}
+
+caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
+                              std::shared_ptr<std::promise<std::string>> registered) {
+  self->state.scheduler = scheduler;
+  self->monitor(scheduler);
+  self->set_down_handler([self](const caf::down_msg& down) {
+    if (down.source == self->state.scheduler.address()) self->quit(caf::exit_reason::user_shutdown);
+  });
+  return {
+      [self, registered](worker_info& info) {
+        if (self->state.executors.empty()) start(self, std::move(info), registered);
+      },
+      [self](worker_orders& orders) {
+        auto& s = self->state;
+        for (auto& a : orders.compute) {
+          std::vector<std::vector<peer_id>> holders;
+          holders.reserve(a.holders.size());
+          for (auto& actors : a.holders) {
+            std::vector<peer_id> ids;
+            for (auto& actor : actors) ids.push_back(peer_of(self, actor));
+            holders.push_back(std::move(ids));
+          }
+          s.state.add_task(std::move(a.spec), std::move(holders), a.send_value);
+        }
+        for (auto& key : orders.release) s.state.release(key);
+        after(self);
+      },
+      [self](batch_done& done) {
+        handle_outcomes(self, done);
+        after(self);
+      },
+      [self](const get_data& request) -> data_reply {
+        data_reply reply;
+        for (const auto& key : request.keys) {
+          if (const auto* value = self->state.state.find(key)) {
+            reply.keys.push_back(key);
+            reply.values.push_back(wire_value{*value, {}});
+          } else {
+            reply.missing.push_back(key);
+          }
+        }
+        return reply;
+      },
+      [self](put_data& put) -> put_reply {
+        put_reply reply;
+        for (std::size_t i = 0; i < put.keys.size() && i < put.values.size(); ++i) {
+          reply.nbytes.push_back(put.values[i].value.nbytes());
+          self->state.state.put(put.keys[i], std::move(put.values[i].value));
+        }
+        return reply;
+      },
+      [self](flush_atom) {
+        self->state.flush_scheduled = false;
+        flush_report(self);
+      },
+      [self](shutdown_atom) {
+        flush_report(self);
+        self->quit(caf::exit_reason::user_shutdown);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_worker(caf::actor_system& system, caf::actor scheduler,
+                        std::shared_ptr<std::promise<std::string>> registered) {
+  return system.spawn(worker_behavior, std::move(scheduler), std::move(registered));
+}
+
+}  // namespace troupe::cluster

@@ -1,0 +1,209 @@
+#include "actors/cluster/worker_state.hpp"
+
+#include <algorithm>
+
+namespace troupe::cluster {
+
+void WorkerState::add_task(task_spec spec, std::vector<std::vector<peer_id>> holders,
+                           bool send_value) {
+  const auto& key = spec.key;
+  if (data_.count(key) != 0 || waiting_.count(key) != 0 || running_.count(key) != 0) return;
+  released_while_running_.erase(key);
+  waiting_task task{std::move(spec), send_value, 0};
+  for (std::size_t i = 0; i < task.spec.dependencies.size(); ++i) {
+    const auto& input = task.spec.dependencies[i];
+    auto found = data_.find(input);
+    auto borrowed = borrowed_uses_.find(input);
+    if (found != data_.end()) {
+      if (borrowed != borrowed_uses_.end()) ++borrowed->second;
+      continue;
+    }
+    ++task.missing;
+    auto& fetch = fetches_[input];
+    fetch.waiting.push_back(task.spec.key);
+    if (!fetch.in_flight && fetch.holders.empty()) {
+      if (i < holders.size()) fetch.holders = std::move(holders[i]);
+      std::reverse(fetch.holders.begin(), fetch.holders.end());
+      to_fetch_.push_back(input);
+    }
+  }
+  auto name = task.spec.key;
+  bool ready = task.missing == 0;
+  waiting_.emplace(name, std::move(task));
+  if (ready) make_ready(name);
+}
+
+std::vector<fetch_request> WorkerState::take_fetches() {
+  std::map<peer_id, std::vector<std::string>> by_peer;
+  for (auto& key : to_fetch_) {
+    auto found = fetches_.find(key);
+    if (found == fetches_.end() || found->second.in_flight) continue;
+    auto& fetch = found->second;
+    if (fetch.holders.empty()) {
+      fetch_failed(key, 0);
+      continue;
+    }
+    fetch.in_flight = true;
+    by_peer[fetch.holders.back()].push_back(key);
+  }
+  to_fetch_.clear();
+  std::vector<fetch_request> requests;
+  for (auto& [peer, keys] : by_peer) requests.push_back({peer, std::move(keys)});
+  return requests;
+}
+
+void WorkerState::fetched(const std::string& key, Value value) {
+  auto found = fetches_.find(key);
+  if (found == fetches_.end()) return;
+  auto waiting = std::move(found->second.waiting);
+  fetches_.erase(found);
+  std::uint32_t uses = 0;
+  std::vector<std::string> now_ready;
+  for (const auto& name : waiting) {
+    auto task = waiting_.find(name);
+    if (task == waiting_.end()) continue;  // released meanwhile
+    ++uses;
+    if (--task->second.missing == 0) now_ready.push_back(name);
+  }
+  if (uses == 0) return;
+  store(key, std::move(value), false);
+  borrowed_uses_[key] = uses;
+  for (const auto& name : now_ready) make_ready(name);
+}
+
+void WorkerState::fetch_failed(const std::string& key, peer_id) {
+  auto found = fetches_.find(key);
+  if (found == fetches_.end()) return;
+  auto& fetch = found->second;
+  fetch.in_flight = false;
+  if (!fetch.holders.empty()) fetch.holders.pop_back();
+  if (!fetch.holders.empty()) {
+    to_fetch_.push_back(key);
+    return;
+  }
+  // No holder left: the tasks that needed it go back to the scheduler.
+  for (const auto& name : fetch.waiting) {
+    auto task = waiting_.find(name);
+    if (task == waiting_.end()) continue;
+    drop_input_uses(task->second.spec);
+    waiting_.erase(task);
+    missing_.push_back(name);
+  }
+  fetches_.erase(found);
+}
+
+std::vector<std::string> WorkerState::take_missing() {
+  std::vector<std::string> out;
+  std::swap(out, missing_);
+  return out;
+}
+
+std::vector<runnable_task> WorkerState::take_ready(std::size_t count) {
+  std::vector<runnable_task> out;
+  while (count-- > 0 && !ready_.empty()) {
+    auto entry = ready_.begin();
+    auto key = std::move(entry->second);
+    ready_.erase(entry);
+    auto found = waiting_.find(key);
+    if (found == waiting_.end()) continue;
+    auto& spec = found->second.spec;
+    runnable_task task;
+    task.key = key;
+    task.function = spec.function.function;
+    task.function_name = spec.function.name();
+    task.send_value = found->second.send_value;
+    std::size_t position = 0;
+    while (position < spec.args.size()) task.args.push_back(resolve(spec.args, position));
+    running_.emplace(key, std::move(spec));
+    waiting_.erase(found);
+    out.push_back(std::move(task));
+  }
+  return out;
+}
+
+bool WorkerState::finish(const std::string& key, Value result) {
+  auto found = running_.find(key);
+  if (found == running_.end()) return false;
+  drop_input_uses(found->second);
+  running_.erase(found);
+  if (released_while_running_.erase(key) != 0) return false;
+  store(key, std::move(result), true);
+  return true;
+}
+
+bool WorkerState::fail(const std::string& key) {
+  auto found = running_.find(key);
+  if (found == running_.end()) return false;
+  drop_input_uses(found->second);
+  running_.erase(found);
+  return released_while_running_.erase(key) == 0;
+}
+
+void WorkerState::release(const std::string& key) {
+  if (running_.count(key) != 0) {
+    released_while_running_.insert(key);
+    return;
+  }
+  auto task = waiting_.find(key);
+  if (task != waiting_.end()) {
+    drop_input_uses(task->second.spec);
+    waiting_.erase(task);  // its entry in ready_ (if any) is skipped by take_ready
+    return;
+  }
+  if (borrowed_uses_.count(key) != 0) return;  // a local task still needs this copy
+  auto found = data_.find(key);
+  if (found == data_.end()) return;
+  nbytes_ -= found->second.nbytes();
+  data_.erase(found);
+}
+
+void WorkerState::put(const std::string& key, Value value) {
+  borrowed_uses_.erase(key);
+  store(key, std::move(value), true);
+}
+
+const Value* WorkerState::find(const std::string& key) const {
+  auto found = data_.find(key);
+  return found == data_.end() ? nullptr : &found->second;
+}
+
+void WorkerState::store(const std::string& key, Value value, bool) {
+  auto [it, inserted] = data_.try_emplace(key, std::move(value));
+  if (inserted) nbytes_ += it->second.nbytes();
+}
+
+void WorkerState::make_ready(const std::string& key) {
+  auto& spec = waiting_.at(key).spec;
+  ready_.emplace(ready_entry{-spec.priority, spec.order, arrivals_++}, key);
+}
+
+Value WorkerState::resolve(const std::vector<wire_arg>& args, std::size_t& position) const {
+  const auto& arg = args[position++];
+  switch (arg.kind) {
+    case wire_arg::ref: return data_.at(arg.key);
+    case wire_arg::list: {
+      std::vector<Value> items;
+      items.reserve(arg.items);
+      for (std::uint32_t i = 0; i < arg.items; ++i) items.push_back(resolve(args, position));
+      return Value(std::move(items));
+    }
+    default: return arg.value.value;
+  }
+}
+
+// A task no longer needs its inputs: fetched copies nobody else here needs are dropped.
+void WorkerState::drop_input_uses(const task_spec& spec) {
+  for (const auto& input : spec.dependencies) {
+    auto borrowed = borrowed_uses_.find(input);
+    if (borrowed == borrowed_uses_.end()) continue;
+    if (--borrowed->second > 0) continue;
+    borrowed_uses_.erase(borrowed);
+    auto found = data_.find(input);
+    if (found != data_.end()) {
+      nbytes_ -= found->second.nbytes();
+      data_.erase(found);
+    }
+  }
+}
+
+}  // namespace troupe::cluster

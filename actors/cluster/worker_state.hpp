@@ -1,0 +1,105 @@
+#pragma once
+// WorkerState: a cluster worker's decisions, free of I/O as SchedulerState is. It owns the
+// worker's data by key, tracks which inputs of its tasks are missing and from which peers to
+// fetch them, and hands out ready tasks in priority order. The worker actor moves the bytes
+// and runs the tasks; peers are small numbers the actor maps to its actor handles.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/cluster/spec.hpp"
+
+namespace troupe::cluster {
+
+using peer_id = std::uint32_t;
+
+/// A task whose inputs are all here, with its arguments resolved.
+struct runnable_task {
+  std::string key;
+  function_ref function;
+  std::string function_name;  ///< for the error when `function` is unknown here
+  std::vector<Value> args;
+  bool send_value = false;
+};
+
+struct fetch_request {
+  peer_id peer;
+  std::vector<std::string> keys;
+};
+
+class WorkerState {
+ public:
+  /// The scheduler assigns a task; holders[i] are the peers holding its i-th dependency.
+  void add_task(task_spec spec, std::vector<std::vector<peer_id>> holders, bool send_value);
+  /// Fetches to start now, grouped by peer (at most one in flight per key).
+  std::vector<fetch_request> take_fetches();
+  void fetched(const std::string& key, Value value);
+  /// The peer could not give the key: the next holder is tried, and when none is left the
+  /// tasks that needed it are dropped and listed by take_missing().
+  void fetch_failed(const std::string& key, peer_id peer);
+  std::vector<std::string> take_missing();
+
+  /// Up to `count` ready tasks, highest priority first; they count as running.
+  std::vector<runnable_task> take_ready(std::size_t count);
+  std::size_t ready_count() const noexcept { return ready_.size(); }
+  std::size_t running_count() const noexcept { return running_.size(); }
+
+  /// A running task is done. Returns false when it was released while it ran (drop it).
+  bool finish(const std::string& key, Value result);
+  bool fail(const std::string& key);
+
+  /// The scheduler no longer needs the key here: its data, or the task if not yet running.
+  void release(const std::string& key);
+
+  /// Data put here by a client (scatter).
+  void put(const std::string& key, Value value);
+  const Value* find(const std::string& key) const;
+  std::size_t data_count() const noexcept { return data_.size(); }
+  std::uint64_t data_nbytes() const noexcept { return nbytes_; }
+
+ private:
+  struct waiting_task {
+    task_spec spec;
+    bool send_value = false;
+    std::uint32_t missing = 0;
+  };
+  struct fetch_state {
+    std::vector<peer_id> holders;  ///< still to try, the next last
+    bool in_flight = false;
+    std::vector<std::string> waiting;  ///< tasks that need it
+  };
+  struct ready_entry {
+    std::int64_t user;  ///< negated user priority
+    std::uint64_t order;
+    std::uint64_t arrival;
+    bool operator<(const ready_entry& o) const noexcept {
+      if (user != o.user) return user < o.user;
+      if (order != o.order) return order < o.order;
+      return arrival < o.arrival;
+    }
+  };
+
+  void store(const std::string& key, Value value, bool owned);
+  void make_ready(const std::string& key);
+  Value resolve(const std::vector<wire_arg>& args, std::size_t& position) const;
+  void drop_input_uses(const task_spec& spec);
+
+  std::unordered_map<std::string, Value> data_;
+  std::unordered_map<std::string, std::uint32_t> borrowed_uses_;  ///< fetched inputs: tasks left
+  std::uint64_t nbytes_ = 0;
+  std::unordered_map<std::string, waiting_task> waiting_;
+  std::map<ready_entry, std::string> ready_;
+  std::unordered_map<std::string, task_spec> running_;
+  std::set<std::string> released_while_running_;
+  std::unordered_map<std::string, fetch_state> fetches_;
+  std::vector<std::string> to_fetch_;
+  std::vector<std::string> missing_;
+  std::uint64_t arrivals_ = 0;
+};
+
+}  // namespace troupe::cluster

@@ -1,0 +1,336 @@
+#include "collections/client.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <sstream>
+
+#include "actors/cluster/node.hpp"
+#include "collections/local_cluster.hpp"
+#include "core/tokenize.hpp"
+
+namespace troupe {
+
+namespace {
+
+std::mutex current_mutex;
+std::vector<Client*> active_clients;  // the last one is current
+
+std::string format_bytes(std::uint64_t bytes) {
+  if (bytes == 0) return "no limit";
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double value = static_cast<double>(bytes);
+  int unit = 0;
+  while (value >= 1024 && unit < 4) {
+    value /= 1024;
+    ++unit;
+  }
+  std::ostringstream out;
+  out.precision(value < 10 ? 2 : 3);
+  out << value << ' ' << units[unit];
+  return out.str();
+}
+
+}  // namespace
+
+struct Client::impl {
+  std::unique_ptr<running_cluster> cluster;  ///< what this Client started, if anything
+  std::unique_ptr<cluster::cluster_node> node;  ///< for a Client of an outside scheduler
+  std::shared_ptr<cluster::client_connection> connection;
+  bool in_process = false;
+  bool closed = false;
+};
+
+Client::Client(const std::string& address) : impl_(std::make_unique<impl>()) {
+  impl_->node = std::make_unique<cluster::cluster_node>(2);
+  impl_->connection = impl_->node->connect(address, "client");
+  std::lock_guard<std::mutex> guard(current_mutex);
+  active_clients.push_back(this);
+}
+
+Client::Client(LocalCluster cluster) : impl_(std::make_unique<impl>()) {
+  impl_->in_process = !cluster.processes;
+  impl_->cluster = start_local_cluster(cluster);
+  impl_->connection = impl_->cluster->node->connect(impl_->cluster->address, "client");
+  std::lock_guard<std::mutex> guard(current_mutex);
+  active_clients.push_back(this);
+}
+
+Client::Client() : Client(LocalCluster{}) {}
+
+Client::~Client() { close(); }
+
+void Client::close() {
+  if (impl_->closed) return;
+  impl_->closed = true;
+  deactivate();
+  impl_->connection->close();
+  if (impl_->cluster) impl_->cluster->stop();
+}
+
+Client* Client::current() noexcept {
+  std::lock_guard<std::mutex> guard(current_mutex);
+  return active_clients.empty() ? nullptr : active_clients.back();
+}
+
+void Client::deactivate() noexcept {
+  std::lock_guard<std::mutex> guard(current_mutex);
+  active_clients.erase(std::remove(active_clients.begin(), active_clients.end(), this),
+                       active_clients.end());
+}
+
+const std::string& Client::scheduler_address() const {
+  return impl_->connection->scheduler_address();
+}
+
+cluster::cluster_summary Client::info() const {
+  return impl_->connection->info(std::chrono::seconds(30));
+}
+
+std::string Client::summary() const {
+  auto summary = info();
+  std::size_t threads = 0;
+  std::uint64_t memory = 0;
+  for (const auto& w : summary.workers) {
+    threads += w.nthreads;
+    memory += w.memory_limit;
+  }
+  std::ostringstream out;
+  out << "<Client: scheduler='" << summary.scheduler << "' processes=" << summary.workers.size()
+      << " threads=" << threads << ", memory=" << format_bytes(memory) << ">\n";
+  for (const auto& w : summary.workers) {
+    out << "  worker " << w.name << " at " << w.address << ": " << w.nthreads << " threads, "
+        << format_bytes(w.memory_limit) << ", pid " << w.pid;
+    if (!w.nanny.empty()) out << ", nanny " << w.nanny;
+    if (!w.gpu.empty()) out << ", GPU " << w.gpu;
+    out << '\n';
+  }
+  return out.str();
+}
+
+std::ostream& operator<<(std::ostream& out, const Client& client) {
+  return out << client.summary();
+}
+
+void Client::check_shippable(const function_ref& function) const {
+  if (impl_->closed) throw ArgumentError("the client is closed: make a new Client");
+  if (impl_->in_process || function->registered) return;
+  throw ArgumentError("cannot send '" + function->name + "' to the workers of " +
+                      scheduler_address() +
+                      ": functions travel by name, so only functions registered with "
+                      "TROUPE_FUNCTION(f) (or TROUPE_NAMED_FUNCTION) can run in other "
+                      "processes; register it, or use LocalCluster{.processes = false}");
+}
+
+Future<Value> Client::submit_prepared(cluster::task_spec spec) {
+  auto futures = submit_prepared(std::vector<cluster::task_spec>{std::move(spec)});
+  return futures.front();
+}
+
+std::vector<Future<Value>> Client::submit_prepared(std::vector<cluster::task_spec> specs) {
+  auto& connection = impl_->connection;
+  std::vector<Future<Value>> futures;
+  std::vector<std::string> wanted;
+  futures.reserve(specs.size());
+  wanted.reserve(specs.size());
+  for (const auto& spec : specs) {
+    wanted.push_back(spec.key);
+    futures.emplace_back(
+        std::make_shared<detail::future_handle>(connection, connection->want(spec.key)));
+  }
+  connection->submit(std::move(specs), std::move(wanted));
+  return futures;
+}
+
+namespace detail {
+
+void finish_spec(cluster::task_spec& spec, const std::vector<Value>& token,
+                 const submit_options& options) {
+  const auto& name = spec.function.function->name;
+  if (!options.key.empty()) spec.key = options.key;
+  else if (options.pure) spec.key = tokenize(name, token);
+  else spec.key = unique_key(name);
+  if (options.retries < 0) throw ArgumentError("submit: retries must be 0 or more");
+  spec.retries = static_cast<std::uint32_t>(options.retries);
+  spec.priority = options.priority;
+  std::sort(spec.dependencies.begin(), spec.dependencies.end());
+  spec.dependencies.erase(std::unique(spec.dependencies.begin(), spec.dependencies.end()),
+                          spec.dependencies.end());
+}
+
+std::vector<std::shared_ptr<future_handle>> scatter_values(Client& client,
+                                                           std::vector<Value> values,
+                                                           scatter_options options) {
+  std::vector<std::string> keys;
+  keys.reserve(values.size());
+  for (const auto& v : values) keys.push_back(tokenize("scatter", {v}));
+  auto connection = client.connection();
+  auto states = connection->scatter(keys, values, options.broadcast, std::chrono::seconds(60));
+  std::vector<std::shared_ptr<future_handle>> handles;
+  for (auto& s : states) handles.push_back(std::make_shared<future_handle>(connection, s));
+  return handles;
+}
+
+}  // namespace detail
+
+const std::shared_ptr<cluster::client_connection>& Client::connection() const {
+  return impl_->connection;
+}
+
+// -- graphs on the cluster ------------------------------------------------------------------------
+
+namespace {
+
+void add_compiled_arg(const task_graph& graph, const compiled_arg& arg, cluster::task_spec& spec) {
+  cluster::wire_arg w;
+  switch (arg.kind) {
+    case Arg::kind::literal:
+      w.kind = cluster::wire_arg::literal;
+      w.value.value = arg.literal;
+      spec.args.push_back(std::move(w));
+      return;
+    case Arg::kind::ref:
+      if (graph.is_literal(arg.ref)) {  // literals travel inside the tasks that use them
+        w.kind = cluster::wire_arg::literal;
+        w.value.value = graph.literal_of(arg.ref);
+      } else {
+        w.kind = cluster::wire_arg::ref;
+        w.key = graph.keys[arg.ref];
+        spec.dependencies.push_back(w.key);
+      }
+      spec.args.push_back(std::move(w));
+      return;
+    case Arg::kind::list: {
+      const auto& items = graph.lists[arg.ref];
+      w.kind = cluster::wire_arg::list;
+      w.items = static_cast<std::uint32_t>(items.size());
+      spec.args.push_back(std::move(w));
+      for (const auto& item : items) add_compiled_arg(graph, item, spec);
+      return;
+    }
+  }
+}
+
+// The graph's tasks as specs (in its priority order); a literal target becomes an identity
+// task so that it has a key on the cluster.
+std::vector<cluster::task_spec> to_specs(const task_graph& graph, const submit_options& options) {
+  std::vector<cluster::task_spec> specs;
+  specs.reserve(graph.size());
+  static const auto identity = find_function("troupe.identity");
+  for (task_index i = 0; i < graph.size(); ++i) {
+    cluster::task_spec spec;
+    spec.key = graph.keys[i];
+    spec.order = i;
+    spec.priority = options.priority;
+    spec.retries = static_cast<std::uint32_t>(std::max(0, options.retries));
+    if (graph.is_literal(i)) {
+      if (!graph.is_target[i]) continue;
+      spec.function.function = identity;
+      cluster::wire_arg w;
+      w.value.value = graph.literal_of(i);
+      spec.args.push_back(std::move(w));
+    } else {
+      spec.function.function = graph.functions[i];
+      for (const auto& arg : graph.args_of(i)) add_compiled_arg(graph, arg, spec);
+      std::sort(spec.dependencies.begin(), spec.dependencies.end());
+      spec.dependencies.erase(std::unique(spec.dependencies.begin(), spec.dependencies.end()),
+                              spec.dependencies.end());
+    }
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+}  // namespace
+
+std::vector<Future<Value>> Client::run_graph(const task_graph& graph,
+                                             const submit_options& options) {
+  for (task_index i = 0; i < graph.size(); ++i)
+    if (!graph.is_literal(i)) check_shippable(graph.functions[i]);
+  auto specs = to_specs(graph, options);
+  std::vector<std::string> wanted;
+  std::vector<Future<Value>> futures;
+  for (auto target : graph.targets) {
+    wanted.push_back(graph.keys[target]);
+    futures.emplace_back(std::make_shared<detail::future_handle>(
+        impl_->connection, impl_->connection->want(graph.keys[target])));
+  }
+  impl_->connection->submit(std::move(specs), std::move(wanted));
+  return futures;
+}
+
+std::vector<Future<Value>> Client::compute(const std::vector<Delayed>& values,
+                                           const submit_options& options) {
+  return run_graph(*troupe::compile(values), options);
+}
+
+Future<Value> Client::compute(const Delayed& value, const submit_options& options) {
+  return compute(std::vector<Delayed>{value}, options).front();
+}
+
+std::vector<Value> Client::get(const Graph& graph, const std::vector<Key>& keys) {
+  return gather(run_graph(*troupe::compile(graph, keys), {}));
+}
+
+std::vector<Value> Client::gather_values(const task_graph& graph) {
+  return gather(run_graph(graph, {}));
+}
+
+// -- waiting on many futures ----------------------------------------------------------------------
+
+void fire_and_forget(const Future<Value>& future) {
+  // The callback holds a copy of the future, and with it the want, until the task is done.
+  future.add_done_callback([keep = future](const Future<Value>&) { (void)keep; });
+}
+
+wait_result wait(const std::vector<Future<Value>>& futures, wait_options options) {
+  wait_result result;
+  if (futures.empty()) return result;
+  auto& shared = futures.front().handle()->connection->shared();
+  auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  std::unique_lock<std::mutex> lock(shared.mutex);
+  auto satisfied = [&] {
+    std::size_t done = 0;
+    for (const auto& f : futures) {
+      auto status = f.handle()->state->status;
+      if (status == cluster::future_status::pending) continue;
+      ++done;
+      if (options.when == return_when::FIRST_COMPLETED) return true;
+      if (options.when == return_when::FIRST_EXCEPTION && status == cluster::future_status::error)
+        return true;
+    }
+    return done == futures.size();
+  };
+  if (!shared.changed.wait_until(lock, deadline, satisfied))
+    throw TimeoutError("wait: the futures were not done within the timeout");
+  for (const auto& f : futures) {
+    if (f.handle()->state->status == cluster::future_status::pending) result.not_done.push_back(f);
+    else result.done.push_back(f);
+  }
+  return result;
+}
+
+as_completed::as_completed(std::vector<Future<Value>> futures, clock_duration timeout)
+    : pending_(std::move(futures)), timeout_(timeout) {}
+
+void as_completed::add(Future<Value> future) { pending_.push_back(std::move(future)); }
+
+std::optional<Future<Value>> as_completed::next() {
+  if (pending_.empty()) return std::nullopt;
+  auto& shared = pending_.front().handle()->connection->shared();
+  std::unique_lock<std::mutex> lock(shared.mutex);
+  std::optional<Future<Value>> found;
+  auto take_done = [&] {
+    for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+      if (it->handle()->state->status == cluster::future_status::pending) continue;
+      found = std::move(*it);
+      pending_.erase(it);
+      return true;
+    }
+    return false;
+  };
+  if (!shared.changed.wait_for(lock, timeout_, take_done))
+    throw TimeoutError("as_completed: no future finished within the timeout");
+  return found;
+}
+
+}  // namespace troupe

@@ -1,0 +1,271 @@
+#include "collections/local_cluster.hpp"
+
+#include <dlfcn.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include "collections/client.hpp"
+#include "core/error.hpp"
+
+namespace troupe {
+
+namespace {
+
+volatile std::sig_atomic_t stop_requested = 0;
+
+void on_stop_signal(int) { stop_requested = 1; }
+
+void install_stop_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+std::string self_executable() {
+  char path[4096];
+  auto n = readlink("/proc/self/exe", path, sizeof path - 1);
+  if (n <= 0) throw ArgumentError("cannot find this program's path in /proc/self/exe");
+  return std::string(path, static_cast<std::size_t>(n));
+}
+
+// Starts `argv` as a child that dies with this process; `env` is added to its environment.
+pid_t spawn_child(const std::vector<std::string>& argv,
+                  const std::vector<std::pair<std::string, std::string>>& env) {
+  auto parent = getpid();
+  auto pid = fork();
+  if (pid < 0) throw ArgumentError(std::string("cannot start a process: ") + std::strerror(errno));
+  if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(1);  // the parent died before prctl
+    for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+/// Waits for a child up to `grace`, then kills it.
+void stop_child(pid_t pid, std::chrono::milliseconds grace) {
+  kill(pid, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (waitpid(pid, nullptr, WNOHANG) != 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+}
+
+std::string describe_exit(int status) {
+  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+  return "exit code " + std::to_string(WEXITSTATUS(status));
+}
+
+std::string env_or(const char* name, const std::string& fallback) {
+  const char* value = std::getenv(name);
+  return value ? value : fallback;
+}
+
+}  // namespace
+
+std::uint64_t parse_memory_limit(const std::string& text, std::size_t workers_sharing) {
+  std::string t;
+  for (char c : text)
+    if (!std::isspace(static_cast<unsigned char>(c))) t += static_cast<char>(std::tolower(c));
+  if (t == "auto") {
+    auto pages = sysconf(_SC_PHYS_PAGES);
+    auto page = sysconf(_SC_PAGE_SIZE);
+    return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) /
+           std::max<std::size_t>(1, workers_sharing);
+  }
+  if (t == "0" || t == "none" || t.empty()) return 0;
+  auto fail = [&]() -> std::uint64_t {
+    throw ArgumentError("bad memory limit '" + text +
+                        "': write a size such as 4GiB, 500MB or 2e9, or auto, or 0 for none");
+  };
+  std::size_t used = 0;
+  double number = 0;
+  try {
+    number = std::stod(t, &used);
+  } catch (const std::exception&) {
+    return fail();
+  }
+  auto unit = t.substr(used);
+  double scale = 0;
+  if (unit.empty() || unit == "b") scale = 1;
+  else if (unit == "kb") scale = 1e3;
+  else if (unit == "mb") scale = 1e6;
+  else if (unit == "gb") scale = 1e9;
+  else if (unit == "tb") scale = 1e12;
+  else if (unit == "kib") scale = 1024.0;
+  else if (unit == "mib") scale = 1024.0 * 1024;
+  else if (unit == "gib") scale = 1024.0 * 1024 * 1024;
+  else if (unit == "tib") scale = 1024.0 * 1024 * 1024 * 1024;
+  else return fail();
+  if (!std::isfinite(number) || number < 0) return fail();
+  return static_cast<std::uint64_t>(number * scale);
+}
+
+void load_library(const std::string& path) {
+  if (dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL) == nullptr)
+    throw ArgumentError("cannot load '" + path + "': " + dlerror());
+}
+
+void running_cluster::stop() {
+  if (node) node->shutdown();
+  for (auto pid : children) stop_child(pid, std::chrono::seconds(5));
+  children.clear();
+  node.reset();
+}
+
+std::unique_ptr<running_cluster> start_local_cluster(const LocalCluster& options) {
+  if (std::getenv("TROUPE_ROLE") != nullptr)
+    throw ArgumentError(
+        "this process was started by a LocalCluster as a worker, but its main did not call "
+        "troupe::init(argc, argv) first: add it at the top of main");
+  const std::size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  std::size_t n = options.n_workers;
+  if (n == 0) n = options.processes ? std::min<std::size_t>(cores, 4) : 1;
+  std::size_t threads = options.threads_per_worker;
+  if (threads == 0) threads = std::max<std::size_t>(1, cores / n);
+  if (n > 256 || threads > 1024)
+    throw ArgumentError("LocalCluster: n_workers must be 1 to 256 and threads_per_worker 1 to "
+                        "1024");
+  auto memory = parse_memory_limit(options.memory_limit, n);
+
+  auto cluster = std::make_unique<running_cluster>();
+  cluster->node = std::make_unique<cluster::cluster_node>(2);
+  if (!options.processes) {
+    cluster->address = cluster->node->start_scheduler("", 0, false);
+    for (std::size_t i = 0; i < n; ++i) {
+      cluster::worker_info info;
+      info.name = "worker-" + std::to_string(i);
+      info.nthreads = static_cast<std::uint32_t>(threads);
+      info.memory_limit = memory;
+      cluster->node->start_worker(cluster->address, info);
+    }
+    return cluster;
+  }
+  cluster->address = cluster->node->start_scheduler(options.host, options.scheduler_port);
+  auto exe = self_executable();
+  for (std::size_t i = 0; i < n; ++i) {
+    cluster->children.push_back(spawn_child(
+        {exe}, {{"TROUPE_ROLE", options.nanny ? "nanny" : "worker"},
+                {"TROUPE_SCHEDULER_ADDRESS", cluster->address},
+                {"TROUPE_WORKER_NAME", "worker-" + std::to_string(i)},
+                {"TROUPE_WORKER_THREADS", std::to_string(threads)},
+                {"TROUPE_WORKER_MEMORY", std::to_string(memory)},
+                {"TROUPE_WORKER_HOST", options.host}}));
+  }
+  // Wait for every worker to join; a child that ends first is an error that says why.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (cluster->node->scheduler_worker_count() < n) {
+    for (auto pid : cluster->children) {
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) == pid) {
+        cluster->children.erase(std::find(cluster->children.begin(), cluster->children.end(), pid));
+        throw ArgumentError("a LocalCluster worker process ended before joining (" +
+                            describe_exit(status) + "); its messages are above");
+      }
+    }
+    if (std::chrono::steady_clock::now() > deadline)
+      throw TimeoutError("the LocalCluster's " + std::to_string(n) +
+                         " workers did not all join within 60 s");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return cluster;
+}
+
+int run_worker_process(const worker_process_options& options) {
+  install_stop_handlers();
+  for (const auto& library : options.preload) load_library(library);
+  cluster::cluster_node node(2);
+  cluster::worker_info info;
+  info.name = options.name;
+  info.nthreads = static_cast<std::uint32_t>(std::max<std::size_t>(1, options.nthreads));
+  info.memory_limit = options.memory_limit;
+  info.host = options.host;
+  info.nanny = options.nanny;
+  node.start_worker(options.scheduler, info);
+  while (stop_requested == 0 && node.running_workers() > 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  node.shutdown();
+  return 0;
+}
+
+int run_nanny(const std::vector<std::string>& command, const std::string& name) {
+  install_stop_handlers();
+  int quick_failures = 0;
+  for (;;) {
+    auto started = std::chrono::steady_clock::now();
+    auto pid = spawn_child(command, {{"TROUPE_WORKER_NANNY", "pid " + std::to_string(getpid())}});
+    int status = 0;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+      if (stop_requested != 0) {
+        stop_child(pid, std::chrono::seconds(5));
+        return 0;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 2))
+      return WEXITSTATUS(status);  // stopped cleanly, or a setting that a restart cannot fix
+    bool quick = std::chrono::steady_clock::now() - started < std::chrono::seconds(2);
+    quick_failures = quick ? quick_failures + 1 : 0;
+    if (quick_failures >= 5) {
+      std::cerr << "troupe nanny " << name << ": the worker failed 5 times at start ("
+                << describe_exit(status) << "); giving up\n";
+      return 1;
+    }
+    std::cerr << "troupe nanny " << name << ": the worker ended (" << describe_exit(status)
+              << "); restarting it\n";
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+void init(int, char**) {
+  const char* role = std::getenv("TROUPE_ROLE");
+  if (role == nullptr) return;
+  std::string r = role;
+  int code = 2;
+  try {
+    if (r == "nanny") {
+      setenv("TROUPE_ROLE", "worker", 1);
+      code = run_nanny({self_executable()}, env_or("TROUPE_WORKER_NAME", "worker"));
+    } else if (r == "worker") {
+      worker_process_options options;
+      options.scheduler = env_or("TROUPE_SCHEDULER_ADDRESS", "");
+      options.name = env_or("TROUPE_WORKER_NAME", "worker");
+      options.nthreads = std::stoul(env_or("TROUPE_WORKER_THREADS", "1"));
+      options.memory_limit = std::stoull(env_or("TROUPE_WORKER_MEMORY", "0"));
+      options.host = env_or("TROUPE_WORKER_HOST", "127.0.0.1");
+      options.nanny = env_or("TROUPE_WORKER_NANNY", "");
+      code = run_worker_process(options);
+    } else {
+      std::cerr << "troupe: unknown TROUPE_ROLE '" << r << "' (worker or nanny)\n";
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "troupe " << r << ": " << e.what() << '\n';
+    code = 2;
+  }
+  std::cout.flush();
+  std::cerr.flush();
+  std::_Exit(code);  // without static destructors: the user's main never ran
+}
+
+}  // namespace troupe

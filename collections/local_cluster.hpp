@@ -1,0 +1,57 @@
+#pragma once
+// LocalCluster's moving parts, and the worker and nanny processes: a scheduler in this
+// process, and workers either as actors here or as child processes (each under a nanny that
+// restarts it when it dies). Child processes are this same executable, diverted into worker
+// or nanny mode by troupe::init(argc, argv) through TROUPE_ROLE in their environment.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "actors/cluster/node.hpp"
+
+namespace troupe {
+
+struct LocalCluster;
+
+struct running_cluster {
+  std::unique_ptr<cluster::cluster_node> node;
+  std::string address;
+  std::vector<pid_t> children;  ///< nannies (or workers without nannies)
+  /// Stops the scheduler and the workers, and waits for the child processes (SIGKILL after
+  /// a grace period). Idempotent.
+  void stop();
+  ~running_cluster() { stop(); }
+};
+
+std::unique_ptr<running_cluster> start_local_cluster(const LocalCluster& options);
+
+/// "4GiB", "500 MB", "2e9", "auto" (this machine's memory / workers), "0" or "none" (no
+/// limit): bytes. ArgumentError names a bad value and the accepted forms.
+std::uint64_t parse_memory_limit(const std::string& text, std::size_t workers_sharing);
+
+struct worker_process_options {
+  std::string scheduler;
+  std::string name;
+  std::size_t nthreads = 1;
+  std::uint64_t memory_limit = 0;
+  std::string host = "127.0.0.1";
+  std::string nanny;                 ///< the nanny's description, "" without one
+  std::vector<std::string> preload;  ///< libraries to load first
+};
+
+/// Runs a worker in this process until its scheduler goes away, it is told to stop, or
+/// SIGINT/SIGTERM. Returns the process's exit code (0 when stopped cleanly).
+int run_worker_process(const worker_process_options& options);
+
+/// Runs `command` (argv) as a child again and again until it exits with 0 or this process gets
+/// SIGINT/SIGTERM (then it stops the child). Returns 0, or the child's last failing code.
+int run_nanny(const std::vector<std::string>& command, const std::string& name);
+
+/// Loads a shared library so its TROUPE_FUNCTION registrations run; ArgumentError on failure.
+void load_library(const std::string& path);
+
+}  // namespace troupe
