@@ -5,7 +5,9 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/cluster_commands.hpp"
 #include "cli/run_command.hpp"
+#include "collections/client.hpp"
 
 namespace {
 
@@ -18,18 +20,22 @@ struct subcommand {
 constexpr subcommand subcommands[] = {
     {"run", "compute the keys of a JSON task graph and print their values as JSON",
      troupe::cli::run_command},
+    {"scheduler", "serve a scheduler that clients send work to and workers join",
+     troupe::cli::scheduler_command},
+    {"worker", "run workers (each under a nanny) for a scheduler", troupe::cli::worker_command},
 };
 
 void print_usage(std::ostream& out) {
   out << "usage: troupe COMMAND [ARGUMENTS...]\n\ncommands:\n";
   for (const auto& command : subcommands)
-    out << "  " << command.name << "    " << command.summary << '\n';
+    out << "  " << command.name << std::string(12 - command.name.size(), ' ') << command.summary << '\n';
   out << "\nRun 'troupe COMMAND --help' for the arguments of a command.\n";
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  troupe::init(argc, argv);  // a worker started by `troupe run --scheduler processes`
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     print_usage(std::cerr);

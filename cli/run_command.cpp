@@ -15,14 +15,17 @@
 
 #include "cli/json_graph.hpp"
 #include "cli/json_output.hpp"
+#include "collections/client.hpp"
 #include "core/task_graph.hpp"
+#include "net/address.hpp"
 
 namespace troupe::cli {
 
 namespace {
 
 constexpr std::string_view usage_head =
-    R"(usage: troupe run GRAPH.json [--scheduler sync|threads] [--num-workers N] [--keys K,...]
+    R"(usage: troupe run GRAPH.json [--scheduler sync|threads|processes] [--num-workers N]
+                             [--keys K,...] [--address tcp://HOST:PORT]
 
 Computes keys of a Dask-style task graph written in JSON and prints their values as one JSON
 object, {"KEY": VALUE, ...}, on one line of standard output, keys in the order requested.
@@ -38,8 +41,9 @@ GRAPH.json ("-" reads standard input):
 constexpr std::string_view usage_tail = R"(.
 
 options:
-  --scheduler NAME   sync (one thread, in priority order) or threads
-                     (default: $TROUPE_SCHEDULER, else threads)
+  --scheduler NAME   sync (one thread, in priority order), threads, or processes (a local
+                     cluster of worker processes) (default: $TROUPE_SCHEDULER, else threads)
+  --address ADDRESS  run on the cluster whose scheduler is at tcp://HOST:PORT
   --num-workers N    threads of the threads scheduler, 1 to 1024; the sync scheduler ignores it
                      (default: $TROUPE_NUM_WORKERS, else one per hardware thread)
   --keys K,...       compute these keys instead of the file's "targets" (may be repeated);
@@ -154,7 +158,9 @@ run_arguments parse_run_arguments(const std::vector<std::string>& args) {
   app.set_help_flag();  // --help prints run_usage(), which lists the functions
   app.add_flag("-h,--help", out.help);
   app.add_option("GRAPH", out.graph_path);
-  app.add_option("--scheduler", out.compute.scheduler)->check(CLI::IsMember({"sync", "threads"}));
+  app.add_option("--scheduler", out.compute.scheduler)
+      ->check(CLI::IsMember({"sync", "threads", "processes"}));
+  app.add_option("--address", out.address);
   app.add_option("--num-workers", out.compute.num_workers)
       ->check(CLI::Range(std::size_t{1}, max_num_workers));
   app.add_option("--keys", keys)->allow_extra_args(false);
@@ -178,11 +184,16 @@ run_arguments parse_run_arguments(const std::vector<std::string>& args) {
     const std::string& first = extras.front();
     if (first.size() > 1 && first.front() == '-')
       throw ArgumentError("unknown option " + in_quotes(first.substr(0, first.find('='))) +
-                          ": the options are --scheduler, --num-workers, --keys and --help");
+                          ": the options are --scheduler, --num-workers, --keys, --address and --help");
     throw ArgumentError("unexpected argument " + in_quotes(first) +
                         ": troupe run reads one graph file (see troupe run --help)");
   }
   for (const auto& value : keys) append_keys(value, out.keys);
+  if (!out.address.empty()) {
+    if (!out.compute.scheduler.empty())
+      throw ArgumentError("--address runs the graph on that cluster: leave out --scheduler");
+    out.address = net::parse_address(out.address).to_string();
+  }
   if (out.graph_path.empty())
     throw ArgumentError("no graph file given: troupe run GRAPH.json (see troupe run --help)");
   return out;
@@ -213,6 +224,9 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     } catch (const GraphError& e) {
       return fail(err, path + ": " + e.what() + "; fix the graph file");
     }
+    // With --address the graph runs on that cluster, through a Client active for this run.
+    std::optional<Client> client;
+    if (!parsed.address.empty()) client.emplace(parsed.address);
     try {
       write_json_object(out, keys, run_graph(std::move(compiled), parsed.compute));
       out << '\n';

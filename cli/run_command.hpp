@@ -20,6 +20,7 @@ struct run_arguments {
   std::string graph_path;  ///< "-" reads standard input
   compute_options compute;
   std::vector<Key> keys;  ///< from --keys (which may be repeated); empty: not given
+  std::string address;    ///< --address: a running cluster's scheduler
   bool help = false;
 };
 

@@ -72,6 +72,10 @@ Client* Client::current() noexcept {
   return active_clients.empty() ? nullptr : active_clients.back();
 }
 
+void Client::stop_processes() noexcept {
+  if (impl_->cluster) impl_->cluster->stop_children();
+}
+
 void Client::deactivate() noexcept {
   std::lock_guard<std::mutex> guard(current_mutex);
   active_clients.erase(std::remove(active_clients.begin(), active_clients.end(), this),

@@ -98,6 +98,8 @@ class Client {
 
   /// The active client (the most recent one not closed), or nullptr.
   static Client* current() noexcept;
+  /// Stops the worker processes this Client started, touching nothing else (for exit).
+  void stop_processes() noexcept;
   /// This client stops being the active one (compute() no longer goes to it by default).
   void deactivate() noexcept;
 

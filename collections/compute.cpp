@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -61,15 +62,18 @@ std::string resolve_scheduler(const compute_options& options) {
 namespace {
 
 // The `processes` scheduler: a LocalCluster of worker processes started on first use and kept
-// until exit, as Dask keeps its process pool.
+// until exit, as Dask keeps its process pool. It is never destroyed: an actor system torn down
+// among the static destructors at exit would use CAF objects already gone. At exit only its
+// worker processes are stopped.
 Client& processes_client() {
   static std::mutex mutex;
-  static std::unique_ptr<Client> client;
+  static Client* client = nullptr;
   std::lock_guard<std::mutex> guard(mutex);
-  if (!client) {
-    client = std::make_unique<Client>(LocalCluster{});
+  if (client == nullptr) {
+    client = new Client(LocalCluster{});
     // Not the active client: only computes that ask for `processes` go to it.
     client->deactivate();
+    std::atexit([] { client->stop_processes(); });
   }
   return *client;
 }

@@ -22,9 +22,11 @@ namespace troupe {
 
 namespace {
 
-volatile std::sig_atomic_t stop_requested = 0;
+volatile std::sig_atomic_t stop_signal = 0;
 
-void on_stop_signal(int) { stop_requested = 1; }
+void on_stop_signal(int) { stop_signal = 1; }
+
+}  // namespace
 
 void install_stop_handlers() {
   struct sigaction action {};
@@ -34,6 +36,8 @@ void install_stop_handlers() {
   sigaction(SIGTERM, &action, nullptr);
 }
 
+bool stop_requested() noexcept { return stop_signal != 0; }
+
 std::string self_executable() {
   char path[4096];
   auto n = readlink("/proc/self/exe", path, sizeof path - 1);
@@ -41,7 +45,6 @@ std::string self_executable() {
   return std::string(path, static_cast<std::size_t>(n));
 }
 
-// Starts `argv` as a child that dies with this process; `env` is added to its environment.
 pid_t spawn_child(const std::vector<std::string>& argv,
                   const std::vector<std::pair<std::string, std::string>>& env) {
   auto parent = getpid();
@@ -59,6 +62,8 @@ pid_t spawn_child(const std::vector<std::string>& argv,
   }
   return pid;
 }
+
+namespace {
 
 /// Waits for a child up to `grace`, then kills it.
 void stop_child(pid_t pid, std::chrono::milliseconds grace) {
@@ -129,9 +134,13 @@ void load_library(const std::string& path) {
 
 void running_cluster::stop() {
   if (node) node->shutdown();
+  stop_children();
+  node.reset();
+}
+
+void running_cluster::stop_children() noexcept {
   for (auto pid : children) stop_child(pid, std::chrono::seconds(5));
   children.clear();
-  node.reset();
 }
 
 std::unique_ptr<running_cluster> start_local_cluster(const LocalCluster& options) {
@@ -196,14 +205,16 @@ int run_worker_process(const worker_process_options& options) {
   install_stop_handlers();
   for (const auto& library : options.preload) load_library(library);
   cluster::cluster_node node(2);
-  cluster::worker_info info;
-  info.name = options.name;
-  info.nthreads = static_cast<std::uint32_t>(std::max<std::size_t>(1, options.nthreads));
-  info.memory_limit = options.memory_limit;
-  info.host = options.host;
-  info.nanny = options.nanny;
-  node.start_worker(options.scheduler, info);
-  while (stop_requested == 0 && node.running_workers() > 0)
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, options.nworkers); ++i) {
+    cluster::worker_info info;
+    info.name = options.nworkers > 1 ? options.name + "-" + std::to_string(i) : options.name;
+    info.nthreads = static_cast<std::uint32_t>(std::max<std::size_t>(1, options.nthreads));
+    info.memory_limit = options.memory_limit;
+    info.host = options.host;
+    info.nanny = options.nanny.empty() ? env_or("TROUPE_WORKER_NANNY", "") : options.nanny;
+    node.start_worker(options.scheduler, info);
+  }
+  while (!stop_requested() && node.running_workers() > 0)
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   node.shutdown();
   return 0;
@@ -217,7 +228,7 @@ int run_nanny(const std::vector<std::string>& command, const std::string& name) 
     auto pid = spawn_child(command, {{"TROUPE_WORKER_NANNY", "pid " + std::to_string(getpid())}});
     int status = 0;
     while (waitpid(pid, &status, WNOHANG) == 0) {
-      if (stop_requested != 0) {
+      if (stop_requested()) {
         stop_child(pid, std::chrono::seconds(5));
         return 0;
       }
@@ -254,7 +265,6 @@ void init(int, char**) {
       options.nthreads = std::stoul(env_or("TROUPE_WORKER_THREADS", "1"));
       options.memory_limit = std::stoull(env_or("TROUPE_WORKER_MEMORY", "0"));
       options.host = env_or("TROUPE_WORKER_HOST", "127.0.0.1");
-      options.nanny = env_or("TROUPE_WORKER_NANNY", "");
       code = run_worker_process(options);
     } else {
       std::cerr << "troupe: unknown TROUPE_ROLE '" << r << "' (worker or nanny)\n";

@@ -24,6 +24,8 @@ struct running_cluster {
   /// Stops the scheduler and the workers, and waits for the child processes (SIGKILL after
   /// a grace period). Idempotent.
   void stop();
+  /// Stops the child processes only (safe at exit, where the actor system must be left be).
+  void stop_children() noexcept;
   ~running_cluster() { stop(); }
 };
 
@@ -37,6 +39,7 @@ struct worker_process_options {
   std::string scheduler;
   std::string name;
   std::size_t nthreads = 1;
+  std::size_t nworkers = 1;  ///< workers in this process (each with nthreads threads)
   std::uint64_t memory_limit = 0;
   std::string host = "127.0.0.1";
   std::string nanny;                 ///< the nanny's description, "" without one
@@ -50,6 +53,17 @@ int run_worker_process(const worker_process_options& options);
 /// Runs `command` (argv) as a child again and again until it exits with 0 or this process gets
 /// SIGINT/SIGTERM (then it stops the child). Returns 0, or the child's last failing code.
 int run_nanny(const std::vector<std::string>& command, const std::string& name);
+
+/// SIGINT and SIGTERM set a flag that stop_requested() reads, instead of ending the process.
+void install_stop_handlers();
+bool stop_requested() noexcept;
+
+/// This program's path (/proc/self/exe), to start it again as a child.
+std::string self_executable();
+
+/// Starts `argv` as a child process that gets SIGTERM when this process ends.
+pid_t spawn_child(const std::vector<std::string>& argv,
+                  const std::vector<std::pair<std::string, std::string>>& env = {});
 
 /// Loads a shared library so its TROUPE_FUNCTION registrations run; ArgumentError on failure.
 void load_library(const std::string& path);

@@ -14,6 +14,9 @@
 namespace troupe::cluster {
 
 struct client_connection::impl {
+  /// The node whose actor system this connection's actors live in: kept alive (and declared
+  /// first, so released last) while the connection or any Future of it exists.
+  std::shared_ptr<void> node;
   caf::actor_system* system = nullptr;
   caf::actor scheduler;
   caf::actor client;

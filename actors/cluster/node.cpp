@@ -85,7 +85,7 @@ struct cluster_node::impl {
   }
 };
 
-cluster_node::cluster_node(std::size_t threads) : impl_(std::make_unique<impl>(threads)) {}
+cluster_node::cluster_node(std::size_t threads) : impl_(std::make_shared<impl>(threads)) {}
 
 cluster_node::~cluster_node() { shutdown(); }
 
@@ -148,6 +148,7 @@ std::shared_ptr<client_connection> cluster_node::connect(const std::string& sche
                                                          std::chrono::seconds timeout) {
   auto target = impl_->resolve(scheduler, timeout);
   auto inner = std::make_unique<client_connection::impl>();
+  inner->node = impl_;
   inner->system = &impl_->system;
   inner->scheduler = target;
   inner->address = scheduler;

@@ -46,7 +46,7 @@ class cluster_node {
 
  private:
   struct impl;
-  std::unique_ptr<impl> impl_;
+  std::shared_ptr<impl> impl_;  ///< shared with its client connections, which outlive it
 };
 
 }  // namespace troupe::cluster
