@@ -18,6 +18,7 @@ class cluster_node;
 struct cluster_summary {
   std::string scheduler;
   std::vector<worker_info> workers;
+  std::uint64_t tasks = 0;  ///< keys the scheduler holds (wanted, or needed by wanted ones)
 };
 
 class client_connection {

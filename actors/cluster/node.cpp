@@ -316,7 +316,7 @@ cluster_summary client_connection::info(duration timeout) {
   auto members = impl_->ask<cluster_members>(impl_->scheduler, "the scheduler at " + impl_->address,
                                              info_request{},
                                              std::chrono::steady_clock::now() + timeout);
-  return {impl_->address, std::move(members.info.workers)};
+  return {impl_->address, std::move(members.info.workers), members.tasks};
 }
 
 }  // namespace troupe::cluster

@@ -151,6 +151,7 @@ struct info_request {};
 
 struct cluster_members {
   cluster_info info;
+  std::uint64_t tasks = 0;  ///< keys in the scheduler's task table
   std::vector<std::uint64_t> ids;
   std::vector<caf::actor> actors;
 };
@@ -240,7 +241,7 @@ TROUPE_INSPECT(retry_keys, x.client, x.keys)
 TROUPE_INSPECT(data_placed, x.client, x.keys, x.nbytes, x.workers)
 TROUPE_INSPECT(who_has_request, x.keys)
 TROUPE_INSPECT(holders, x.actors)
-TROUPE_INSPECT(cluster_members, x.info, x.ids, x.actors)
+TROUPE_INSPECT(cluster_members, x.info, x.tasks, x.ids, x.actors)
 TROUPE_INSPECT(key_event, x.key, x.status, x.has_value, x.value, x.failure)
 TROUPE_INSPECT(key_events, x.events)
 TROUPE_INSPECT(worker_hello, x.info, x.worker)

@@ -94,6 +94,7 @@ void after(scheduler_self* self) {
 cluster_members members(scheduler_self* self) {
   auto& s = self->state;
   cluster_members m;
+  m.tasks = s.state.task_count();
   for (const auto& [id, actor] : s.workers) {
     if (const auto* info = s.state.info_of(id)) m.info.workers.push_back(*info);
     m.ids.push_back(id);

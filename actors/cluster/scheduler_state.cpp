@@ -448,6 +448,44 @@ void SchedulerState::dispatch_ready() {
     queue_.pop();
     start_on(entry.task, worker);
   }
+  if (options_.work_stealing) steal_for_idle_workers();
+}
+
+// Work stealing, once the scheduler's queue is empty: a worker with threads to spare takes
+// half of what waits beyond the threads of the busiest worker. The victim is told to release
+// the tasks; one it had already started is run twice and its late result dropped (the key is
+// processing elsewhere by then), so a result is never lost, only sometimes computed twice. The
+// tasks dispatched last (lowest priority) are taken: the likeliest not to have started.
+void SchedulerState::steal_for_idle_workers() {
+  for (auto& [thief_id, thief] : workers_) {
+    const std::size_t threads = std::max(1u, thief.info.nthreads);
+    if (thief.processing >= threads) continue;
+    worker_id victim_id = 0;
+    std::size_t most_excess = 0;
+    for (const auto& [id, w] : workers_) {
+      const std::size_t own = std::max(1u, w.info.nthreads);
+      if (id == thief_id || w.processing <= own + 1) continue;
+      if (w.processing - own > most_excess) {
+        most_excess = w.processing - own;
+        victim_id = id;
+      }
+    }
+    if (victim_id == 0) return;
+    auto& victim = workers_[victim_id];
+    std::size_t take = std::min(most_excess / 2 + 1, 2 * threads - thief.processing);
+    std::vector<task_id> candidates(victim.processing_tasks.begin(), victim.processing_tasks.end());
+    std::sort(candidates.begin(), candidates.end(), [&](task_id a, task_id b) {
+      return tasks_[a].priority > tasks_[b].priority;  // lowest priority first
+    });
+    candidates.resize(std::min(take, candidates.size()));
+    for (auto id : candidates) {
+      auto& t = task(id);
+      send_release(victim_id, t.spec.key);
+      stop_processing(t);
+      start_on(id, thief_id);
+      ++stolen_;
+    }
+  }
 }
 
 // Most bytes of the task's inputs already there, then the least occupied.

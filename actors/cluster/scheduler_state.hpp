@@ -72,6 +72,8 @@ struct scheduler_options {
   std::size_t tasks_per_thread = 256;
   /// Worker deaths while running a task before it is erred as KilledWorker (Dask's default).
   std::size_t allowed_failures = 3;
+  /// Move tasks waiting on a busy worker to idle ones (newly joined, or done early).
+  bool work_stealing = true;
 };
 
 class SchedulerState {
@@ -113,6 +115,8 @@ class SchedulerState {
   std::size_t wanted_count(const std::string& key) const;
   std::size_t task_count() const noexcept { return index_.size(); }
   std::size_t processing_count(worker_id worker) const;
+  /// Tasks moved from one worker to another by work stealing, so far.
+  std::size_t stolen_count() const noexcept { return stolen_; }
   std::vector<worker_id> workers() const;
   const worker_info* info_of(worker_id worker) const;
 
@@ -180,6 +184,7 @@ class SchedulerState {
   void activate(task_id root);
   void make_ready(task_id id);
   void dispatch_ready();
+  void steal_for_idle_workers();
   worker_id choose_worker(const task_record& t);
   void start_on(task_id id, worker_id worker);
   void stop_processing(task_record& t);
@@ -205,6 +210,7 @@ class SchedulerState {
   std::uint64_t next_client_ = 1;
   std::uint64_t next_worker_ = 1;
   std::uint64_t generation_ = 0;
+  std::size_t stolen_ = 0;
   outbox outbox_;
 };
 

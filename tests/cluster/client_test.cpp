@@ -3,7 +3,12 @@
 #include <chrono>
 #include <thread>
 
+#include <signal.h>
+#include <atomic>
+#include <algorithm>
+
 #include "collections/client.hpp"
+#include "core/graph.hpp"
 
 namespace {
 
@@ -62,4 +67,183 @@ TEST_CASE("client: a LocalCluster of processes", "[cluster][processes]") {
   auto futures = client.map(cl_inc, xs);
   auto sum = client.submit(cl_total, futures);
   CHECK(sum.result() == 200 * 201 / 2);
+}
+
+namespace {
+
+std::int64_t slow_square(std::int64_t x) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  return x * x;
+}
+std::int64_t sleep_ms(std::int64_t ms) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+  return ms;
+}
+TROUPE_FUNCTION(slow_square);
+TROUPE_FUNCTION(sleep_ms);
+
+}  // namespace
+
+TEST_CASE("client: futures API on an in-process cluster", "[cluster]") {
+  Client client(LocalCluster{.n_workers = 2, .threads_per_worker = 2, .processes = false});
+
+  SECTION("the same pure call twice is one task, an impure one is new") {
+    auto a = client.submit(cl_inc, std::int64_t{41});
+    auto b = client.submit(cl_inc, std::int64_t{41});
+    auto c = client.submit(cl_inc, std::int64_t{41}, submit_options{.pure = false});
+    CHECK(a.key() == b.key());
+    CHECK(a.key() != c.key());
+    CHECK(c.result() == 42);
+    auto named = client.submit(cl_inc, std::int64_t{1}, submit_options{.key = "my-key"});
+    CHECK(named.key() == "my-key");
+    CHECK(named.result() == 2);
+  }
+
+  SECTION("map over two sequences; gather; scatter and broadcast") {
+    std::vector<std::int64_t> xs{1, 2, 3}, ys{10, 20, 30};
+    auto sums = client.gather(client.map(cl_add, xs, ys));
+    CHECK(sums == std::vector<std::int64_t>{11, 22, 33});
+    CHECK_THROWS_AS(client.map(cl_add, xs, std::vector<std::int64_t>{1}), ArgumentError);
+    auto data = client.scatter(std::vector<std::int64_t>{5, 6, 7});
+    auto plus = client.map(cl_inc, data);
+    CHECK(client.gather(plus) == std::vector<std::int64_t>{6, 7, 8});
+    auto shared = client.scatter_one(std::int64_t{100}, scatter_options{.broadcast = true});
+    CHECK(client.submit(cl_add, shared, std::int64_t{1}).result() == 101);
+  }
+
+  SECTION("wait, as_completed and done callbacks") {
+    std::vector<Future<Value>> futures;
+    for (std::int64_t ms : {30, 1, 10}) futures.push_back(client.submit(sleep_ms, ms));
+    auto first = wait(futures, wait_options{.when = return_when::FIRST_COMPLETED});
+    CHECK(!first.done.empty());
+    auto all = wait(futures);
+    CHECK(all.done.size() == 3);
+    CHECK(all.not_done.empty());
+    std::vector<std::int64_t> order;
+    for (const auto& f : as_completed(futures)) order.push_back(f.value().as<std::int64_t>());
+    std::sort(order.begin(), order.end());
+    CHECK(order == std::vector<std::int64_t>{1, 10, 30});
+    std::atomic<int> called{0};
+    auto f = client.submit(sleep_ms, std::int64_t{5}, submit_options{.pure = false});
+    f.add_done_callback([&](const Future<std::int64_t>& done) {
+      if (done.status() == "finished") ++called;
+    });
+    f.wait();
+    for (int i = 0; i < 100 && called == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    CHECK(called == 1);
+  }
+
+  SECTION("a timeout is an error, not a hang; cancel; exception and traceback") {
+    auto slow = client.submit(sleep_ms, std::int64_t{300}, submit_options{.pure = false});
+    CHECK_THROWS_AS(slow.result(std::chrono::milliseconds(10)), TimeoutError);
+    CHECK(!slow.wait(std::chrono::milliseconds(1)));
+    auto cancelled = client.submit(sleep_ms, std::int64_t{200}, submit_options{.pure = false});
+    cancelled.cancel();
+    CHECK(cancelled.wait(std::chrono::seconds(10)));
+    CHECK(cancelled.cancelled());
+    CHECK_THROWS_AS(cancelled.result(), CancelledError);
+    auto bad = client.submit(fail_on_three, std::int64_t{3}, submit_options{.pure = false});
+    CHECK(bad.exception() != nullptr);
+    CHECK_THROWS_WITH(std::rethrow_exception(bad.exception()),
+                      Catch::Contains("three is not allowed"));
+    CHECK(client.submit(cl_inc, std::int64_t{0}).exception() == nullptr);
+  }
+
+  SECTION("retries rerun a failing task; retry() reruns an erred one") {
+    auto attempts = std::make_shared<std::atomic<int>>(0);
+    auto flaky = local_function("flaky", [attempts](std::int64_t x) -> std::int64_t {
+      if (++*attempts < 3) throw std::runtime_error("not yet");
+      return x;
+    });
+    cluster::task_spec spec;
+    spec.key = "flaky-1";
+    spec.function.function = flaky;
+    spec.retries = 2;
+    cluster::wire_arg arg;
+    arg.value.value = Value(std::int64_t{7});
+    spec.args.push_back(arg);
+    auto f = client.submit_prepared(spec);
+    CHECK(f.value().as<std::int64_t>() == 7);
+    CHECK(*attempts == 3);
+  }
+
+  SECTION("delayed compute and troupe::get go to the active client") {
+    auto inc = delayed(cl_inc);
+    auto x = inc(inc(std::int64_t{1}));
+    CHECK(x.compute().as<std::int64_t>() == 3);
+    auto futures = client.compute(std::vector<Delayed>{x, inc(x)});
+    CHECK(futures[1].value().as<std::int64_t>() == 4);
+    Graph g;
+    g.add("a", Value(std::int64_t{4}));
+    g.add("b", Task{find_function("troupe.inc"), {Arg::ref("a")}});
+    auto values = get(g, {"b", "a"});
+    CHECK(values[0].as<std::int64_t>() == 5);
+    CHECK(values[1].as<std::int64_t>() == 4);
+  }
+}
+
+TEST_CASE("client: dropped futures and closed clients release their keys",
+          "[cluster][processes]") {
+  Client client(LocalCluster{.n_workers = 1, .threads_per_worker = 2});
+  auto tasks_left = [&] {
+    // Releases are batched: give them a moment to arrive.
+    for (int i = 0; i < 400; ++i) {
+      if (client.info().tasks == 0) return std::uint64_t{0};
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return client.info().tasks;
+  };
+  {
+    std::vector<std::int64_t> xs(500, 1);
+    for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = static_cast<std::int64_t>(i);
+    auto futures = client.map(cl_inc, xs);
+    auto sum = client.submit(cl_total, futures);
+    CHECK(sum.result() == 500 * 501 / 2);
+    CHECK(client.info().tasks > 0);
+  }
+  CHECK(tasks_left() == 0);
+  {
+    Client other(client.scheduler_address());
+    auto f = other.submit(cl_inc, std::int64_t{5});
+    CHECK(f.result() == 6);
+    other.close();  // the future still lives, but its client left
+  }
+  CHECK(tasks_left() == 0);
+}
+
+TEST_CASE("client: lambdas cannot be sent to worker processes", "[cluster][processes]") {
+  Client client(LocalCluster{.n_workers = 1, .threads_per_worker = 1});
+  auto lambda = [](std::int64_t x) { return x * 2; };
+  CHECK_THROWS_WITH(client.submit(lambda, std::int64_t{1}),
+                    Catch::Contains("TROUPE_FUNCTION") && Catch::Contains("cannot send"));
+  // In-process workers take them.
+  Client local(LocalCluster{.n_workers = 1, .threads_per_worker = 1, .processes = false});
+  CHECK(local.submit(lambda, std::int64_t{21}).result() == 42);
+}
+
+TEST_CASE("client: a worker process killed mid-run loses no result", "[cluster][processes]") {
+  Client client(LocalCluster{.n_workers = 3, .threads_per_worker = 1});
+  std::vector<std::int64_t> xs(3000);
+  for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = static_cast<std::int64_t>(i);
+  auto squares = client.map(slow_square, xs);
+  // A tree of sums over the squares, so that lost intermediate results must be recomputed.
+  std::vector<Future<std::int64_t>> level(squares.begin(), squares.end());
+  while (level.size() > 1) {
+    std::vector<Future<std::int64_t>> next;
+    for (std::size_t i = 0; i < level.size(); i += 10) {
+      std::vector<Future<std::int64_t>> group(level.begin() + static_cast<std::ptrdiff_t>(i),
+                                              level.begin() + static_cast<std::ptrdiff_t>(
+                                                                  std::min(level.size(), i + 10)));
+      next.push_back(client.submit(cl_total, group));
+    }
+    level = std::move(next);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  auto workers = client.info().workers;
+  REQUIRE(workers.size() == 3);
+  REQUIRE(kill(static_cast<pid_t>(workers[1].pid), SIGKILL) == 0);
+  std::int64_t expected = 0;
+  for (auto x : xs) expected += x * x;
+  CHECK(level.front().result(std::chrono::seconds(120)) == expected);
 }
