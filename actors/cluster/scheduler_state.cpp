@@ -20,6 +20,17 @@ const char* to_string(task_state state) noexcept {
 
 SchedulerState::SchedulerState(scheduler_options options) : options_(options) {}
 
+namespace {
+
+task_failure missing_dependency_failure(const std::string& key, const std::string& dependency) {
+  return {key, "troupe::GraphError",
+          "task " + key + " depends on key " + dependency +
+              ", which is neither in its graph nor on the cluster",
+          ""};
+}
+
+}  // namespace
+
 // -- clients ------------------------------------------------------------------------------------
 
 client_id SchedulerState::add_client(std::string) {
@@ -67,10 +78,8 @@ void SchedulerState::update_graph(client_id client, std::vector<task_spec> tasks
       if (found == index_.end()) {
         auto& t = task(id);
         t.state = task_state::erred;
-        t.failure = {t.spec.key, "troupe::GraphError",
-                     "task " + t.spec.key + " depends on key " + dependency +
-                         ", which is neither in its graph nor on the cluster",
-                     ""};
+        t.failure = missing_dependency_failure(t.spec.key, dependency);
+        t.missing_dependency = dependency;
         continue;
       }
       task(id).dependencies.push_back(found->second);
@@ -387,6 +396,11 @@ void SchedulerState::activate(task_id root) {
     auto& t = task(id);
     if (!inputs_seen) {
       if (t.state != task_state::released) continue;
+      if (!t.missing_dependency.empty()) {  // can never run: err again, as when submitted
+        t.state = task_state::waiting;
+        mark_erred(id, missing_dependency_failure(t.spec.key, t.missing_dependency));
+        continue;
+      }
       if (!t.has_recipe) {
         t.state = task_state::waiting;
         mark_erred(id, {t.spec.key, "troupe::LostData",
@@ -604,8 +618,11 @@ void SchedulerState::release_if_unneeded(task_id id) {
         }
         break;
       case task_state::erred:
+        // Forgotten as a failure: a later run starts afresh, with all its retries.
         t.state = task_state::released;
         t.failure = {};
+        t.retries_left = t.spec.retries;
+        t.deaths = 0;
         break;
       default:
         break;

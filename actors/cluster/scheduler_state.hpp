@@ -145,6 +145,7 @@ class SchedulerState {
   struct task_record {
     task_spec spec;
     bool has_recipe = false;  ///< false for data a client placed (scatter)
+    std::string missing_dependency;  ///< a dependency key unknown when it was submitted
     task_state state = task_state::released;
     std::uint32_t incarnation = 0;  ///< bumped when the id is freed: stale links see it
     std::vector<task_id> dependencies;

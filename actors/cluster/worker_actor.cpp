@@ -141,9 +141,16 @@ void feed_executors(worker_self* self) {
 }
 
 void after(worker_self* self) {
+  auto& s = self->state;
   start_fetches(self);
-  for (auto& key : self->state.state.take_missing()) self->state.report.missing.push_back(key);
   feed_executors(self);
+  for (auto& key : s.state.take_missing()) s.report.missing.push_back(key);
+  for (auto& [key, nbytes] : s.state.take_already_done()) {
+    finished_task done;
+    done.key = std::move(key);
+    done.nbytes = nbytes;
+    s.report.finished.push_back(std::move(done));
+  }
   flush_when_idle(self, self->state.flush_scheduled, [self] { flush_report(self); });
 }
 

@@ -7,8 +7,16 @@ namespace troupe::cluster {
 void WorkerState::add_task(task_spec spec, std::vector<std::vector<peer_id>> holders,
                            bool send_value) {
   const auto& key = spec.key;
-  if (data_.count(key) != 0 || waiting_.count(key) != 0 || running_.count(key) != 0) return;
-  released_while_running_.erase(key);
+  if (running_.count(key) != 0) {
+    released_while_running_.erase(key);  // the run under way now serves this assignment
+    return;
+  }
+  if (waiting_.count(key) != 0) return;
+  if (auto held = data_.find(key); held != data_.end()) {
+    borrowed_uses_.erase(key);  // a fetched copy becomes this worker's own result
+    already_done_.emplace_back(key, held->second.nbytes());
+    return;
+  }
   waiting_task task{std::move(spec), send_value, 0};
   for (std::size_t i = 0; i < task.spec.dependencies.size(); ++i) {
     const auto& input = task.spec.dependencies[i];
@@ -100,10 +108,11 @@ std::vector<std::string> WorkerState::take_missing() {
 
 std::vector<runnable_task> WorkerState::take_ready(std::size_t count) {
   std::vector<runnable_task> out;
-  while (count-- > 0 && !ready_.empty()) {
+  while (out.size() < count && !ready_.empty()) {
     auto entry = ready_.begin();
     auto key = std::move(entry->second);
     ready_.erase(entry);
+    ready_index_.erase(key);
     auto found = waiting_.find(key);
     if (found == waiting_.end()) continue;
     auto& spec = found->second.spec;
@@ -113,11 +122,28 @@ std::vector<runnable_task> WorkerState::take_ready(std::size_t count) {
     task.function_name = spec.function.name();
     task.send_value = found->second.send_value;
     std::size_t position = 0;
-    while (position < spec.args.size()) task.args.push_back(resolve(spec.args, position));
+    bool complete = true;
+    while (complete && position < spec.args.size()) {
+      Value arg;
+      complete = resolve(spec.args, position, arg);
+      task.args.push_back(std::move(arg));
+    }
+    if (!complete) {  // an input went missing: the scheduler assigns it again
+      drop_input_uses(spec);
+      waiting_.erase(found);
+      missing_.push_back(key);
+      continue;
+    }
     running_.emplace(key, std::move(spec));
     waiting_.erase(found);
     out.push_back(std::move(task));
   }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> WorkerState::take_already_done() {
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  std::swap(out, already_done_);
   return out;
 }
 
@@ -147,7 +173,11 @@ void WorkerState::release(const std::string& key) {
   auto task = waiting_.find(key);
   if (task != waiting_.end()) {
     drop_input_uses(task->second.spec);
-    waiting_.erase(task);  // its entry in ready_ (if any) is skipped by take_ready
+    waiting_.erase(task);
+    if (auto entry = ready_index_.find(key); entry != ready_index_.end()) {
+      ready_.erase(entry->second);
+      ready_index_.erase(entry);
+    }
     return;
   }
   if (borrowed_uses_.count(key) != 0) return;  // a local task still needs this copy
@@ -174,20 +204,36 @@ void WorkerState::store(const std::string& key, Value value, bool) {
 
 void WorkerState::make_ready(const std::string& key) {
   auto& spec = waiting_.at(key).spec;
-  ready_.emplace(ready_entry{-spec.priority, spec.order, arrivals_++}, key);
+  ready_entry entry{-spec.priority, spec.order, arrivals_++};
+  ready_.emplace(entry, key);
+  ready_index_.emplace(key, std::move(entry));
 }
 
-Value WorkerState::resolve(const std::vector<wire_arg>& args, std::size_t& position) const {
+bool WorkerState::resolve(const std::vector<wire_arg>& args, std::size_t& position,
+                          Value& out) const {
+  if (position >= args.size()) return false;  // a list claims more items than there are
   const auto& arg = args[position++];
   switch (arg.kind) {
-    case wire_arg::ref: return data_.at(arg.key);
+    case wire_arg::ref: {
+      auto found = data_.find(arg.key);
+      if (found == data_.end()) return false;
+      out = found->second;
+      return true;
+    }
     case wire_arg::list: {
       std::vector<Value> items;
-      items.reserve(arg.items);
-      for (std::uint32_t i = 0; i < arg.items; ++i) items.push_back(resolve(args, position));
-      return Value(std::move(items));
+      items.reserve(std::min<std::size_t>(arg.items, args.size()));
+      for (std::uint32_t i = 0; i < arg.items; ++i) {
+        Value item;
+        if (!resolve(args, position, item)) return false;
+        items.push_back(std::move(item));
+      }
+      out = Value(std::move(items));
+      return true;
     }
-    default: return arg.value.value;
+    default:
+      out = arg.value.value;
+      return true;
   }
 }
 

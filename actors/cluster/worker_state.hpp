@@ -46,6 +46,9 @@ class WorkerState {
 
   /// Up to `count` ready tasks, highest priority first; they count as running.
   std::vector<runnable_task> take_ready(std::size_t count);
+  /// Assigned keys that were already here (a fetched copy, or a result kept): done at once,
+  /// with their nbytes, to report as finished.
+  std::vector<std::pair<std::string, std::uint64_t>> take_already_done();
   std::size_t ready_count() const noexcept { return ready_.size(); }
   std::size_t running_count() const noexcept { return running_.size(); }
 
@@ -86,7 +89,8 @@ class WorkerState {
 
   void store(const std::string& key, Value value, bool owned);
   void make_ready(const std::string& key);
-  Value resolve(const std::vector<wire_arg>& args, std::size_t& position) const;
+  /// The argument at `position` (advanced past it); false when a referenced key is not here.
+  bool resolve(const std::vector<wire_arg>& args, std::size_t& position, Value& out) const;
   void drop_input_uses(const task_spec& spec);
 
   std::unordered_map<std::string, Value> data_;
@@ -94,11 +98,13 @@ class WorkerState {
   std::uint64_t nbytes_ = 0;
   std::unordered_map<std::string, waiting_task> waiting_;
   std::map<ready_entry, std::string> ready_;
+  std::unordered_map<std::string, ready_entry> ready_index_;  ///< to take a released task out
   std::unordered_map<std::string, task_spec> running_;
   std::set<std::string> released_while_running_;
   std::unordered_map<std::string, fetch_state> fetches_;
   std::vector<std::string> to_fetch_;
   std::vector<std::string> missing_;
+  std::vector<std::pair<std::string, std::uint64_t>> already_done_;
   std::uint64_t arrivals_ = 0;
 };
 
