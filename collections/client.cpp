@@ -1,8 +1,11 @@
 #include "collections/client.hpp"
 
 #include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "actors/cluster/node.hpp"
 #include "collections/local_cluster.hpp"
@@ -90,8 +93,20 @@ cluster::cluster_summary Client::info() const {
   return impl_->connection->info(std::chrono::seconds(30));
 }
 
+void Client::wait_for_workers(std::size_t n, clock_duration timeout) const {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (info().workers.size() < n) {
+    if (std::chrono::steady_clock::now() > deadline)
+      throw TimeoutError("wait_for_workers: fewer than " + std::to_string(n) +
+                         " workers joined " + scheduler_address() + " within the timeout");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
 std::string Client::summary() const {
   auto summary = info();
+  std::sort(summary.workers.begin(), summary.workers.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
   std::size_t threads = 0;
   std::uint64_t memory = 0;
   for (const auto& w : summary.workers) {
@@ -123,6 +138,17 @@ void Client::check_shippable(const function_ref& function) const {
                       ": functions travel by name, so only functions registered with "
                       "TROUPE_FUNCTION(f) (or TROUPE_NAMED_FUNCTION) can run in other "
                       "processes; register it, or use LocalCluster{.processes = false}");
+}
+
+void Client::upload_file(const std::string& path) {
+  if (impl_->in_process) {  // the workers are in this process: load it here, once
+    load_library(path);
+    return;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ArgumentError("upload_file: cannot read '" + path + "'");
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  impl_->connection->upload_library(path, bytes, std::chrono::seconds(120));
 }
 
 Future<Value> Client::submit_prepared(cluster::task_spec spec) {

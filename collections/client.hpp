@@ -64,6 +64,8 @@ class Client {
   const std::string& scheduler_address() const;
   /// The workers as the scheduler knows them now.
   cluster::cluster_summary info() const;
+  /// Waits until the cluster has at least `n` workers; TimeoutError when it passes first.
+  void wait_for_workers(std::size_t n, clock_duration timeout = std::chrono::seconds(60)) const;
   /// Dask's repr: scheduler, workers, threads, memory, and a line per worker.
   std::string summary() const;
 
@@ -92,6 +94,10 @@ class Client {
   Future<Value> compute(const Delayed& value, const submit_options& options = {});
   /// persist: as compute, the results staying on the cluster while the futures live.
   std::vector<Future<Value>> persist(const std::vector<Delayed>& values) { return compute(values); }
+
+  /// Loads a shared library (its TROUPE_FUNCTIONs) on every current and later worker, as
+  /// Client.upload_file does; ArgumentError names the workers that could not load it.
+  void upload_file(const std::string& path);
 
   /// Runs a graph on the cluster and returns the values of `keys` (as troupe::get does).
   std::vector<Value> get(const Graph& graph, const std::vector<Key>& keys);

@@ -53,6 +53,9 @@ class client_connection {
                                                      const std::vector<Value>& values,
                                                      bool broadcast, duration timeout);
   cluster_summary info(duration timeout);
+  /// Every current and later worker loads the library; ArgumentError lists those that could
+  /// not.
+  void upload_library(const std::string& name, const std::string& bytes, duration timeout);
 
   client_shared& shared() noexcept;
 

@@ -40,6 +40,7 @@ void add_protocol_types(caf::actor_system_config& config) {
   config.add_message_type<data_reply>("troupe.data_reply");
   config.add_message_type<put_data>("troupe.put_data");
   config.add_message_type<put_reply>("troupe.put_reply");
+  config.add_message_type<upload_library>("troupe.upload_library");
 }
 
 namespace {
@@ -309,6 +310,15 @@ std::vector<std::shared_ptr<future_state>> client_connection::scatter(
   }
   caf::anon_send(impl_->scheduler, std::move(message));
   return states;
+}
+
+void client_connection::upload_library(const std::string& name, const std::string& bytes,
+                                       duration timeout) {
+  impl_->check_connected();
+  auto why = impl_->ask<std::string>(impl_->scheduler, "the scheduler at " + impl_->address,
+                                     cluster::upload_library{name, bytes},
+                                     std::chrono::steady_clock::now() + timeout);
+  if (!why.empty()) throw ArgumentError("upload_file(" + name + "): " + why);
 }
 
 cluster_summary client_connection::info(duration timeout) {

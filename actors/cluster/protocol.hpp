@@ -227,6 +227,13 @@ struct put_reply {
   std::vector<std::uint64_t> nbytes;
 };
 
+/// Request, answered with "" or what went wrong: load this library (client -> scheduler ->
+/// every worker, and every later worker when it joins), as Client.upload_file does.
+struct upload_library {
+  std::string name;   ///< its file name, for messages and the local copy
+  std::string bytes;  ///< the file
+};
+
 // Field lists for CAF.
 #define TROUPE_INSPECT(type, ...)                                                  \
   template <class Inspector>                                                       \
@@ -253,6 +260,7 @@ TROUPE_INSPECT(get_data, x.keys)
 TROUPE_INSPECT(data_reply, x.keys, x.values, x.missing)
 TROUPE_INSPECT(put_data, x.keys, x.values)
 TROUPE_INSPECT(put_reply, x.nbytes)
+TROUPE_INSPECT(upload_library, x.name, x.bytes)
 #undef TROUPE_INSPECT
 
 template <class Inspector>

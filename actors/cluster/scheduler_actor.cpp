@@ -24,6 +24,8 @@ struct scheduler_actor_state {
   /// Small results that came inline in the report being handled, for the clients' events.
   std::unordered_map<std::string, wire_value> inline_values;
   bool flush_scheduled = false;
+  /// Libraries uploaded by clients, sent to every worker that joins later.
+  std::vector<upload_library> libraries;
   static inline const char* name = "troupe.scheduler";
 };
 
@@ -136,6 +138,7 @@ caf::behavior scheduler_behavior(scheduler_self* self) {
         s.workers[id] = hello.worker;
         s.worker_ids[hello.worker.address()] = id;
         self->monitor(hello.worker);
+        for (const auto& library : s.libraries) self->send(hello.worker, library);
         after(self);
         return id;
       },
@@ -183,6 +186,26 @@ caf::behavior scheduler_behavior(scheduler_self* self) {
         return reply;
       },
       [self](const info_request&) -> cluster_members { return members(self); },
+      [self](upload_library& library) -> caf::result<std::string> {
+        auto& s = self->state;
+        s.libraries.push_back(library);
+        if (s.workers.empty()) return std::string();
+        // Answered once every worker has loaded it (or failed to), naming those that failed.
+        auto promise = self->make_response_promise<std::string>();
+        auto pending = std::make_shared<std::size_t>(s.workers.size());
+        auto failures = std::make_shared<std::string>();
+        for (const auto& [id, worker] : s.workers) {
+          auto address = s.state.info_of(id) ? s.state.info_of(id)->address : std::string("?");
+          auto done = [promise, pending, failures, address](const std::string& why) mutable {
+            if (!why.empty()) *failures += (failures->empty() ? "" : "; ") + address + ": " + why;
+            if (--*pending == 0) promise.deliver(*failures);
+          };
+          self->request(worker, std::chrono::seconds(60), library)
+              .then([done](std::string& why) mutable { done(why); },
+                    [done](caf::error& e) mutable { done("no answer (" + to_string(e) + ")"); });
+        }
+        return promise;
+      },
       [self](flush_atom) {
         self->state.flush_scheduled = false;
         flush(self);

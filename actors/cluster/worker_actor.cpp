@@ -2,7 +2,13 @@
 // from the peers that hold them, runs ready tasks in batches on executor threads of its own,
 // and reports to the scheduler in batches. Small results a client wants go inline.
 
+#include <dlfcn.h>
+#include <stdlib.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <map>
 
 #include "actors/cluster/actors.hpp"
@@ -85,6 +91,25 @@ caf::behavior executor_behavior(caf::event_based_actor* self, std::size_t index,
         self->send(worker, std::move(done));
       },
   };
+}
+
+// Writes an uploaded library to a private directory and loads it; "" or what went wrong.
+std::string load_uploaded(const upload_library& library) {
+  auto slash = library.name.find_last_of('/');
+  auto base = slash == std::string::npos ? library.name : library.name.substr(slash + 1);
+  if (base.empty() || base == "." || base == "..") return "bad file name '" + library.name + "'";
+  char directory[] = "/tmp/troupe-upload-XXXXXX";
+  if (mkdtemp(directory) == nullptr) return std::string("cannot make a directory: ") + strerror(errno);
+  auto path = std::string(directory) + "/" + base;
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.write(library.bytes.data(), static_cast<std::streamsize>(library.bytes.size()));
+    if (!out) return "cannot write " + path;
+  }
+  const auto errors_before = registration_errors().size();
+  if (dlopen(path.c_str(), RTLD_NOW | RTLD_GLOBAL) == nullptr) return dlerror();
+  auto errors = registration_errors();
+  return errors.size() == errors_before ? std::string() : errors.back();
 }
 
 struct worker_actor_state {
@@ -271,6 +296,7 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
         }
         return reply;
       },
+      [](const upload_library& library) -> std::string { return load_uploaded(library); },
       [self](flush_atom) {
         self->state.flush_scheduled = false;
         flush_report(self);

@@ -1,0 +1,123 @@
+// futures_roundtrip: the latency of one task on a LocalCluster of 2 worker processes x 1
+// thread: the wall time of client.submit(inc, x, pure=false) -> result(), one call at a time,
+// `--tasks` times after `--warm-up` untimed calls. pure=false gives every call a fresh key, so
+// each one is really computed on a worker. Dask runs the same in dask_bench.py here.
+//
+//   bench_futures_roundtrip [--tasks N] [--warm-up W]
+//
+// Prints one JSON line for bench/run; "seconds" holds every timed round trip.
+
+#include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collections/client.hpp"
+
+namespace {
+
+std::int64_t bench_inc(std::int64_t x) { return x + 1; }
+TROUPE_FUNCTION(bench_inc);
+
+constexpr std::size_t n_workers = 2;
+constexpr std::size_t threads_per_worker = 1;
+
+struct usage_error : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+struct options {
+  std::size_t tasks = 200;
+  std::size_t warm_up = 20;
+};
+
+std::size_t parse_count(std::string_view flag, std::string_view text) {
+  std::size_t n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size())
+    throw usage_error(std::string(flag) + " needs a non-negative integer, got '" +
+                      std::string(text) + "'");
+  return n;
+}
+
+options parse_options(int argc, char** argv) {
+  options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view flag = argv[i];
+    if (i + 1 == argc) throw usage_error(std::string(flag) + " needs a value");
+    std::string_view value = argv[++i];
+    if (flag == "--tasks") o.tasks = parse_count(flag, value);
+    else if (flag == "--warm-up") o.warm_up = parse_count(flag, value);
+    else throw usage_error("unknown option " + std::string(flag));
+  }
+  if (o.tasks < 1) throw usage_error("--tasks must be at least 1");
+  return o;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+/// One round trip: submit, wait for the result, drop the future (as Dask's
+/// `client.submit(inc, x, pure=False).result()` drops it in the same statement).
+std::int64_t round_trip(troupe::Client& client, std::int64_t x) {
+  auto future = client.submit(bench_inc, x, troupe::submit_options{.pure = false});
+  return future.result();
+}
+
+void check(std::int64_t x, std::int64_t y) {
+  if (y != x + 1)
+    throw std::runtime_error("bench_inc(" + std::to_string(x) + ") came back as " +
+                             std::to_string(y));
+}
+
+nlohmann::json run(const options& o) {
+  nlohmann::json report = {{"workload", "futures_roundtrip"},
+                           {"implementation", "troupe"},
+                           {"api", "futures"},
+                           {"scheduler", "distributed"},
+                           {"n_workers", n_workers},
+                           {"threads_per_worker", threads_per_worker},
+                           {"tasks", o.tasks},
+                           {"warm_up", o.warm_up},
+                           {"seconds", nlohmann::json::array()}};
+  auto start = std::chrono::steady_clock::now();
+  troupe::Client client(
+      troupe::LocalCluster{.n_workers = n_workers, .threads_per_worker = threads_per_worker});
+  report["startup_seconds"] = seconds_since(start);
+  std::int64_t x = 0;
+  for (std::size_t i = 0; i < o.warm_up; ++i, ++x) check(x, round_trip(client, x));
+  std::vector<double> seconds;
+  seconds.reserve(o.tasks);
+  for (std::size_t i = 0; i < o.tasks; ++i, ++x) {
+    auto t0 = std::chrono::steady_clock::now();
+    auto y = round_trip(client, x);
+    seconds.push_back(seconds_since(t0));
+    check(x, y);
+  }
+  report["seconds"] = seconds;
+  client.close();
+  return report;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  troupe::init(argc, argv);  // a worker process started by the LocalCluster runs here and exits
+  try {
+    std::cout << run(parse_options(argc, argv)).dump() << std::endl;
+    return 0;
+  } catch (const usage_error& e) {
+    std::cerr << argv[0] << ": " << e.what() << "\nusage: " << argv[0]
+              << " [--tasks N] [--warm-up W]\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << argv[0] << ": " << e.what() << "\n";
+    return 1;
+  }
+}
