@@ -158,15 +158,13 @@ Future<Value> Client::submit_prepared(cluster::task_spec spec) {
 
 std::vector<Future<Value>> Client::submit_prepared(std::vector<cluster::task_spec> specs) {
   auto& connection = impl_->connection;
-  std::vector<Future<Value>> futures;
   std::vector<std::string> wanted;
-  futures.reserve(specs.size());
   wanted.reserve(specs.size());
-  for (const auto& spec : specs) {
-    wanted.push_back(spec.key);
-    futures.emplace_back(
-        std::make_shared<detail::future_handle>(connection, connection->want(spec.key)));
-  }
+  for (const auto& spec : specs) wanted.push_back(spec.key);
+  std::vector<Future<Value>> futures;
+  futures.reserve(specs.size());
+  for (auto& state : connection->want(wanted))
+    futures.emplace_back(std::make_shared<detail::future_handle>(connection, std::move(state)));
   connection->submit(std::move(specs), std::move(wanted));
   return futures;
 }

@@ -6,7 +6,6 @@
 #include <map>
 
 #include "actors/cluster/actors.hpp"
-#include "actors/cluster/batching.hpp"
 #include "actors/cluster/client_connection.hpp"
 #include "actors/cluster/client_impl.hpp"
 
@@ -27,21 +26,25 @@ namespace {
 
 struct client_actor_state {
   caf::actor scheduler;
+  client_id id = 0;
   std::shared_ptr<client_shared> shared;
-  release_keys releases;
-  bool flush_scheduled = false;
   static inline const char* name = "troupe.client";
 };
 
 using client_self = caf::stateful_actor<client_actor_state>;
 
+using release_atom = caf::atom_constant<caf::atom("release")>;
+
+// Sends the keys the user's threads gathered in shared.pending_releases, in one message.
 void flush_releases(client_self* self) {
   auto& s = self->state;
-  if (s.releases.keys.empty()) return;
-  self->send(s.scheduler, std::move(s.releases));
-  auto client = s.releases.client;
-  s.releases = release_keys{};
-  s.releases.client = client;
+  release_keys message;
+  message.client = s.id;
+  {
+    std::lock_guard<std::mutex> guard(s.shared->mutex);
+    std::swap(message.keys, s.shared->pending_releases);
+  }
+  if (!message.keys.empty()) self->send(s.scheduler, std::move(message));
 }
 
 void complete(client_self* self, key_events& events) {
@@ -122,20 +125,11 @@ caf::behavior client_behavior(client_self* self, caf::actor scheduler,
   });
   return {
       [self](key_events& events) { complete(self, events); },
-      [self](release_keys& release) {
-        auto& batch = self->state.releases;
-        batch.client = release.client;
-        for (auto& key : release.keys) batch.keys.push_back(std::move(key));
-        flush_when_idle(self, self->state.flush_scheduled, [self] { flush_releases(self); });
-      },
-      [self](flush_atom) {
-        self->state.flush_scheduled = false;
+      [self](release_atom, std::uint64_t id) {
+        self->state.id = id;
         flush_releases(self);
       },
-      [self](shutdown_atom) {
-        flush_releases(self);
-        self->quit(caf::exit_reason::user_shutdown);
-      },
+      [self](shutdown_atom) { self->quit(caf::exit_reason::user_shutdown); },
   };
 }
 
@@ -160,9 +154,9 @@ client_id client_connection::id() const noexcept { return impl_->id; }
 
 client_shared& client_connection::shared() noexcept { return *impl_->shared; }
 
-std::shared_ptr<future_state> client_connection::want(const std::string& key) {
-  auto& shared = *impl_->shared;
-  std::lock_guard<std::mutex> guard(shared.mutex);
+namespace {
+
+std::shared_ptr<future_state> want_locked(client_shared& shared, const std::string& key) {
   auto& state = shared.futures[key];
   if (!state) {
     state = std::make_shared<future_state>();
@@ -172,17 +166,36 @@ std::shared_ptr<future_state> client_connection::want(const std::string& key) {
   return state;
 }
 
+}  // namespace
+
+std::shared_ptr<future_state> client_connection::want(const std::string& key) {
+  std::lock_guard<std::mutex> guard(impl_->shared->mutex);
+  return want_locked(*impl_->shared, key);
+}
+
+std::vector<std::shared_ptr<future_state>> client_connection::want(
+    const std::vector<std::string>& keys) {
+  std::vector<std::shared_ptr<future_state>> states;
+  states.reserve(keys.size());
+  std::lock_guard<std::mutex> guard(impl_->shared->mutex);
+  for (const auto& key : keys) states.push_back(want_locked(*impl_->shared, key));
+  return states;
+}
+
 void client_connection::unwant(const std::string& key) {
   auto& shared = *impl_->shared;
+  bool first = false;
   {
     std::lock_guard<std::mutex> guard(shared.mutex);
     auto found = shared.futures.find(key);
     if (found == shared.futures.end()) return;
     if (--found->second->wants == 0) shared.futures.erase(found);
-    if (!shared.connected) return;
+    if (!shared.connected || impl_->closed) return;
+    first = shared.pending_releases.empty();
+    shared.pending_releases.push_back(key);
   }
-  if (impl_->closed) return;
-  caf::anon_send(impl_->client, release_keys{impl_->id, {key}});
+  // One wake-up of the client actor per batch: it takes every key gathered by then.
+  if (first) caf::anon_send(impl_->client, release_atom::value, impl_->id);
 }
 
 void client_connection::submit(std::vector<task_spec> tasks, std::vector<std::string> wanted) {
@@ -253,8 +266,12 @@ std::vector<Value> client_connection::gather(
 }
 
 void client_connection::close() {
-  if (!impl_ || impl_->closed) return;
-  impl_->closed = true;
+  if (!impl_) return;
+  {
+    std::lock_guard<std::mutex> guard(impl_->shared->mutex);
+    if (impl_->closed) return;
+    impl_->closed = true;
+  }
   caf::anon_send(impl_->client, shutdown_atom::value);
 }
 

@@ -34,6 +34,8 @@ class client_connection {
 
   /// One want of `key` by a new Future handle; the state is shared by every handle of the key.
   std::shared_ptr<future_state> want(const std::string& key);
+  /// want() for many keys at once (one lock).
+  std::vector<std::shared_ptr<future_state>> want(const std::vector<std::string>& keys);
   /// A handle is dropped: its want is released on the scheduler (batched).
   void unwant(const std::string& key);
 

@@ -50,6 +50,9 @@ struct node_config : caf::actor_system_config {
     load<caf::io::middleman>();
     add_protocol_types(*this);
     set("scheduler.max-threads", std::max<std::size_t>(2, threads));
+    // One shared queue with a condition variable: idle threads sleep instead of polling,
+    // which on a small host steals the cores the other processes of the cluster need.
+    set("scheduler.policy", caf::atom("sharing"));
     // On small hosts deserialising on the network thread is faster than handing it to
     // workers (caf-0.17-notes.md: ~124 µs against ~260 µs a round trip).
     set("middleman.workers", std::size_t{0});

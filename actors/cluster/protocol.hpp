@@ -75,7 +75,7 @@ typename Inspector::result_type inspect(Inspector& f, wire_arg& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
   return f(caf::meta::type_name("troupe.task_spec"), x.key, x.function, x.args, x.dependencies,
-           x.priority, x.order, x.retries);
+           x.priority, x.order, x.retries, x.ref);
 }
 
 template <class Inspector>
@@ -181,6 +181,7 @@ struct worker_hello {
 
 struct finished_task {
   std::string key;
+  std::uint64_t ref = 0;  ///< the dispatched task_spec::ref
   std::uint64_t nbytes = 0;
   bool has_value = false;  ///< small results travel inline, for clients that want them
   wire_value value;
@@ -252,7 +253,7 @@ TROUPE_INSPECT(cluster_members, x.info, x.tasks, x.ids, x.actors)
 TROUPE_INSPECT(key_event, x.key, x.status, x.has_value, x.value, x.failure)
 TROUPE_INSPECT(key_events, x.events)
 TROUPE_INSPECT(worker_hello, x.info, x.worker)
-TROUPE_INSPECT(finished_task, x.key, x.nbytes, x.has_value, x.value)
+TROUPE_INSPECT(finished_task, x.key, x.ref, x.nbytes, x.has_value, x.value)
 TROUPE_INSPECT(worker_report, x.worker, x.finished, x.failed, x.missing)
 TROUPE_INSPECT(task_assignment, x.spec, x.holders, x.send_value)
 TROUPE_INSPECT(worker_orders, x.compute, x.release)

@@ -168,7 +168,8 @@ caf::behavior scheduler_behavior(scheduler_self* self) {
         auto& s = self->state;
         for (auto& done : report.finished)
           if (done.has_value) s.inline_values.emplace(done.key, std::move(done.value));
-        for (auto& done : report.finished) s.state.task_finished(report.worker, done.key, done.nbytes);
+        for (auto& done : report.finished)
+          s.state.task_finished(report.worker, done.key, done.nbytes, done.ref);
         for (auto& failure : report.failed) s.state.task_failed(report.worker, std::move(failure));
         for (auto& key : report.missing) s.state.task_missing(report.worker, key);
         after(self);

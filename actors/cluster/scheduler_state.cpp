@@ -62,8 +62,9 @@ void SchedulerState::update_graph(client_id client, std::vector<task_spec> tasks
   std::vector<task_id> added;
   added.reserve(tasks.size());
   for (auto& spec : tasks) {
-    if (index_.count(spec.key) != 0) continue;  // a key already known keeps its task
-    auto id = intern(spec.key);
+    bool inserted = false;
+    auto id = intern(spec.key, &inserted);
+    if (!inserted) continue;  // a key already known keeps its task
     auto& t = task(id);
     t.spec = std::move(spec);
     t.has_recipe = true;
@@ -74,23 +75,23 @@ void SchedulerState::update_graph(client_id client, std::vector<task_spec> tasks
   // Dependencies are linked once every new key is known: a graph lists keys in any order.
   for (auto id : added) {
     for (const auto& dependency : task(id).spec.dependencies) {
-      auto found = index_.find(dependency);
-      if (found == index_.end()) {
+      auto found = lookup(dependency);
+      if (!found) {
         auto& t = task(id);
         t.state = task_state::erred;
         t.failure = missing_dependency_failure(t.spec.key, dependency);
         t.missing_dependency = dependency;
         continue;
       }
-      task(id).dependencies.push_back(found->second);
-      auto& input = task(found->second);
+      task(id).dependencies.push_back(*found);
+      auto& input = task(*found);
       input.dependents.push_back({id, task(id).incarnation});
       ++input.live_dependents;
     }
   }
   for (const auto& key : wanted) {
-    auto found = index_.find(key);
-    if (found == index_.end()) {
+    auto found = lookup(key);
+    if (!found) {
       task_record unknown;
       unknown.spec.key = key;
       unknown.failure = {key, "troupe::ArgumentError",
@@ -99,7 +100,7 @@ void SchedulerState::update_graph(client_id client, std::vector<task_spec> tasks
       notify_client(client, unknown, client_event::erred);
       continue;
     }
-    want(client, found->second);
+    want(client, *found);
   }
   // New tasks that nothing wants (a graph's unused branches) are forgotten at once.
   for (auto it = added.rbegin(); it != added.rend(); ++it) {
@@ -111,9 +112,9 @@ void SchedulerState::update_graph(client_id client, std::vector<task_spec> tasks
 
 void SchedulerState::release_keys(client_id client, const std::vector<std::string>& keys) {
   for (const auto& key : keys) {
-    auto found = index_.find(key);
-    if (found == index_.end()) continue;
-    auto id = found->second;
+    auto found = lookup(key);
+    if (!found) continue;
+    auto id = *found;
     auto& t = task(id);
     auto entry = std::find_if(t.who_wants.begin(), t.who_wants.end(),
                               [&](const auto& w) { return w.first == client; });
@@ -130,9 +131,9 @@ void SchedulerState::release_keys(client_id client, const std::vector<std::strin
 
 void SchedulerState::cancel_keys(client_id client, const std::vector<std::string>& keys) {
   for (const auto& key : keys) {
-    auto found = index_.find(key);
-    if (found == index_.end()) continue;
-    auto id = found->second;
+    auto found = lookup(key);
+    if (!found) continue;
+    auto id = *found;
     auto& t = task(id);
     auto entry = std::find_if(t.who_wants.begin(), t.who_wants.end(),
                               [&](const auto& w) { return w.first == client; });
@@ -150,10 +151,10 @@ void SchedulerState::retry_keys(client_id, const std::vector<std::string>& keys)
   std::vector<task_id> roots;
   std::vector<task_id> work;
   for (const auto& key : keys) {
-    auto found = index_.find(key);
-    if (found == index_.end() || task(found->second).state != task_state::erred) continue;
-    roots.push_back(found->second);
-    work.push_back(found->second);
+    auto found = lookup(key);
+    if (!found || task(*found).state != task_state::erred) continue;
+    roots.push_back(*found);
+    work.push_back(*found);
   }
   // The erred inputs that caused it run again too.
   while (!work.empty()) {
@@ -212,7 +213,7 @@ void SchedulerState::remove_worker(worker_id worker) {
   // What it was running goes back to waiting (inputs counted as they are now: an input held
   // only by this worker is counted when it is lost just below).
   std::vector<task_id> rerun;
-  for (auto id : record.processing_tasks) {
+  for (auto id : std::vector<task_id>(record.processing_tasks)) {
     auto& t = task(id);
     if (t.state != task_state::processing || t.processing_on != worker) continue;
     t.processing_on = 0;
@@ -248,20 +249,20 @@ void SchedulerState::remove_worker(worker_id worker) {
 }
 
 void SchedulerState::task_finished(worker_id worker, const std::string& key,
-                                   std::uint64_t nbytes) {
-  auto found = index_.find(key);
-  if (found == index_.end()) {
+                                   std::uint64_t nbytes, std::uint64_t ref) {
+  auto found = find_reported(key, ref);
+  if (!found) {
     send_release(worker, key);
     return;
   }
-  auto id = found->second;
+  auto id = *found;
   auto& t = task(id);
   if (t.state != task_state::processing || t.processing_on != worker) {
     // Released, cancelled or moved while it ran: the worker drops what it made.
     send_release(worker, key);
     return;
   }
-  stop_processing(t);
+  stop_processing(id);
   t.state = task_state::memory;
   t.nbytes = nbytes;
   t.who_has.assign(1, worker);
@@ -280,12 +281,12 @@ void SchedulerState::task_finished(worker_id worker, const std::string& key,
 }
 
 void SchedulerState::task_failed(worker_id worker, task_failure failure) {
-  auto found = index_.find(failure.key);
-  if (found == index_.end()) return;
-  auto id = found->second;
+  auto found = lookup(failure.key);
+  if (!found) return;
+  auto id = *found;
   auto& t = task(id);
   if (t.state != task_state::processing || t.processing_on != worker) return;
-  stop_processing(t);
+  stop_processing(id);
   if (t.retries_left > 0) {
     --t.retries_left;
     make_ready(id);
@@ -297,12 +298,12 @@ void SchedulerState::task_failed(worker_id worker, task_failure failure) {
 }
 
 void SchedulerState::task_missing(worker_id worker, const std::string& key) {
-  auto found = index_.find(key);
-  if (found == index_.end()) return;
-  auto id = found->second;
+  auto found = lookup(key);
+  if (!found) return;
+  auto id = *found;
   auto& t = task(id);
   if (t.state != task_state::processing || t.processing_on != worker) return;
-  stop_processing(t);
+  stop_processing(id);
   t.state = task_state::waiting;
   t.waiting_on = count_inputs_not_in_memory(t);
   if (t.waiting_on == 0) make_ready(id);
@@ -318,19 +319,19 @@ outbox SchedulerState::take_outbox() {
 // -- inspection ---------------------------------------------------------------------------------
 
 task_state SchedulerState::state_of(const std::string& key) const {
-  auto found = index_.find(key);
-  return found == index_.end() ? task_state::forgotten : tasks_[found->second].state;
+  auto found = lookup(key);
+  return !found ? task_state::forgotten : tasks_[*found].state;
 }
 
 std::vector<worker_id> SchedulerState::who_has(const std::string& key) const {
-  auto found = index_.find(key);
-  if (found == index_.end()) return {};
-  return tasks_[found->second].who_has;
+  auto found = lookup(key);
+  if (!found) return {};
+  return tasks_[*found].who_has;
 }
 
 std::size_t SchedulerState::wanted_count(const std::string& key) const {
-  auto found = index_.find(key);
-  return found == index_.end() ? 0 : tasks_[found->second].wanted;
+  auto found = lookup(key);
+  return !found ? 0 : tasks_[*found].wanted;
 }
 
 std::size_t SchedulerState::processing_count(worker_id worker) const {
@@ -351,9 +352,23 @@ const worker_info* SchedulerState::info_of(worker_id worker) const {
 
 // -- transitions --------------------------------------------------------------------------------
 
-SchedulerState::task_id SchedulerState::intern(const std::string& key) {
-  auto [it, inserted] = index_.try_emplace(key, 0);
-  if (!inserted) return it->second;
+std::optional<SchedulerState::task_id> SchedulerState::find_reported(const std::string& key,
+                                                                    std::uint64_t ref) const {
+  auto id = static_cast<task_id>(ref & 0xffffffffu);
+  auto incarnation = static_cast<std::uint32_t>((ref >> 32) - 1);
+  if (ref != 0 && id < tasks_.size() && tasks_[id].incarnation == incarnation &&
+      tasks_[id].state != task_state::forgotten && tasks_[id].spec.key == key)
+    return id;
+  auto found = lookup(key);
+  if (!found) return std::nullopt;
+  return *found;
+}
+
+SchedulerState::task_id SchedulerState::intern(const std::string& key, bool* was_inserted) {
+  const auto h = key_index::hash(key);
+  auto existing = index_.find(key, h, key_of_);
+  if (was_inserted != nullptr) *was_inserted = existing == key_index::none;
+  if (existing != key_index::none) return existing;
   task_id id;
   if (!free_ids_.empty()) {
     id = free_ids_.back();
@@ -365,8 +380,15 @@ SchedulerState::task_id SchedulerState::intern(const std::string& key) {
     id = static_cast<task_id>(tasks_.size());
     tasks_.emplace_back();
   }
-  it->second = id;
   tasks_[id].spec.key = key;
+  tasks_[id].key_hash = h;
+  index_.insert(h, id);
+  return id;
+}
+
+std::optional<SchedulerState::task_id> SchedulerState::lookup(const std::string& key) const {
+  auto id = index_.find(key, key_index::hash(key), key_of_);
+  if (id == key_index::none) return std::nullopt;
   return id;
 }
 
@@ -495,7 +517,7 @@ void SchedulerState::steal_for_idle_workers() {
     for (auto id : candidates) {
       auto& t = task(id);
       send_release(victim_id, t.spec.key);
-      stop_processing(t);
+      stop_processing(id);
       start_on(id, thief_id);
       ++stolen_;
     }
@@ -532,20 +554,29 @@ void SchedulerState::start_on(task_id id, worker_id worker) {
   t.state = task_state::processing;
   t.processing_on = worker;
   ++w.processing;
-  w.processing_tasks.insert(id);
+  t.processing_slot = static_cast<std::uint32_t>(w.processing_tasks.size());
+  w.processing_tasks.push_back(id);
   dispatch d;
   d.spec = t.spec;
+  // Reference 0 means "none", so the incarnation is stored plus one.
+  d.spec.ref = (static_cast<std::uint64_t>(t.incarnation) + 1) << 32 | id;
   d.holders.reserve(t.dependencies.size());
   for (auto input : t.dependencies) d.holders.push_back(tasks_[input].who_has);
   d.send_value = t.wanted > 0;
   outbox_.workers[worker].compute.push_back(std::move(d));
 }
 
-void SchedulerState::stop_processing(task_record& t) {
+void SchedulerState::stop_processing(task_id id) {
+  auto& t = task(id);
   auto found = workers_.find(t.processing_on);
   if (found != workers_.end()) {
-    --found->second.processing;
-    found->second.processing_tasks.erase(index_.at(t.spec.key));
+    auto& w = found->second;
+    --w.processing;
+    // Swap-remove: the last entry takes this task's slot.
+    auto last = w.processing_tasks.back();
+    w.processing_tasks[t.processing_slot] = last;
+    task(last).processing_slot = t.processing_slot;
+    w.processing_tasks.pop_back();
   }
   t.processing_on = 0;
 }
@@ -573,7 +604,7 @@ void SchedulerState::mark_erred(task_id id, const task_failure& failure) {
     if (!active) continue;
     if (t.state == task_state::processing) {
       send_release(t.processing_on, t.spec.key);
-      stop_processing(t);
+      stop_processing(x);
     }
     t.state = task_state::erred;
     t.failure = failure;
@@ -607,7 +638,7 @@ void SchedulerState::release_if_unneeded(task_id id) {
         break;
       case task_state::processing:
         send_release(t.processing_on, t.spec.key);
-        stop_processing(t);
+        stop_processing(x);
         [[fallthrough]];
       case task_state::queued:
       case task_state::waiting:
@@ -650,7 +681,7 @@ void SchedulerState::forget_if_unreferenced(task_id id) {
       }
       work.push_back(input);
     }
-    index_.erase(t.spec.key);
+    index_.erase(t.key_hash, x);
     auto incarnation = t.incarnation + 1;
     t = task_record{};
     t.incarnation = incarnation;
@@ -672,7 +703,7 @@ void SchedulerState::lose_key(task_id id, std::vector<task_id>& to_activate) {
                dependent.state == task_state::processing) {
       if (dependent.state == task_state::processing) {
         send_release(dependent.processing_on, dependent.spec.key);
-        stop_processing(dependent);
+        stop_processing(l.id);
       }
       dependent.state = task_state::waiting;
       dependent.waiting_on = 1;

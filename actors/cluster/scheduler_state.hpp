@@ -16,13 +16,16 @@
 // erred (KilledWorker) after `allowed_failures` such deaths.
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <queue>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "actors/cluster/key_index.hpp"
 #include "actors/cluster/spec.hpp"
 
 namespace troupe::cluster {
@@ -101,7 +104,9 @@ class SchedulerState {
   worker_id add_worker(worker_info info);
   /// The worker is gone: what it ran goes elsewhere, what only it held is recomputed.
   void remove_worker(worker_id worker);
-  void task_finished(worker_id worker, const std::string& key, std::uint64_t nbytes);
+  /// `ref` is the dispatch's task_spec::ref (0 if unknown): it spares a lookup by key.
+  void task_finished(worker_id worker, const std::string& key, std::uint64_t nbytes,
+                     std::uint64_t ref = 0);
   void task_failed(worker_id worker, task_failure failure);
   /// The worker could not fetch an input of `key` from any holder: run it again later.
   void task_missing(worker_id worker, const std::string& key);
@@ -144,6 +149,7 @@ class SchedulerState {
 
   struct task_record {
     task_spec spec;
+    std::uint64_t key_hash = 0;  ///< key_index::hash(spec.key)
     bool has_recipe = false;  ///< false for data a client placed (scatter)
     std::string missing_dependency;  ///< a dependency key unknown when it was submitted
     task_state state = task_state::released;
@@ -157,6 +163,7 @@ class SchedulerState {
     std::vector<std::pair<client_id, std::uint32_t>> who_wants;
     std::vector<worker_id> who_has;
     worker_id processing_on = 0;
+    std::uint32_t processing_slot = 0;  ///< its place in the worker's processing_tasks
     std::uint64_t nbytes = 0;
     std::uint32_t retries_left = 0;
     std::uint32_t deaths = 0;  ///< workers that died running it
@@ -167,7 +174,7 @@ class SchedulerState {
   struct worker_record {
     worker_info info;
     std::size_t processing = 0;
-    std::unordered_set<task_id> processing_tasks;
+    std::vector<task_id> processing_tasks;  ///< unordered; task_record::processing_slot indexes it
     std::unordered_set<task_id> holds;
   };
 
@@ -178,7 +185,12 @@ class SchedulerState {
   };
 
   task_record& task(task_id id) { return tasks_[id]; }
-  task_id intern(const std::string& key);
+  /// The id of `key`, made when new (`inserted` says which).
+  task_id intern(const std::string& key, bool* inserted = nullptr);
+  std::optional<task_id> lookup(const std::string& key) const;
+  /// The task a worker's report names: by the reference it was dispatched with when that is
+  /// still the same task, else by key; nullopt when unknown.
+  std::optional<task_id> find_reported(const std::string& key, std::uint64_t ref) const;
   bool needed(const task_record& t) const noexcept { return t.wanted > 0 || t.waiters > 0; }
 
   void want(client_id client, task_id id);
@@ -188,7 +200,7 @@ class SchedulerState {
   void steal_for_idle_workers();
   worker_id choose_worker(const task_record& t);
   void start_on(task_id id, worker_id worker);
-  void stop_processing(task_record& t);
+  void stop_processing(task_id id);
   void finish_dependency_use(task_id id);
   void mark_erred(task_id id, const task_failure& failure);
   void release_if_unneeded(task_id id);
@@ -204,7 +216,11 @@ class SchedulerState {
   scheduler_options options_;
   std::vector<task_record> tasks_;
   std::vector<task_id> free_ids_;
-  std::unordered_map<std::string, task_id> index_;
+  key_index index_;
+  /// The key of a task id, for index_ to compare against.
+  std::function<std::string_view(task_id)> key_of_ = [this](task_id id) -> std::string_view {
+    return tasks_[id].spec.key;
+  };
   std::map<worker_id, worker_record> workers_;  ///< ordered: choices do not depend on hashing
   std::unordered_map<client_id, std::unordered_set<task_id>> clients_;  ///< what each wants
   std::priority_queue<queued_entry, std::vector<queued_entry>, std::greater<>> queue_;

@@ -52,6 +52,7 @@ struct task_spec {
   std::int64_t priority = 0;              ///< the user's priority: higher runs first
   std::uint64_t order = 0;                ///< position in its graph's ordering: lower first
   std::uint32_t retries = 0;              ///< reruns allowed after the task raises
+  std::uint64_t ref = 0;  ///< set by the scheduler when it dispatches: its task's dense id
 };
 
 struct worker_info {

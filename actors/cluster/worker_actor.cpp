@@ -33,6 +33,7 @@ constexpr int batches_per_executor = 2;
 
 struct task_outcome {
   std::string key;
+  std::uint64_t ref = 0;
   Value value;
   std::optional<task_failure> failure;
   bool send_value = false;
@@ -60,6 +61,7 @@ namespace {
 task_outcome run_one(runnable_task& task) {
   task_outcome outcome;
   outcome.key = task.key;
+  outcome.ref = task.ref;
   outcome.send_value = task.send_value;
   if (!task.function) {
     outcome.failure = task_failure{
@@ -212,6 +214,7 @@ void handle_outcomes(worker_self* self, batch_done& done) {
     }
     finished_task finished;
     finished.key = outcome.key;
+    finished.ref = outcome.ref;
     finished.nbytes = outcome.value.nbytes();
     if (outcome.send_value && finished.nbytes <= inline_value_limit) {
       finished.has_value = true;

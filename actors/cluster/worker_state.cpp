@@ -118,6 +118,7 @@ std::vector<runnable_task> WorkerState::take_ready(std::size_t count) {
     auto& spec = found->second.spec;
     runnable_task task;
     task.key = key;
+    task.ref = spec.ref;
     task.function = spec.function.function;
     task.function_name = spec.function.name();
     task.send_value = found->second.send_value;

@@ -25,6 +25,7 @@ struct runnable_task {
   std::string function_name;  ///< for the error when `function` is unknown here
   std::vector<Value> args;
   bool send_value = false;
+  std::uint64_t ref = 0;  ///< the scheduler's reference, sent back with the result
 };
 
 struct fetch_request {
