@@ -170,6 +170,40 @@ std::string registered_function_names() {
   return names;
 }
 
+std::string function_signatures() {
+  auto& table = functions();
+  std::lock_guard<std::mutex> guard(table.mutex);
+  std::string out;
+  for (const auto& [name, fn] : table.by_name)
+    out += std::string(name) + "/" + std::to_string(fn->arity) + "\n";
+  return out;
+}
+
+std::string signature_differences(const std::string& here, const std::string& there) {
+  auto parse = [](const std::string& text) {
+    std::map<std::string, std::string> arities;
+    std::size_t start = 0;
+    while (start < text.size()) {
+      auto end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      auto line = text.substr(start, end - start);
+      auto slash = line.rfind('/');
+      if (slash != std::string::npos) arities[line.substr(0, slash)] = line.substr(slash + 1);
+      start = end + 1;
+    }
+    return arities;
+  };
+  auto mine = parse(here);
+  std::string out;
+  for (const auto& [name, arity] : parse(there)) {
+    auto found = mine.find(name);
+    if (found == mine.end() || found->second == arity) continue;
+    if (!out.empty()) out += ", ";
+    out += name + " (arity " + found->second + " here, " + arity + " there)";
+  }
+  return out;
+}
+
 std::string symbol_name(const void* address) {
   Dl_info info{};
   if (dladdr(address, &info) == 0 || info.dli_sname == nullptr) return "";

@@ -59,6 +59,14 @@ std::vector<std::string> registration_errors();
 /// Names of all registered functions, sorted (for error messages).
 std::string registered_function_names();
 
+/// "name/arity" of every registered function, one a line, sorted: what a worker and a client
+/// compare to find a function registered differently on the two sides.
+std::string function_signatures();
+
+/// The functions registered differently in two function_signatures() lists (same name,
+/// other arity), as "NAME (arity A here, B there)" joined by ", "; "" when none.
+std::string signature_differences(const std::string& here, const std::string& there);
+
 /// The symbol name of a function pointer (via the dynamic symbol table), "" when unknown.
 std::string symbol_name(const void* address);
 

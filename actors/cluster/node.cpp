@@ -121,6 +121,7 @@ void cluster_node::start_worker(const std::string& scheduler, worker_info info,
   auto target = impl_->resolve(scheduler, timeout);
   if (info.host.empty()) info.host = "127.0.0.1";
   if (info.pid == 0) info.pid = static_cast<std::uint64_t>(::getpid());
+  if (info.functions.empty()) info.functions = function_signatures();
   auto registered = std::make_shared<std::promise<std::string>>();
   auto answer = registered->get_future();
   auto worker = spawn_worker(impl_->system, target, registered);
@@ -159,7 +160,7 @@ std::shared_ptr<client_connection> cluster_node::connect(const std::string& sche
   inner->shared = std::make_shared<client_shared>();
   inner->client = spawn_client(impl_->system, target, inner->shared);
   inner->id = inner->ask<std::uint64_t>(target, "the scheduler at " + scheduler,
-                                        client_hello{std::move(name), inner->client, ""},
+                                        client_hello{std::move(name), inner->client, function_signatures()},
                                         std::chrono::steady_clock::now() + timeout);
   return std::shared_ptr<client_connection>(new client_connection(std::move(inner)));
 }

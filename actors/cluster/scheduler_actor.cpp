@@ -19,6 +19,7 @@ struct scheduler_actor_state {
   std::map<caf::actor_addr, worker_id> worker_ids;
   std::map<client_id, caf::actor> clients;
   std::map<caf::actor_addr, client_id> client_ids;
+  std::map<client_id, std::string> client_functions;  ///< function_signatures() of each client
   std::map<worker_id, worker_orders> orders;
   std::map<client_id, key_events> events;
   /// Small results that came inline in the report being handled, for the clients' events.
@@ -118,22 +119,40 @@ caf::behavior scheduler_behavior(scheduler_self* self) {
       auto id = c->second;
       s.client_ids.erase(c);
       s.clients.erase(id);
+      s.client_functions.erase(id);
       s.events.erase(id);
       s.state.remove_client(id);
     }
     after(self);
   });
   return {
-      [self](client_hello& hello) -> std::uint64_t {
+      [self](client_hello& hello) -> caf::result<std::uint64_t> {
         auto& s = self->state;
+        for (const auto& id : s.state.workers()) {
+          const auto* info = s.state.info_of(id);
+          auto differ = signature_differences(hello.functions, info->functions);
+          if (!differ.empty())
+            return caf::make_error(caf::sec::runtime_error,
+                                   "worker " + info->address + " registers functions differently "
+                                   "from this client: " + differ +
+                                   "; run the same code on both (rebuild the workers)");
+        }
         auto id = s.state.add_client(hello.name);
+        s.client_functions[id] = hello.functions;
         s.clients[id] = hello.client;
         s.client_ids[hello.client.address()] = id;
         self->monitor(hello.client);
         return id;
       },
-      [self](worker_hello& hello) -> std::uint64_t {
+      [self](worker_hello& hello) -> caf::result<std::uint64_t> {
         auto& s = self->state;
+        for (const auto& [client, functions] : s.client_functions) {
+          auto differ = signature_differences(hello.info.functions, functions);
+          if (!differ.empty())
+            return caf::make_error(caf::sec::runtime_error,
+                                   "this worker registers functions differently from a client: " +
+                                       differ + "; run the same code on both (rebuild the worker)");
+        }
         auto id = s.state.add_worker(hello.info);
         s.workers[id] = hello.worker;
         s.worker_ids[hello.worker.address()] = id;

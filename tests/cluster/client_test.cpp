@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "collections/client.hpp"
+#include "actors/cluster/node.hpp"
 #include "core/graph.hpp"
 
 namespace {
@@ -246,4 +247,20 @@ TEST_CASE("client: a worker process killed mid-run loses no result", "[cluster][
   std::int64_t expected = 0;
   for (auto x : xs) expected += x * x;
   CHECK(level.front().result(std::chrono::seconds(120)) == expected);
+}
+
+TEST_CASE("client: a worker whose functions differ from the client's is refused", "[cluster]") {
+  CHECK(signature_differences("a/1\nb/2\n", "a/1\nb/3\nc/1\n") == "b (arity 2 here, 3 there)");
+  CHECK(signature_differences("a/1\n", "a/1\n").empty());
+  cluster::cluster_node node(2);
+  auto address = node.start_scheduler("", 0, false);
+  auto connection = node.connect(address, "client");
+  cluster::worker_info info;
+  info.name = "odd";
+  info.functions = "cl_inc/2\n";  // cl_inc takes one argument in this program
+  CHECK_THROWS_WITH(node.start_worker(address, info, std::chrono::seconds(10)),
+                    Catch::Contains("cl_inc (arity 2 here, 1 there)"));
+  info.functions = "";  // this program's own functions
+  node.start_worker(address, info, std::chrono::seconds(10));
+  CHECK(node.scheduler_worker_count() == 1);
 }
