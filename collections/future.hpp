@@ -43,7 +43,7 @@ struct future_handle {
     std::lock_guard<std::mutex> guard(release_mutex);
     if (released) return;
     released = true;
-    connection->unwant(state->key);
+    connection->unwant(state);
   }
 };
 

@@ -40,9 +40,18 @@ void flush_releases(client_self* self) {
   auto& s = self->state;
   release_keys message;
   message.client = s.id;
+  std::vector<std::shared_ptr<future_state>> released;
   {
     std::lock_guard<std::mutex> guard(s.shared->mutex);
-    std::swap(message.keys, s.shared->pending_releases);
+    std::swap(released, s.shared->pending_releases);
+    message.keys.reserve(released.size());
+    for (const auto& state : released) {
+      message.keys.push_back(state->key);
+      if (state->wants != 0) continue;  // wanted again since
+      auto found = s.shared->futures.find(state->key);
+      if (found != s.shared->futures.end() && found->second == state)
+        s.shared->futures.erase(found);
+    }
   }
   if (!message.keys.empty()) self->send(s.scheduler, std::move(message));
 }
@@ -182,17 +191,18 @@ std::vector<std::shared_ptr<future_state>> client_connection::want(
   return states;
 }
 
-void client_connection::unwant(const std::string& key) {
+void client_connection::unwant(std::shared_ptr<future_state> state) {
   auto& shared = *impl_->shared;
   bool first = false;
   {
     std::lock_guard<std::mutex> guard(shared.mutex);
-    auto found = shared.futures.find(key);
-    if (found == shared.futures.end()) return;
-    if (--found->second->wants == 0) shared.futures.erase(found);
-    if (!shared.connected || impl_->closed) return;
+    --state->wants;
+    if (!shared.connected || impl_->closed) {
+      if (state->wants == 0) shared.futures.erase(state->key);
+      return;
+    }
     first = shared.pending_releases.empty();
-    shared.pending_releases.push_back(key);
+    shared.pending_releases.push_back(std::move(state));
   }
   // One wake-up of the client actor per batch: it takes every key gathered by then.
   if (first) caf::anon_send(impl_->client, release_atom::value, impl_->id);

@@ -37,7 +37,7 @@ class client_connection {
   /// want() for many keys at once (one lock).
   std::vector<std::shared_ptr<future_state>> want(const std::vector<std::string>& keys);
   /// A handle is dropped: its want is released on the scheduler (batched).
-  void unwant(const std::string& key);
+  void unwant(std::shared_ptr<future_state> state);
 
   /// Sends tasks and the keys wanted by the handles just made with want().
   void submit(std::vector<task_spec> tasks, std::vector<std::string> wanted);

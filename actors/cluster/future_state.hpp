@@ -40,9 +40,10 @@ struct client_shared {
   std::unordered_map<std::string, std::shared_ptr<future_state>> futures;
   bool connected = true;
   std::string lost_reason;  ///< why the scheduler is gone
-  /// Keys whose last Future was dropped, for the client actor to release in one message: a
-  /// gather of 100,000 futures going out of scope is one message, not 100,000.
-  std::vector<std::string> pending_releases;
+  /// One entry per dropped want, for the client actor to release in one message (a gather of
+  /// 100,000 futures going out of scope is one message, not 100,000) and to drop from
+  /// `futures` when no want is left (off the user's thread).
+  std::vector<std::shared_ptr<future_state>> pending_releases;
 };
 
 }  // namespace troupe::cluster

@@ -22,8 +22,8 @@ struct scheduler_actor_state {
   std::map<client_id, std::string> client_functions;  ///< function_signatures() of each client
   std::map<worker_id, worker_orders> orders;
   std::map<client_id, key_events> events;
-  /// Small results that came inline in the report being handled, for the clients' events.
-  std::unordered_map<std::string, wire_value> inline_values;
+  /// The report being handled: its inline results go into the clients' events.
+  worker_report* current_report = nullptr;
   bool flush_scheduled = false;
   /// Libraries uploaded by clients, sent to every worker that joins later.
   std::vector<upload_library> libraries;
@@ -62,17 +62,16 @@ void collect(scheduler_self* self) {
       event.key = std::move(e.key);
       event.status = static_cast<std::uint8_t>(e.status);
       event.failure = std::move(e.failure);
-      if (e.status == client_event::finished) {
-        auto value = s.inline_values.find(event.key);
-        if (value != s.inline_values.end()) {
+      if (e.payload >= 0 && s.current_report != nullptr) {
+        auto& done = s.current_report->finished[static_cast<std::size_t>(e.payload)];
+        if (done.has_value) {
           event.has_value = true;
-          event.value = value->second;
+          event.value = done.value;  // shared: a Value copy is a reference count
         }
       }
       batch.events.push_back(std::move(event));
     }
   }
-  s.inline_values.clear();
 }
 
 void flush(scheduler_self* self) {
@@ -185,13 +184,16 @@ caf::behavior scheduler_behavior(scheduler_self* self) {
       },
       [self](worker_report& report) {
         auto& s = self->state;
-        for (auto& done : report.finished)
-          if (done.has_value) s.inline_values.emplace(done.key, std::move(done.value));
-        for (auto& done : report.finished)
-          s.state.task_finished(report.worker, done.key, done.nbytes, done.ref);
+        for (std::size_t i = 0; i < report.finished.size(); ++i) {
+          const auto& done = report.finished[i];
+          s.state.task_finished(report.worker, done.key, done.nbytes, done.ref,
+                                static_cast<std::int64_t>(i));
+        }
         for (auto& failure : report.failed) s.state.task_failed(report.worker, std::move(failure));
         for (auto& key : report.missing) s.state.task_missing(report.worker, key);
+        s.current_report = &report;
         after(self);
+        s.current_report = nullptr;
       },
       [self](const who_has_request& request) -> holders {
         auto& s = self->state;

@@ -249,7 +249,8 @@ void SchedulerState::remove_worker(worker_id worker) {
 }
 
 void SchedulerState::task_finished(worker_id worker, const std::string& key,
-                                   std::uint64_t nbytes, std::uint64_t ref) {
+                                   std::uint64_t nbytes, std::uint64_t ref,
+                                   std::int64_t payload) {
   auto found = find_reported(key, ref);
   if (!found) {
     send_release(worker, key);
@@ -275,7 +276,9 @@ void SchedulerState::task_finished(worker_id worker, const std::string& key,
       make_ready(l.id);
   }
   finish_dependency_use(id);
+  current_payload_ = payload;
   notify(task(id), client_event::finished);
+  current_payload_ = -1;
   release_if_unneeded(id);
   dispatch_ready();
 }
@@ -411,7 +414,8 @@ void SchedulerState::want(client_id client, task_id id) {
 // Depth-first from `root` through inputs that are released: each is marked waiting on the way
 // down and made ready (or erred) on the way up, when its inputs have been seen.
 void SchedulerState::activate(task_id root) {
-  std::vector<std::pair<task_id, bool>> stack{{root, false}};
+  auto& stack = activate_stack_;
+  stack.assign(1, {root, false});
   while (!stack.empty()) {
     auto [id, inputs_seen] = stack.back();
     stack.pop_back();
@@ -586,7 +590,9 @@ void SchedulerState::send_release(worker_id worker, const std::string& key) {
 }
 
 void SchedulerState::finish_dependency_use(task_id id) {
-  const auto inputs = task(id).dependencies;
+  // Safe by reference: releasing inputs never forgets `id` (it is their live dependent) and
+  // never grows the task table.
+  const auto& inputs = task(id).dependencies;
   for (auto input : inputs) --task(input).waiters;
   for (auto input : inputs) release_if_unneeded(input);
 }
@@ -621,7 +627,8 @@ void SchedulerState::mark_erred(task_id id, const task_failure& failure) {
 }
 
 void SchedulerState::release_if_unneeded(task_id id) {
-  std::vector<task_id> work{id};
+  auto& work = release_work_;
+  work.assign(1, id);
   while (!work.empty()) {
     auto x = work.back();
     work.pop_back();
@@ -663,7 +670,8 @@ void SchedulerState::release_if_unneeded(task_id id) {
 }
 
 void SchedulerState::forget_if_unreferenced(task_id id) {
-  std::vector<task_id> work{id};
+  auto& work = forget_work_;
+  work.assign(1, id);
   while (!work.empty()) {
     auto x = work.back();
     work.pop_back();
@@ -723,6 +731,7 @@ void SchedulerState::notify_client(client_id client, const task_record& t,
   event.key = t.spec.key;
   event.status = status;
   if (status == client_event::erred) event.failure = t.failure;
+  if (status == client_event::finished) event.payload = current_payload_;
   outbox_.clients[client].push_back(std::move(event));
 }
 

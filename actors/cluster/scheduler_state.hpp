@@ -48,6 +48,9 @@ struct client_event {
   std::string key;
   status_type status = finished;
   task_failure failure;  ///< for erred
+  /// For finished: the `payload` given to the task_finished call that made it, -1 otherwise
+  /// (the actor attaches the inline result it received with that report).
+  std::int64_t payload = -1;
 };
 
 /// Run a task on a worker; `holders` lists, per dependency, the workers that hold it.
@@ -106,7 +109,7 @@ class SchedulerState {
   void remove_worker(worker_id worker);
   /// `ref` is the dispatch's task_spec::ref (0 if unknown): it spares a lookup by key.
   void task_finished(worker_id worker, const std::string& key, std::uint64_t nbytes,
-                     std::uint64_t ref = 0);
+                     std::uint64_t ref = 0, std::int64_t payload = -1);
   void task_failed(worker_id worker, task_failure failure);
   /// The worker could not fetch an input of `key` from any holder: run it again later.
   void task_missing(worker_id worker, const std::string& key);
@@ -229,6 +232,12 @@ class SchedulerState {
   std::uint64_t generation_ = 0;
   std::size_t stolen_ = 0;
   outbox outbox_;
+  // Work lists reused across calls (a call per finished task allocated three). Each belongs
+  // to one function, and none of those functions re-enters itself.
+  std::vector<std::pair<task_id, bool>> activate_stack_;
+  std::vector<task_id> release_work_;
+  std::vector<task_id> forget_work_;
+  std::int64_t current_payload_ = -1;  ///< task_finished's payload, for its events
 };
 
 }  // namespace troupe::cluster
