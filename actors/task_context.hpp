@@ -7,6 +7,10 @@
 
 namespace troupe {
 
+namespace cluster {
+class client_connection;
+}  // namespace cluster
+
 class task_context {
  public:
   virtual ~task_context() = default;
@@ -15,6 +19,9 @@ class task_context {
   /// The runtime whose worker runs this task: a compute inside the task goes there too,
   /// rather than starting a runtime of its own.
   virtual threads_runtime* runtime() const noexcept = 0;
+  /// When the task runs on a cluster worker: a client of that cluster, for a compute inside
+  /// the task to go there (as dask.distributed's worker_client). nullptr elsewhere.
+  virtual cluster::client_connection* cluster() { return nullptr; }
 };
 
 /// The context of the task running on this thread, or nullptr outside tasks.

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "actors/cluster/graph_specs.hpp"
 #include "actors/cluster/node.hpp"
 #include "collections/local_cluster.hpp"
 #include "core/tokenize.hpp"
@@ -206,75 +207,12 @@ const std::shared_ptr<cluster::client_connection>& Client::connection() const {
 
 // -- graphs on the cluster ------------------------------------------------------------------------
 
-namespace {
-
-void add_compiled_arg(const task_graph& graph, const compiled_arg& arg, cluster::task_spec& spec) {
-  cluster::wire_arg w;
-  switch (arg.kind) {
-    case Arg::kind::literal:
-      w.kind = cluster::wire_arg::literal;
-      w.value.value = arg.literal;
-      spec.args.push_back(std::move(w));
-      return;
-    case Arg::kind::ref:
-      if (graph.is_literal(arg.ref)) {  // literals travel inside the tasks that use them
-        w.kind = cluster::wire_arg::literal;
-        w.value.value = graph.literal_of(arg.ref);
-      } else {
-        w.kind = cluster::wire_arg::ref;
-        w.key = graph.keys[arg.ref];
-        spec.dependencies.push_back(w.key);
-      }
-      spec.args.push_back(std::move(w));
-      return;
-    case Arg::kind::list: {
-      const auto& items = graph.lists[arg.ref];
-      w.kind = cluster::wire_arg::list;
-      w.items = static_cast<std::uint32_t>(items.size());
-      spec.args.push_back(std::move(w));
-      for (const auto& item : items) add_compiled_arg(graph, item, spec);
-      return;
-    }
-  }
-}
-
-// The graph's tasks as specs (in its priority order); a literal target becomes an identity
-// task so that it has a key on the cluster.
-std::vector<cluster::task_spec> to_specs(const task_graph& graph, const submit_options& options) {
-  std::vector<cluster::task_spec> specs;
-  specs.reserve(graph.size());
-  static const auto identity = find_function("troupe.identity");
-  for (task_index i = 0; i < graph.size(); ++i) {
-    cluster::task_spec spec;
-    spec.key = graph.keys[i];
-    spec.order = i;
-    spec.priority = options.priority;
-    spec.retries = static_cast<std::uint32_t>(std::max(0, options.retries));
-    if (graph.is_literal(i)) {
-      if (!graph.is_target[i]) continue;
-      spec.function.function = identity;
-      cluster::wire_arg w;
-      w.value.value = graph.literal_of(i);
-      spec.args.push_back(std::move(w));
-    } else {
-      spec.function.function = graph.functions[i];
-      for (const auto& arg : graph.args_of(i)) add_compiled_arg(graph, arg, spec);
-      std::sort(spec.dependencies.begin(), spec.dependencies.end());
-      spec.dependencies.erase(std::unique(spec.dependencies.begin(), spec.dependencies.end()),
-                              spec.dependencies.end());
-    }
-    specs.push_back(std::move(spec));
-  }
-  return specs;
-}
-
-}  // namespace
-
 std::vector<Future<Value>> Client::run_graph(const task_graph& graph,
                                              const submit_options& options) {
   for (task_index i = 0; i < graph.size(); ++i)
     if (!graph.is_literal(i)) check_shippable(graph.functions[i]);
-  auto specs = to_specs(graph, options);
+  auto specs = cluster::to_specs(graph, options.priority,
+                                static_cast<std::uint32_t>(std::max(0, options.retries)));
   std::vector<std::string> wanted;
   std::vector<Future<Value>> futures;
   for (auto target : graph.targets) {
@@ -300,7 +238,24 @@ std::vector<Value> Client::get(const Graph& graph, const std::vector<Key>& keys)
 }
 
 std::vector<Value> Client::gather_values(const task_graph& graph) {
-  return gather(run_graph(graph, {}));
+  for (task_index i = 0; i < graph.size(); ++i)
+    if (!graph.is_literal(i)) check_shippable(graph.functions[i]);
+  return run_graph_on(*impl_->connection, graph);
+}
+
+std::vector<Value> run_graph_on(cluster::client_connection& connection, const task_graph& graph) {
+  auto keys = cluster::target_keys(graph);
+  auto states = connection.want(keys);
+  // Each want is given back however this ends.
+  struct release_all {
+    cluster::client_connection& connection;
+    std::vector<std::shared_ptr<cluster::future_state>>& states;
+    ~release_all() {
+      for (auto& state : states) connection.unwant(state);
+    }
+  } releaser{connection, states};
+  connection.submit(cluster::to_specs(graph), keys);
+  return connection.gather(states, default_result_timeout);
 }
 
 // -- waiting on many futures ----------------------------------------------------------------------

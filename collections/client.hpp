@@ -128,6 +128,10 @@ class Client {
 
 std::ostream& operator<<(std::ostream& out, const Client& client);
 
+/// Runs a compiled graph through a cluster connection and returns its targets' values; the
+/// keys are released afterwards, also when it throws.
+std::vector<Value> run_graph_on(cluster::client_connection& connection, const task_graph& graph);
+
 /// fire_and_forget: the task runs even when the future is dropped.
 void fire_and_forget(const Future<Value>& future);
 

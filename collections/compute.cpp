@@ -82,6 +82,13 @@ Client& processes_client() {
 
 std::vector<Value> run_graph(std::shared_ptr<const task_graph> graph,
                              const compute_options& options) {
+  // A compute inside a task on a cluster worker goes to that cluster (as worker_client).
+  if (options.scheduler.empty() && options.num_workers == 0)
+    if (auto* context = current_task_context())
+      if (auto* cluster = context->cluster()) {
+        context->secede();
+        return run_graph_on(*cluster, *graph);
+      }
   auto scheduler = resolve_scheduler(options);
   if (scheduler == "sync") return run_sync(*graph, options.sync_stats);
   if (scheduler == "distributed") return Client::current()->gather_values(*graph);

@@ -11,6 +11,11 @@
 #include "actors/cluster/future_state.hpp"
 #include "actors/cluster/spec.hpp"
 
+namespace caf {
+class actor_system;
+class actor;
+}  // namespace caf
+
 namespace troupe::cluster {
 
 class cluster_node;
@@ -66,6 +71,10 @@ class client_connection {
 
  private:
   friend class cluster_node;
+  friend std::shared_ptr<client_connection> connect_client(caf::actor_system&, caf::actor,
+                                                           const std::string&, std::string,
+                                                           std::chrono::seconds,
+                                                           std::shared_ptr<void>);
   struct impl;
   explicit client_connection(std::unique_ptr<impl> impl);
   std::unique_ptr<impl> impl_;

@@ -37,6 +37,13 @@ struct client_connection::impl {
             std::chrono::steady_clock::time_point deadline);
 };
 
+/// A client of `scheduler` in `system`; `keep_alive` holds what owns the system (or nothing
+/// when the system outlives the connection, as a worker's own does).
+std::shared_ptr<client_connection> connect_client(caf::actor_system& system, caf::actor scheduler,
+                                                  const std::string& address, std::string name,
+                                                  std::chrono::seconds timeout,
+                                                  std::shared_ptr<void> keep_alive);
+
 template <class Reply, class Request>
 Reply client_connection::impl::ask(const caf::actor& to, const std::string& who, Request request,
                                    std::chrono::steady_clock::time_point deadline) {

@@ -152,16 +152,24 @@ std::shared_ptr<client_connection> cluster_node::connect(const std::string& sche
                                                          std::string name,
                                                          std::chrono::seconds timeout) {
   auto target = impl_->resolve(scheduler, timeout);
+  return connect_client(impl_->system, target, scheduler, std::move(name), timeout, impl_);
+}
+
+std::shared_ptr<client_connection> connect_client(caf::actor_system& system, caf::actor scheduler,
+                                                  const std::string& address, std::string name,
+                                                  std::chrono::seconds timeout,
+                                                  std::shared_ptr<void> keep_alive) {
   auto inner = std::make_unique<client_connection::impl>();
-  inner->node = impl_;
-  inner->system = &impl_->system;
-  inner->scheduler = target;
-  inner->address = scheduler;
+  inner->node = std::move(keep_alive);
+  inner->system = &system;
+  inner->scheduler = scheduler;
+  inner->address = address;
   inner->shared = std::make_shared<client_shared>();
-  inner->client = spawn_client(impl_->system, target, inner->shared);
-  inner->id = inner->ask<std::uint64_t>(target, "the scheduler at " + scheduler,
-                                        client_hello{std::move(name), inner->client, function_signatures()},
-                                        std::chrono::steady_clock::now() + timeout);
+  inner->client = spawn_client(system, scheduler, inner->shared);
+  inner->id = inner->ask<std::uint64_t>(
+      scheduler, "the scheduler at " + address,
+      client_hello{std::move(name), inner->client, function_signatures()},
+      std::chrono::steady_clock::now() + timeout);
   return std::shared_ptr<client_connection>(new client_connection(std::move(inner)));
 }
 

@@ -10,11 +10,14 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <mutex>
 
 #include "actors/cluster/actors.hpp"
 #include "actors/cluster/batching.hpp"
+#include "actors/cluster/client_impl.hpp"
 #include "actors/cluster/worker_state.hpp"
 #include "actors/execute.hpp"
+#include "actors/task_context.hpp"
 #include "core/stack_trace.hpp"
 
 namespace troupe::cluster {
@@ -58,6 +61,47 @@ namespace troupe::cluster {
 
 namespace {
 
+using secede_atom = caf::atom_constant<caf::atom("secede")>;
+
+/// What the executors of one worker share: the client a compute() inside a task uses to send
+/// its graph to the cluster, made on first use (from an executor thread, which may block).
+struct worker_client {
+  caf::actor_system* system = nullptr;
+  caf::actor scheduler;
+  std::string address;
+  std::mutex mutex;
+  std::shared_ptr<client_connection> connection;
+
+  client_connection* get() {
+    std::lock_guard<std::mutex> guard(mutex);
+    if (!connection)
+      connection = connect_client(*system, scheduler, address, "worker-client",
+                                  std::chrono::seconds(30), nullptr);
+    return connection.get();
+  }
+  void close() {
+    std::lock_guard<std::mutex> guard(mutex);
+    if (connection) connection->close();
+  }
+};
+
+/// The context of a task on a cluster executor: a compute() inside it secedes the executor
+/// (the worker starts another, so its thread count holds) and goes to the cluster.
+struct cluster_task_context final : task_context {
+  caf::actor worker;
+  std::size_t executor = 0;
+  std::shared_ptr<worker_client> client;
+  bool seceded = false;
+
+  void secede() override {
+    if (seceded) return;
+    seceded = true;
+    caf::anon_send(worker, secede_atom::value, executor);
+  }
+  threads_runtime* runtime() const noexcept override { return nullptr; }
+  client_connection* cluster() override { return client->get(); }
+};
+
 task_outcome run_one(runnable_task& task) {
   task_outcome outcome;
   outcome.key = task.key;
@@ -83,12 +127,17 @@ task_outcome run_one(runnable_task& task) {
 }
 
 caf::behavior executor_behavior(caf::event_based_actor* self, std::size_t index,
-                                caf::actor worker) {
+                                caf::actor worker, std::shared_ptr<worker_client> client) {
+  auto context = std::make_shared<cluster_task_context>();
+  context->worker = worker;
+  context->executor = index;
+  context->client = std::move(client);
   return {
-      [self, index, worker](run_batch& batch) {
+      [self, index, worker, context](run_batch& batch) {
         batch_done done;
         done.executor = index;
         done.outcomes.reserve(batch.tasks.size());
+        task_context_scope scope(context.get());
         for (auto& task : batch.tasks) done.outcomes.push_back(run_one(task));
         self->send(worker, std::move(done));
       },
@@ -123,6 +172,8 @@ struct worker_actor_state {
   std::map<caf::actor_addr, peer_id> peer_ids;
   std::vector<caf::actor> executors;
   std::vector<int> executor_batches;  ///< batches sent and not yet done, per executor
+  std::vector<bool> seceded;          ///< blocked in a nested compute: gets no more batches
+  std::shared_ptr<worker_client> client;
   worker_report report;
   bool flush_scheduled = false;
   static inline const char* name = "troupe.worker";
@@ -153,18 +204,30 @@ void start_fetches(worker_self* self);
 // Hands ready tasks to executors with room, fewest batches first.
 void feed_executors(worker_self* self) {
   auto& s = self->state;
-  const auto n = s.executors.size();
+  const auto n = std::max<std::size_t>(1, s.info.nthreads);
   while (s.state.ready_count() > 0) {
-    auto least = std::min_element(s.executor_batches.begin(), s.executor_batches.end());
-    if (*least >= batches_per_executor) break;
+    std::size_t least = s.executors.size();
+    for (std::size_t i = 0; i < s.executors.size(); ++i)
+      if (!s.seceded[i] && (least == s.executors.size() ||
+                            s.executor_batches[i] < s.executor_batches[least]))
+        least = i;
+    if (least == s.executors.size() || s.executor_batches[least] >= batches_per_executor) break;
     auto size = std::clamp<std::size_t>(s.state.ready_count() / (n * batches_per_executor), 1,
                                         max_batch);
     run_batch batch{s.state.take_ready(size)};
     if (batch.tasks.empty()) break;
-    ++*least;
-    self->send(s.executors[static_cast<std::size_t>(least - s.executor_batches.begin())],
-               std::move(batch));
+    ++s.executor_batches[least];
+    self->send(s.executors[least], std::move(batch));
   }
+}
+
+void spawn_executor(worker_self* self) {
+  auto& s = self->state;
+  auto index = s.executors.size();
+  s.executors.push_back(self->spawn<caf::detached + caf::linked>(executor_behavior, index,
+                                                                caf::actor(self), s.client));
+  s.executor_batches.push_back(0);
+  s.seceded.push_back(false);
 }
 
 void after(worker_self* self) {
@@ -206,7 +269,13 @@ void start_fetches(worker_self* self) {
 
 void handle_outcomes(worker_self* self, batch_done& done) {
   auto& s = self->state;
-  --s.executor_batches[done.executor];
+  // A seceded executor that has run all it was given retires: its replacement took its place.
+  if (--s.executor_batches[done.executor] == 0 && s.seceded[done.executor] &&
+      s.executors[done.executor]) {
+    self->unlink_from(s.executors[done.executor]);
+    caf::anon_send_exit(s.executors[done.executor], caf::exit_reason::user_shutdown);
+    s.executors[done.executor] = nullptr;
+  }
   for (auto& outcome : done.outcomes) {
     if (outcome.failure) {
       if (s.state.fail(outcome.key)) s.report.failed.push_back(std::move(*outcome.failure));
@@ -230,12 +299,13 @@ void start(worker_self* self, worker_info info,
            std::shared_ptr<std::promise<std::string>> registered) {
   auto& s = self->state;
   s.info = info;
+  s.client = std::make_shared<worker_client>();
+  s.client->system = &self->system();
+  s.client->scheduler = s.scheduler;
+  s.client->address = "the scheduler of worker " + info.address;
+  self->attach_functor([client = s.client] { client->close(); });
   const auto nthreads = std::max<std::size_t>(1, info.nthreads);
-  for (std::size_t i = 0; i < nthreads; ++i) {
-    s.executors.push_back(
-        self->spawn<caf::detached + caf::linked>(executor_behavior, i, caf::actor(self)));
-  }
-  s.executor_batches.assign(nthreads, 0);
+  for (std::size_t i = 0; i < nthreads; ++i) spawn_executor(self);
   self->request(s.scheduler, register_timeout, worker_hello{info, caf::actor(self)})
       .then(
           [self, registered](std::uint64_t id) {
@@ -277,6 +347,14 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
       },
       [self](batch_done& done) {
         handle_outcomes(self, done);
+        after(self);
+      },
+      [self](secede_atom, std::size_t executor) {
+        // The executor blocks in a nested compute: another takes its place until it is done.
+        auto& s = self->state;
+        if (executor >= s.seceded.size() || s.seceded[executor]) return;
+        s.seceded[executor] = true;
+        spawn_executor(self);
         after(self);
       },
       [self](const get_data& request) -> data_reply {

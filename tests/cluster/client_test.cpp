@@ -213,6 +213,28 @@ TEST_CASE("client: dropped futures and closed clients release their keys",
   CHECK(tasks_left() == 0);
 }
 
+namespace {
+
+// fib by compute() inside tasks: on a one-thread worker this deadlocks unless the waiting task
+// secedes and its compute goes to the cluster.
+std::int64_t cluster_fib(std::int64_t n) {
+  if (n < 2) return n;
+  auto fib = delayed(cluster_fib);
+  auto [a, b] = troupe::compute(fib(n - 1), fib(n - 2));
+  return a.as<std::int64_t>() + b.as<std::int64_t>();
+}
+TROUPE_FUNCTION(cluster_fib);
+
+}  // namespace
+
+TEST_CASE("client: compute inside a task goes to the cluster it runs on",
+          "[cluster][processes]") {
+  Client client(LocalCluster{.n_workers = 1, .threads_per_worker = 1});
+  CHECK(client.submit(cluster_fib, std::int64_t{7}).result(std::chrono::seconds(120)) == 13);
+  Client local(LocalCluster{.n_workers = 1, .threads_per_worker = 1, .processes = false});
+  CHECK(local.submit(cluster_fib, std::int64_t{6}).result(std::chrono::seconds(120)) == 8);
+}
+
 TEST_CASE("client: lambdas cannot be sent to worker processes", "[cluster][processes]") {
   Client client(LocalCluster{.n_workers = 1, .threads_per_worker = 1});
   auto lambda = [](std::int64_t x) { return x * 2; };
