@@ -281,8 +281,12 @@ auto Client::map(F f, const Seqs&... sequences) {
   const std::size_t n = std::get<0>(std::forward_as_tuple(sequences...)).size();
   if (((sequences.size() != n) || ...))
     throw ArgumentError("map: the sequences differ in length; pass sequences of equal length");
+  // Sent in chunks while the rest is built, so the cluster starts on the first calls at once.
+  constexpr std::size_t chunk = 2048;
+  std::vector<detail::future_of_t<R>> out;
+  out.reserve(n);
   std::vector<cluster::task_spec> specs;
-  specs.reserve(n);
+  specs.reserve(std::min(n, chunk));
   for (std::size_t i = 0; i < n; ++i) {
     cluster::task_spec spec;
     spec.function.function = function;
@@ -291,11 +295,11 @@ auto Client::map(F f, const Seqs&... sequences) {
     detail::finish_spec(spec, token, submit_options{});
     spec.order = i;
     specs.push_back(std::move(spec));
+    if (specs.size() == chunk || i + 1 == n) {
+      for (auto& f : submit_prepared(std::move(specs))) out.emplace_back(f.handle());
+      specs.clear();
+    }
   }
-  auto untyped = submit_prepared(std::move(specs));
-  std::vector<detail::future_of_t<R>> out;
-  out.reserve(untyped.size());
-  for (auto& f : untyped) out.emplace_back(f.handle());
   return out;
 }
 
