@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <csignal>
 #include <iostream>
 #include <thread>
 
@@ -16,6 +17,8 @@
 namespace troupe::cli {
 
 namespace {
+
+volatile std::sig_atomic_t describe_requested = 0;
 
 int fail(std::ostream& err, const std::string& command, const std::string& message) {
   err << "troupe " << command << ": error: " << message << '\n';
@@ -51,10 +54,17 @@ int scheduler_command(const std::vector<std::string>& args, std::ostream& out, s
   try {
     if (parse(app, args, out)) return 0;
     install_stop_handlers();
+    std::signal(SIGUSR1, [](int) { describe_requested = 1; });
     cluster::cluster_node node(2);
     auto address = node.start_scheduler(host, port);
     out << "Scheduler at: " << address << std::endl;
-    while (!stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    while (!stop_requested()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (describe_requested != 0) {  // kill -USR1: the scheduler's state on stderr
+        describe_requested = 0;
+        err << node.describe_scheduler() << std::flush;
+      }
+    }
     node.shutdown();
     out << "Scheduler at " << address << " stopped" << std::endl;
     return 0;

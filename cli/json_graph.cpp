@@ -346,8 +346,9 @@ class graph_file_parser {
 };
 
 // The function that makes an alias ("b": "a") a task of its own, as Dask treats it.
+// troupe.identity, a registered built-in, so that such graphs run on clusters too.
 const function_ref& alias_function() {
-  static const function_ref fn = local_function("alias", [](const Value& v) { return v; });
+  static const function_ref fn = find_function("troupe.identity");
   return fn;
 }
 

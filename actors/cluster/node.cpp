@@ -41,6 +41,7 @@ void add_protocol_types(caf::actor_system_config& config) {
   config.add_message_type<put_data>("troupe.put_data");
   config.add_message_type<put_reply>("troupe.put_reply");
   config.add_message_type<upload_library>("troupe.upload_library");
+  config.add_message_type<worker_gone>("troupe.worker_gone");
 }
 
 namespace {
@@ -57,7 +58,7 @@ struct node_config : caf::actor_system_config {
     // workers (caf-0.17-notes.md: ~124 µs against ~260 µs a round trip).
     set("middleman.workers", std::size_t{0});
     // Workers that learn of each other through the scheduler connect directly.
-    set("middleman.enable-automatic-connections", true);
+    set("middleman.enable-automatic-connections", false);
     set("logger.verbosity", caf::atom("quiet"));
   }
 };
@@ -193,6 +194,15 @@ bool cluster_node::scheduler_running() const {
   self->request(impl_->scheduler, std::chrono::seconds(5), who_has_request{})
       .receive([&](holders&) { alive = true; }, [&](caf::error&) {});
   return alive;
+}
+
+std::string cluster_node::describe_scheduler() const {
+  if (!impl_->scheduler) return "";
+  caf::scoped_actor self{impl_->system};
+  std::string text;
+  self->request(impl_->scheduler, std::chrono::seconds(5), describe_atom::value)
+      .receive([&](std::string& s) { text = std::move(s); }, [&](caf::error&) {});
+  return text;
 }
 
 std::size_t cluster_node::scheduler_worker_count() const {

@@ -197,9 +197,17 @@ struct worker_report {
 struct task_assignment {
   task_spec spec;
   std::vector<std::vector<caf::actor>> holders;  ///< per dependency, the workers that hold it
+  std::vector<std::uint64_t> input_nbytes;       ///< per dependency
   bool send_value = false;                      ///< report a small result inline
 };
 
+/// scheduler -> workers: a worker left the cluster. Its peers fail their fetches from it at
+/// once (they are not told by CAF when they reached it through the scheduler's node).
+struct worker_gone {
+  caf::actor worker;
+};
+
+/// The worker applies `release` before `compute` (see worker_actor.cpp for why).
 struct worker_orders {
   std::vector<task_assignment> compute;
   std::vector<std::string> release;  ///< drop these keys (data, or tasks not yet run)
@@ -255,13 +263,14 @@ TROUPE_INSPECT(key_events, x.events)
 TROUPE_INSPECT(worker_hello, x.info, x.worker)
 TROUPE_INSPECT(finished_task, x.key, x.ref, x.nbytes, x.has_value, x.value)
 TROUPE_INSPECT(worker_report, x.worker, x.finished, x.failed, x.missing)
-TROUPE_INSPECT(task_assignment, x.spec, x.holders, x.send_value)
+TROUPE_INSPECT(task_assignment, x.spec, x.holders, x.input_nbytes, x.send_value)
 TROUPE_INSPECT(worker_orders, x.compute, x.release)
 TROUPE_INSPECT(get_data, x.keys)
 TROUPE_INSPECT(data_reply, x.keys, x.values, x.missing)
 TROUPE_INSPECT(put_data, x.keys, x.values)
 TROUPE_INSPECT(put_reply, x.nbytes)
 TROUPE_INSPECT(upload_library, x.name, x.bytes)
+TROUPE_INSPECT(worker_gone, x.worker)
 #undef TROUPE_INSPECT
 
 template <class Inspector>
@@ -274,5 +283,6 @@ void add_protocol_types(caf::actor_system_config& config);
 
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
+using describe_atom = caf::atom_constant<caf::atom("describe")>;
 
 }  // namespace troupe::cluster

@@ -42,6 +42,7 @@ void collect(scheduler_self* self) {
       task_assignment a;
       a.spec = std::move(d.spec);
       a.send_value = d.send_value;
+      a.input_nbytes = std::move(d.input_nbytes);
       a.holders.reserve(d.holders.size());
       for (const auto& ids : d.holders) {
         std::vector<caf::actor> actors;
@@ -110,9 +111,12 @@ caf::behavior scheduler_behavior(scheduler_self* self) {
     auto& s = self->state;
     if (auto w = s.worker_ids.find(down.source); w != s.worker_ids.end()) {
       auto id = w->second;
+      auto gone = s.workers[id];
       s.worker_ids.erase(w);
       s.workers.erase(id);
       s.orders.erase(id);
+      // Before the orders that follow from it, so fetches from it fail before they are redone.
+      for (const auto& [other, worker] : s.workers) self->send(worker, worker_gone{gone});
       s.state.remove_worker(id);
     } else if (auto c = s.client_ids.find(down.source); c != s.client_ids.end()) {
       auto id = c->second;
@@ -232,6 +236,7 @@ caf::behavior scheduler_behavior(scheduler_self* self) {
         self->state.flush_scheduled = false;
         flush(self);
       },
+      [self](describe_atom) -> std::string { return self->state.state.describe(); },
       [self](shutdown_atom) {
         flush(self);
         for (auto& [id, worker] : self->state.workers) self->send(worker, shutdown_atom::value);

@@ -353,6 +353,40 @@ const worker_info* SchedulerState::info_of(worker_id worker) const {
   return found == workers_.end() ? nullptr : &found->second.info;
 }
 
+std::string SchedulerState::describe(std::size_t examples) const {
+  std::size_t counts[7] = {};
+  for (const auto& t : tasks_) ++counts[static_cast<int>(t.state)];
+  std::string out = "scheduler: " + std::to_string(index_.size()) + " tasks:";
+  for (int s = 0; s < 6; ++s)
+    out += std::string(" ") + to_string(static_cast<task_state>(s)) + " " +
+           std::to_string(counts[s]);
+  out += "; " + std::to_string(queue_.size()) + " queue entries\n";
+  for (const auto& [id, w] : workers_)
+    out += "  worker " + std::to_string(id) + " " + w.info.address + ": processing " +
+           std::to_string(w.processing) + ", holds " + std::to_string(w.holds.size()) + "\n";
+  std::size_t shown = 0;
+  for (const auto& t : tasks_) {
+    if (shown == examples) break;
+    if (t.state != task_state::waiting && t.state != task_state::processing &&
+        t.state != task_state::queued)
+      continue;
+    ++shown;
+    out += "  " + t.spec.key + ": " + to_string(t.state) + " on " +
+           std::to_string(t.processing_on) + ", waiting on " + std::to_string(t.waiting_on) +
+           ", wanted " + std::to_string(t.wanted) + ", waiters " + std::to_string(t.waiters) +
+           "; inputs:";
+    std::size_t listed = 0;
+    for (auto input : t.dependencies) {
+      const auto& d = tasks_[input];
+      if (d.state == task_state::memory && listed > 3) continue;
+      if (++listed > 8) break;
+      out += " " + d.spec.key + "=" + to_string(d.state);
+    }
+    out += "\n";
+  }
+  return out;
+}
+
 // -- transitions --------------------------------------------------------------------------------
 
 std::optional<SchedulerState::task_id> SchedulerState::find_reported(const std::string& key,
@@ -565,7 +599,11 @@ void SchedulerState::start_on(task_id id, worker_id worker) {
   // Reference 0 means "none", so the incarnation is stored plus one.
   d.spec.ref = (static_cast<std::uint64_t>(t.incarnation) + 1) << 32 | id;
   d.holders.reserve(t.dependencies.size());
-  for (auto input : t.dependencies) d.holders.push_back(tasks_[input].who_has);
+  d.input_nbytes.reserve(t.dependencies.size());
+  for (auto input : t.dependencies) {
+    d.holders.push_back(tasks_[input].who_has);
+    d.input_nbytes.push_back(tasks_[input].nbytes);
+  }
   d.send_value = t.wanted > 0;
   outbox_.workers[worker].compute.push_back(std::move(d));
 }

@@ -57,6 +57,7 @@ struct client_event {
 struct dispatch {
   task_spec spec;
   std::vector<std::vector<worker_id>> holders;
+  std::vector<std::uint64_t> input_nbytes;  ///< per dependency (sizes the fetch timeout)
   bool send_value = false;  ///< a client wants the result: send it inline when small
 };
 
@@ -128,6 +129,9 @@ class SchedulerState {
   std::size_t stolen_count() const noexcept { return stolen_; }
   std::vector<worker_id> workers() const;
   const worker_info* info_of(worker_id worker) const;
+  /// A readable account of the state: tasks per state, what each worker runs, and up to
+  /// `examples` tasks that are not done with their inputs (for `kill -USR1` on a scheduler).
+  std::string describe(std::size_t examples = 10) const;
 
  private:
   using task_id = std::uint32_t;

@@ -26,8 +26,13 @@ namespace {
 
 /// Results up to this size travel inside the completion message.
 constexpr std::uint64_t inline_value_limit = 64 * 1024;
-/// How long a peer has to answer a fetch before the next holder is tried.
-constexpr auto fetch_timeout = std::chrono::seconds(30);
+/// How long a peer has to answer a fetch before the next holder is tried (and, with none
+/// left, the task goes back to the scheduler): a few seconds plus the time the bytes take at
+/// a pessimistic 50 MB/s. Short, because a lost message must not stall a computation: a rare
+/// request lost between workers reached only through the scheduler's node was seen here.
+std::chrono::milliseconds fetch_timeout(std::uint64_t nbytes) {
+  return std::chrono::milliseconds(5000 + nbytes / 50'000);
+}
 /// How long the scheduler has to accept the worker.
 constexpr auto register_timeout = std::chrono::seconds(30);
 /// At most this many tasks in one batch for an executor, and two batches per executor.
@@ -187,6 +192,7 @@ peer_id peer_of(worker_self* self, const caf::actor& actor) {
   if (inserted) {
     it->second = static_cast<peer_id>(s.peers.size());
     s.peers.push_back(actor);
+    self->monitor(actor);  // a peer that dies fails its fetches at once, not at their timeout
   }
   return it->second;
 }
@@ -248,7 +254,7 @@ void start_fetches(worker_self* self) {
   for (auto& request : self->state.state.take_fetches()) {
     auto peer = self->state.peers[request.peer];
     auto keys = request.keys;
-    self->request(peer, fetch_timeout, get_data{std::move(request.keys)})
+    self->request(peer, fetch_timeout(request.nbytes), get_data{std::move(request.keys)})
         .then(
             [self, peer = request.peer](data_reply& reply) {
               for (std::size_t i = 0; i < reply.keys.size(); ++i) {
@@ -324,7 +330,15 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
   self->state.scheduler = scheduler;
   self->monitor(scheduler);
   self->set_down_handler([self](const caf::down_msg& down) {
-    if (down.source == self->state.scheduler.address()) self->quit(caf::exit_reason::user_shutdown);
+    auto& s = self->state;
+    if (down.source == s.scheduler.address()) {
+      self->quit(caf::exit_reason::user_shutdown);
+      return;
+    }
+    if (auto peer = s.peer_ids.find(down.source); peer != s.peer_ids.end()) {
+      s.state.peer_lost(peer->second);
+      after(self);
+    }
   });
   return {
       [self, registered](worker_info& info) {
@@ -332,6 +346,10 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
       },
       [self](worker_orders& orders) {
         auto& s = self->state;
+        // Releases first: a batch may hold a release and a later compute of the same key (a
+        // task stolen away and back); applied the other way round, the task would be lost.
+        // A compute followed by a release only runs a task the scheduler then drops.
+        for (auto& key : orders.release) s.state.release(key);
         for (auto& a : orders.compute) {
           std::vector<std::vector<peer_id>> holders;
           holders.reserve(a.holders.size());
@@ -340,14 +358,20 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
             for (auto& actor : actors) ids.push_back(peer_of(self, actor));
             holders.push_back(std::move(ids));
           }
-          s.state.add_task(std::move(a.spec), std::move(holders), a.send_value);
+          s.state.add_task(std::move(a.spec), std::move(holders), a.send_value, a.input_nbytes);
         }
-        for (auto& key : orders.release) s.state.release(key);
         after(self);
       },
       [self](batch_done& done) {
         handle_outcomes(self, done);
         after(self);
+      },
+      [self](const worker_gone& gone) {
+        auto& s = self->state;
+        if (auto peer = s.peer_ids.find(gone.worker.address()); peer != s.peer_ids.end()) {
+          s.state.peer_lost(peer->second);
+          after(self);
+        }
       },
       [self](secede_atom, std::size_t executor) {
         // The executor blocks in a nested compute: another takes its place until it is done.

@@ -5,7 +5,7 @@
 namespace troupe::cluster {
 
 void WorkerState::add_task(task_spec spec, std::vector<std::vector<peer_id>> holders,
-                           bool send_value) {
+                           bool send_value, const std::vector<std::uint64_t>& input_nbytes) {
   const auto& key = spec.key;
   if (running_.count(key) != 0) {
     released_while_running_.erase(key);  // the run under way now serves this assignment
@@ -29,9 +29,20 @@ void WorkerState::add_task(task_spec spec, std::vector<std::vector<peer_id>> hol
     ++task.missing;
     auto& fetch = fetches_[input];
     fetch.waiting.push_back(task.spec.key);
-    if (!fetch.in_flight && fetch.holders.empty()) {
-      if (i < holders.size()) fetch.holders = std::move(holders[i]);
-      std::reverse(fetch.holders.begin(), fetch.holders.end());
+    if (i < input_nbytes.size()) fetch.nbytes = input_nbytes[i];
+    auto given = i < holders.size() ? std::move(holders[i]) : std::vector<peer_id>{};
+    std::reverse(given.begin(), given.end());
+    if (!fetch.in_flight) {
+      if (fetch.holders.empty()) {
+        fetch.holders = std::move(given);
+        to_fetch_.push_back(input);
+      }
+    } else if (!given.empty() &&
+               std::find(given.begin(), given.end(), fetch.peer) == given.end()) {
+      // The scheduler no longer names the peer being asked (it died, and this task was
+      // assigned again): ask the holders it names now; a late answer is ignored.
+      fetch.holders = std::move(given);
+      fetch.in_flight = false;
       to_fetch_.push_back(input);
     }
   }
@@ -42,21 +53,25 @@ void WorkerState::add_task(task_spec spec, std::vector<std::vector<peer_id>> hol
 }
 
 std::vector<fetch_request> WorkerState::take_fetches() {
-  std::map<peer_id, std::vector<std::string>> by_peer;
+  std::map<peer_id, fetch_request> by_peer;
   for (auto& key : to_fetch_) {
     auto found = fetches_.find(key);
     if (found == fetches_.end() || found->second.in_flight) continue;
     auto& fetch = found->second;
     if (fetch.holders.empty()) {
-      fetch_failed(key, 0);
+      give_up(found);
       continue;
     }
     fetch.in_flight = true;
-    by_peer[fetch.holders.back()].push_back(key);
+    fetch.peer = fetch.holders.back();
+    auto& request = by_peer[fetch.peer];
+    request.peer = fetch.peer;
+    request.keys.push_back(key);
+    request.nbytes += fetch.nbytes;
   }
   to_fetch_.clear();
   std::vector<fetch_request> requests;
-  for (auto& [peer, keys] : by_peer) requests.push_back({peer, std::move(keys)});
+  for (auto& [peer, request] : by_peer) requests.push_back(std::move(request));
   return requests;
 }
 
@@ -79,17 +94,29 @@ void WorkerState::fetched(const std::string& key, Value value) {
   for (const auto& name : now_ready) make_ready(name);
 }
 
-void WorkerState::fetch_failed(const std::string& key, peer_id) {
+void WorkerState::fetch_failed(const std::string& key, peer_id peer) {
   auto found = fetches_.find(key);
   if (found == fetches_.end()) return;
   auto& fetch = found->second;
+  if (!fetch.in_flight || fetch.peer != peer) return;  // stale: the fetch has moved on
   fetch.in_flight = false;
   if (!fetch.holders.empty()) fetch.holders.pop_back();
   if (!fetch.holders.empty()) {
     to_fetch_.push_back(key);
     return;
   }
-  // No holder left: the tasks that needed it go back to the scheduler.
+  give_up(found);
+}
+
+void WorkerState::peer_lost(peer_id peer) {
+  std::vector<std::string> keys;
+  for (const auto& [key, fetch] : fetches_)
+    if (fetch.in_flight && fetch.peer == peer) keys.push_back(key);
+  for (const auto& key : keys) fetch_failed(key, peer);
+}
+
+void WorkerState::give_up(std::unordered_map<std::string, fetch_state>::iterator found) {
+  auto& fetch = found->second;
   for (const auto& name : fetch.waiting) {
     auto task = waiting_.find(name);
     if (task == waiting_.end()) continue;

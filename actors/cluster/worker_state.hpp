@@ -31,18 +31,22 @@ struct runnable_task {
 struct fetch_request {
   peer_id peer;
   std::vector<std::string> keys;
+  std::uint64_t nbytes = 0;  ///< their sizes as the scheduler knows them
 };
 
 class WorkerState {
  public:
   /// The scheduler assigns a task; holders[i] are the peers holding its i-th dependency.
-  void add_task(task_spec spec, std::vector<std::vector<peer_id>> holders, bool send_value);
+  void add_task(task_spec spec, std::vector<std::vector<peer_id>> holders, bool send_value,
+                const std::vector<std::uint64_t>& input_nbytes = {});
   /// Fetches to start now, grouped by peer (at most one in flight per key).
   std::vector<fetch_request> take_fetches();
   void fetched(const std::string& key, Value value);
   /// The peer could not give the key: the next holder is tried, and when none is left the
   /// tasks that needed it are dropped and listed by take_missing().
   void fetch_failed(const std::string& key, peer_id peer);
+  /// The peer is gone: every fetch from it fails at once (the next holder is tried).
+  void peer_lost(peer_id peer);
   std::vector<std::string> take_missing();
 
   /// Up to `count` ready tasks, highest priority first; they count as running.
@@ -73,8 +77,10 @@ class WorkerState {
     std::uint32_t missing = 0;
   };
   struct fetch_state {
-    std::vector<peer_id> holders;  ///< still to try, the next last
+    std::vector<peer_id> holders;  ///< still to try, the next last (the one asked included)
     bool in_flight = false;
+    peer_id peer = 0;  ///< the holder asked, while in flight
+    std::uint64_t nbytes = 0;
     std::vector<std::string> waiting;  ///< tasks that need it
   };
   struct ready_entry {
@@ -89,6 +95,8 @@ class WorkerState {
   };
 
   void store(const std::string& key, Value value, bool owned);
+  /// No holder is left for a fetch: the tasks that needed it go back to the scheduler.
+  void give_up(std::unordered_map<std::string, fetch_state>::iterator fetch);
   void make_ready(const std::string& key);
   /// The argument at `position` (advanced past it); false when a referenced key is not here.
   bool resolve(const std::vector<wire_arg>& args, std::size_t& position, Value& out) const;

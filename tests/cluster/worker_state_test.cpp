@@ -206,11 +206,38 @@ TEST_CASE("worker_state: a key two tasks need is fetched once", "[cluster]") {
   auto requests = w.take_fetches();
   INFO(describe(requests));
   CHECK(same_requests(requests, {{1, {"a"}}}));
-  w.add_task(make_task("t3", {"a"}), peers{{3}}, false);  // in flight: joins it
+  w.add_task(make_task("t3", {"a"}), peers{{3, 1}}, false);  // in flight from 1: joins it
   CHECK(w.take_fetches().empty());
   w.fetched("a", Value(std::int64_t{4}));
   CHECK(keys_of(w.take_ready(10)) == strings{"t1", "t2", "t3"});
   CHECK(w.data_count() == 1);
+}
+
+TEST_CASE("worker_state: a fetch from a peer the scheduler no longer names moves on",
+          "[cluster]") {
+  // Peer 1 died while asked; the scheduler assigns a task needing `a` again, naming peer 2
+  // only: the fetch goes to 2 at once, and peer 1's late failure changes nothing.
+  WorkerState w;
+  w.add_task(make_task("t1", {"a"}), peers{{1}}, false);
+  CHECK(same_requests(w.take_fetches(), {{1, {"a"}}}));
+  w.add_task(make_task("t2", {"a"}), peers{{2}}, false);
+  CHECK(same_requests(w.take_fetches(), {{2, {"a"}}}));
+  w.fetch_failed("a", 1);
+  CHECK(w.take_fetches().empty());
+  CHECK(w.take_missing().empty());
+  w.fetched("a", Value(std::int64_t{4}));
+  CHECK(keys_of(w.take_ready(10)) == strings{"t1", "t2"});
+}
+
+TEST_CASE("worker_state: a lost peer fails its fetches at once", "[cluster]") {
+  WorkerState w;
+  w.add_task(make_task("t", {"a", "b"}), peers{{1, 2}, {1}}, false);
+  CHECK(same_requests(w.take_fetches(), {{1, {"a", "b"}}}));  // the first holder of each
+  w.peer_lost(3);  // asked nothing: no change
+  CHECK(w.take_fetches().empty());
+  w.peer_lost(1);  // `a` goes to its next holder; `b` has none, so `t` goes back
+  CHECK(same_requests(w.take_fetches(), {{2, {"a"}}}));
+  CHECK(w.take_missing() == strings{"t"});
 }
 
 TEST_CASE("worker_state: a failed fetch tries the next holder then gives the task back",
