@@ -297,6 +297,13 @@ as_completed::as_completed(std::vector<Future<Value>> futures, clock_duration ti
 
 void as_completed::add(Future<Value> future) { pending_.push_back(std::move(future)); }
 
+std::optional<std::pair<Future<Value>, Value>> as_completed::next_with_result() {
+  auto done = next();
+  if (!done) return std::nullopt;
+  auto value = done->value(timeout_);
+  return std::make_pair(std::move(*done), std::move(value));
+}
+
 std::optional<Future<Value>> as_completed::next() {
   if (pending_.empty()) return std::nullopt;
   auto& shared = pending_.front().handle()->connection->shared();

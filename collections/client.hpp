@@ -159,6 +159,9 @@ class as_completed {
                                                                 default_result_timeout);
   /// The next done future; TimeoutError when none finishes within the timeout.
   std::optional<Future<Value>> next();
+  /// The next done future with its result (as_completed(..., with_results=True)): the result
+  /// is fetched here; a task's exception is thrown here as by result().
+  std::optional<std::pair<Future<Value>, Value>> next_with_result();
   void add(Future<Value> future);
   std::size_t remaining() const noexcept { return pending_.size(); }
 

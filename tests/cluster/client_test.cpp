@@ -124,6 +124,10 @@ TEST_CASE("client: futures API on an in-process cluster", "[cluster]") {
     for (const auto& f : as_completed(futures)) order.push_back(f.value().as<std::int64_t>());
     std::sort(order.begin(), order.end());
     CHECK(order == std::vector<std::int64_t>{1, 10, 30});
+    as_completed with_results(futures);
+    std::int64_t total = 0;
+    while (auto done = with_results.next_with_result()) total += done->second.as<std::int64_t>();
+    CHECK(total == 41);
     std::atomic<int> called{0};
     auto f = client.submit(sleep_ms, std::int64_t{5}, submit_options{.pure = false});
     f.add_done_callback([&](const Future<std::int64_t>& done) {
