@@ -20,6 +20,12 @@ const char* to_string(task_state state) noexcept {
 
 SchedulerState::SchedulerState(scheduler_options options) : options_(options) {}
 
+std::vector<std::pair<client_id, std::uint32_t>>::iterator SchedulerState::find_want(
+    task_record& t, client_id client) {
+  return std::find_if(t.who_wants.begin(), t.who_wants.end(),
+                      [&](const auto& w) { return w.first == client; });
+}
+
 namespace {
 
 task_failure missing_dependency_failure(const std::string& key, const std::string& dependency) {
@@ -46,8 +52,7 @@ void SchedulerState::remove_client(client_id client) {
   clients_.erase(it);
   for (auto id : wanted) {
     auto& t = task(id);
-    auto entry = std::find_if(t.who_wants.begin(), t.who_wants.end(),
-                              [&](const auto& w) { return w.first == client; });
+    auto entry = find_want(t, client);
     if (entry == t.who_wants.end()) continue;
     t.wanted -= entry->second;
     t.who_wants.erase(entry);
@@ -116,8 +121,7 @@ void SchedulerState::release_keys(client_id client, const std::vector<std::strin
     if (!found) continue;
     auto id = *found;
     auto& t = task(id);
-    auto entry = std::find_if(t.who_wants.begin(), t.who_wants.end(),
-                              [&](const auto& w) { return w.first == client; });
+    auto entry = find_want(t, client);
     if (entry == t.who_wants.end()) continue;  // already cancelled, or never wanted
     --t.wanted;
     if (--entry->second == 0) {
@@ -135,8 +139,7 @@ void SchedulerState::cancel_keys(client_id client, const std::vector<std::string
     if (!found) continue;
     auto id = *found;
     auto& t = task(id);
-    auto entry = std::find_if(t.who_wants.begin(), t.who_wants.end(),
-                              [&](const auto& w) { return w.first == client; });
+    auto entry = find_want(t, client);
     if (entry == t.who_wants.end()) continue;
     t.wanted -= entry->second;
     t.who_wants.erase(entry);
@@ -431,8 +434,7 @@ std::optional<SchedulerState::task_id> SchedulerState::lookup(const std::string&
 
 void SchedulerState::want(client_id client, task_id id) {
   auto& t = task(id);
-  auto entry = std::find_if(t.who_wants.begin(), t.who_wants.end(),
-                            [&](const auto& w) { return w.first == client; });
+  auto entry = find_want(t, client);
   if (entry == t.who_wants.end()) t.who_wants.emplace_back(client, 1);
   else ++entry->second;
   ++t.wanted;

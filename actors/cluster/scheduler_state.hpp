@@ -202,6 +202,9 @@ class SchedulerState {
   bool needed(const task_record& t) const noexcept { return t.wanted > 0 || t.waiters > 0; }
 
   void want(client_id client, task_id id);
+  /// The client's entry in t.who_wants, or its end().
+  static std::vector<std::pair<client_id, std::uint32_t>>::iterator find_want(task_record& t,
+                                                                              client_id client);
   void activate(task_id root);
   void make_ready(task_id id);
   void dispatch_ready();

@@ -1,5 +1,7 @@
 #include "bench/common/harness.hpp"
 
+#include "bench/common/flags.hpp"
+
 #include <charconv>
 #include <chrono>
 #include <exception>
@@ -11,19 +13,6 @@
 namespace troupe::bench {
 
 namespace {
-
-struct usage_error : std::invalid_argument {
-  using std::invalid_argument::invalid_argument;
-};
-
-std::size_t parse_count(std::string_view flag, std::string_view text) {
-  std::size_t n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || end != text.data() + text.size())
-    throw usage_error(std::string(flag) + " needs a non-negative integer, got '" +
-                      std::string(text) + "'");
-  return n;
-}
 
 bench_options parse_options(int argc, char** argv) {
   bench_options options;
@@ -51,10 +40,6 @@ bench_options parse_options(int argc, char** argv) {
   }
   if (options.repeat < 1) throw usage_error("--repeat must be at least 1");
   return options;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 // The first compute on `threads` starts the runtime's actor system; Dask's first compute

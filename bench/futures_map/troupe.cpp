@@ -18,9 +18,14 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/common/flags.hpp"
 #include "collections/client.hpp"
 
 namespace {
+
+using troupe::bench::parse_count_flags;
+using troupe::bench::seconds_since;
+using troupe::bench::usage_error;
 
 std::int64_t bench_inc(std::int64_t x) { return x + 1; }
 TROUPE_FUNCTION(bench_inc);
@@ -28,41 +33,17 @@ TROUPE_FUNCTION(bench_inc);
 constexpr std::size_t n_workers = 2;
 constexpr std::size_t threads_per_worker = 1;
 
-struct usage_error : std::invalid_argument {
-  using std::invalid_argument::invalid_argument;
-};
-
 struct options {
   std::size_t tasks = 100000;
   std::size_t repeat = 1;
 };
 
-std::size_t parse_count(std::string_view flag, std::string_view text) {
-  std::size_t n = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc() || end != text.data() + text.size())
-    throw usage_error(std::string(flag) + " needs a non-negative integer, got '" +
-                                std::string(text) + "'");
-  return n;
-}
-
 options parse_options(int argc, char** argv) {
   options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string_view flag = argv[i];
-    if (i + 1 == argc) throw usage_error(std::string(flag) + " needs a value");
-    std::string_view value = argv[++i];
-    if (flag == "--tasks") o.tasks = parse_count(flag, value);
-    else if (flag == "--repeat") o.repeat = parse_count(flag, value);
-    else throw usage_error("unknown option " + std::string(flag));
-  }
+  parse_count_flags(argc, argv, {{"--tasks", &o.tasks}, {"--repeat", &o.repeat}});
   if (o.tasks < 1 || o.repeat < 1)
     throw usage_error("--tasks and --repeat must be at least 1");
   return o;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 /// The timed part: map bench_inc over xs, then gather every result.
