@@ -42,6 +42,8 @@ void add_protocol_types(caf::actor_system_config& config) {
   config.add_message_type<put_reply>("troupe.put_reply");
   config.add_message_type<upload_library>("troupe.upload_library");
   config.add_message_type<worker_gone>("troupe.worker_gone");
+  config.add_message_type<worker_directory>("troupe.worker_directory");
+  config.add_message_type<worker_idle>("troupe.worker_idle");
 }
 
 namespace {

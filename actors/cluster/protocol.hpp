@@ -196,15 +196,33 @@ struct worker_report {
 
 struct task_assignment {
   task_spec spec;
-  std::vector<std::vector<caf::actor>> holders;  ///< per dependency, the workers that hold it
+  /// Per dependency, the ids of the workers that hold it (worker_directory names them). Ids,
+  /// not actor handles: a handle of a worker that died meanwhile made CAF drop the message.
+  std::vector<std::vector<std::uint64_t>> holders;
   std::vector<std::uint64_t> input_nbytes;       ///< per dependency
   bool send_value = false;                      ///< report a small result inline
+};
+
+/// scheduler -> workers: the workers of the cluster by id (all of them to one that joins, the
+/// new one to the others), sent before any order that names them.
+struct worker_directory {
+  std::vector<std::uint64_t> ids;
+  std::vector<caf::actor> actors;
+  std::vector<std::string> addresses;  ///< where each serves (tcp://...), for direct links
 };
 
 /// scheduler -> workers: a worker left the cluster. Its peers fail their fetches from it at
 /// once (they are not told by CAF when they reached it through the scheduler's node).
 struct worker_gone {
-  caf::actor worker;
+  std::uint64_t worker = 0;
+};
+
+/// worker -> scheduler, about once a second while the worker has nothing assigned: after
+/// `orders` order messages. When the scheduler sent exactly that many, whatever it still
+/// counts as processing there was lost on the way (a race it did not foresee) and runs again.
+struct worker_idle {
+  std::uint64_t worker = 0;
+  std::uint64_t orders = 0;
 };
 
 /// The worker applies `release` before `compute` (see worker_actor.cpp for why).
@@ -271,6 +289,8 @@ TROUPE_INSPECT(put_data, x.keys, x.values)
 TROUPE_INSPECT(put_reply, x.nbytes)
 TROUPE_INSPECT(upload_library, x.name, x.bytes)
 TROUPE_INSPECT(worker_gone, x.worker)
+TROUPE_INSPECT(worker_directory, x.ids, x.actors, x.addresses)
+TROUPE_INSPECT(worker_idle, x.worker, x.orders)
 #undef TROUPE_INSPECT
 
 template <class Inspector>
@@ -284,5 +304,6 @@ void add_protocol_types(caf::actor_system_config& config);
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;
 using flush_atom = caf::atom_constant<caf::atom("flush")>;
 using describe_atom = caf::atom_constant<caf::atom("describe")>;
+using idle_check_atom = caf::atom_constant<caf::atom("idlecheck")>;
 
 }  // namespace troupe::cluster

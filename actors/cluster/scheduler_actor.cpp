@@ -21,6 +21,7 @@ struct scheduler_actor_state {
   std::map<caf::actor_addr, client_id> client_ids;
   std::map<client_id, std::string> client_functions;  ///< function_signatures() of each client
   std::map<worker_id, worker_orders> orders;
+  std::map<worker_id, std::uint64_t> orders_sent;  ///< order messages sent, per worker
   std::map<client_id, key_events> events;
   /// The report being handled: its inline results go into the clients' events.
   worker_report* current_report = nullptr;
@@ -43,15 +44,7 @@ void collect(scheduler_self* self) {
       a.spec = std::move(d.spec);
       a.send_value = d.send_value;
       a.input_nbytes = std::move(d.input_nbytes);
-      a.holders.reserve(d.holders.size());
-      for (const auto& ids : d.holders) {
-        std::vector<caf::actor> actors;
-        for (auto id : ids) {
-          auto found = s.workers.find(id);
-          if (found != s.workers.end()) actors.push_back(found->second);
-        }
-        a.holders.push_back(std::move(actors));
-      }
+      a.holders = std::move(d.holders);
       orders.compute.push_back(std::move(a));
     }
     for (auto& key : commands.release) orders.release.push_back(std::move(key));
@@ -79,7 +72,10 @@ void flush(scheduler_self* self) {
   auto& s = self->state;
   for (auto& [worker, orders] : s.orders) {
     auto found = s.workers.find(worker);
-    if (found != s.workers.end()) self->send(found->second, std::move(orders));
+    if (found != s.workers.end()) {
+      self->send(found->second, std::move(orders));
+      ++s.orders_sent[worker];
+    }
   }
   s.orders.clear();
   for (auto& [client, events] : s.events) {
@@ -111,12 +107,12 @@ caf::behavior scheduler_behavior(scheduler_self* self) {
     auto& s = self->state;
     if (auto w = s.worker_ids.find(down.source); w != s.worker_ids.end()) {
       auto id = w->second;
-      auto gone = s.workers[id];
       s.worker_ids.erase(w);
       s.workers.erase(id);
       s.orders.erase(id);
+      s.orders_sent.erase(id);
       // Before the orders that follow from it, so fetches from it fail before they are redone.
-      for (const auto& [other, worker] : s.workers) self->send(worker, worker_gone{gone});
+      for (const auto& [other, worker] : s.workers) self->send(worker, worker_gone{id});
       s.state.remove_worker(id);
     } else if (auto c = s.client_ids.find(down.source); c != s.client_ids.end()) {
       auto id = c->second;
@@ -160,6 +156,16 @@ caf::behavior scheduler_behavior(scheduler_self* self) {
         s.workers[id] = hello.worker;
         s.worker_ids[hello.worker.address()] = id;
         self->monitor(hello.worker);
+        // Who is who, before any order that names a worker: all to the new one, it to the rest.
+        worker_directory everyone;
+        for (const auto& [other, worker] : s.workers) {
+          everyone.ids.push_back(other);
+          everyone.actors.push_back(worker);
+          everyone.addresses.push_back(s.state.info_of(other)->address);
+          if (other != id)
+            self->send(worker, worker_directory{{id}, {hello.worker}, {hello.info.address}});
+        }
+        self->send(hello.worker, std::move(everyone));
         for (const auto& library : s.libraries) self->send(hello.worker, library);
         after(self);
         return id;
@@ -199,6 +205,13 @@ caf::behavior scheduler_behavior(scheduler_self* self) {
         after(self);
         s.current_report = nullptr;
       },
+      [self](const worker_idle& idle) {
+        auto& s = self->state;
+        if (s.orders_sent[idle.worker] != idle.orders) return;  // orders still on the way
+        if (s.state.processing_count(idle.worker) == 0) return;
+        s.state.worker_idle(idle.worker);
+        after(self);
+      },
       [self](const who_has_request& request) -> holders {
         auto& s = self->state;
         holders reply;
@@ -236,7 +249,26 @@ caf::behavior scheduler_behavior(scheduler_self* self) {
         self->state.flush_scheduled = false;
         flush(self);
       },
-      [self](describe_atom) -> std::string { return self->state.state.describe(); },
+      [self](describe_atom) -> caf::result<std::string> {
+        // The scheduler's account, then each worker's, gathered with a short timeout.
+        auto promise = self->make_response_promise<std::string>();
+        auto text = std::make_shared<std::string>(self->state.state.describe());
+        auto pending = std::make_shared<std::size_t>(self->state.workers.size());
+        if (*pending == 0) return *text;
+        for (const auto& [id, worker] : self->state.workers) {
+          self->request(worker, std::chrono::seconds(2), describe_atom::value)
+              .then(
+                  [promise, text, pending](std::string& part) mutable {
+                    *text += part;
+                    if (--*pending == 0) promise.deliver(*text);
+                  },
+                  [promise, text, pending](caf::error&) mutable {
+                    *text += "  (a worker did not answer)\n";
+                    if (--*pending == 0) promise.deliver(*text);
+                  });
+        }
+        return promise;
+      },
       [self](shutdown_atom) {
         flush(self);
         for (auto& [id, worker] : self->state.workers) self->send(worker, shutdown_atom::value);

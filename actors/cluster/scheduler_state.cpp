@@ -303,6 +303,21 @@ void SchedulerState::task_failed(worker_id worker, task_failure failure) {
   dispatch_ready();
 }
 
+std::size_t SchedulerState::worker_idle(worker_id worker) {
+  auto found = workers_.find(worker);
+  if (found == workers_.end()) return 0;
+  auto lost = found->second.processing_tasks;
+  for (auto id : lost) {
+    stop_processing(id);
+    auto& t = task(id);
+    t.state = task_state::waiting;
+    t.waiting_on = count_inputs_not_in_memory(t);
+    if (t.waiting_on == 0) make_ready(id);
+  }
+  dispatch_ready();
+  return lost.size();
+}
+
 void SchedulerState::task_missing(worker_id worker, const std::string& key) {
   auto found = lookup(key);
   if (!found) return;
@@ -312,7 +327,20 @@ void SchedulerState::task_missing(worker_id worker, const std::string& key) {
   stop_processing(id);
   t.state = task_state::waiting;
   t.waiting_on = count_inputs_not_in_memory(t);
-  if (t.waiting_on == 0) make_ready(id);
+  // An input the scheduler believes this very worker holds was not there (the worker looks in
+  // its own data first): that copy is gone, and with no other holder the input is recomputed.
+  std::vector<task_id> to_activate;
+  for (auto input : std::vector<task_id>(t.dependencies)) {
+    auto& d = task(input);
+    auto held = std::find(d.who_has.begin(), d.who_has.end(), worker);
+    if (d.state != task_state::memory || held == d.who_has.end()) continue;
+    d.who_has.erase(held);
+    workers_[worker].holds.erase(input);
+    if (d.who_has.empty()) lose_key(input, to_activate);
+  }
+  for (auto input : to_activate)
+    if (task(input).state == task_state::released && needed(task(input))) activate(input);
+  if (task(id).state == task_state::waiting && task(id).waiting_on == 0) make_ready(id);
   dispatch_ready();
 }
 

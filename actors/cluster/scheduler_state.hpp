@@ -113,6 +113,9 @@ class SchedulerState {
   void task_finished(worker_id worker, const std::string& key, std::uint64_t nbytes,
                      std::uint64_t ref = 0, std::int64_t payload = -1);
   void task_failed(worker_id worker, task_failure failure);
+  /// The worker has nothing assigned although tasks count as processing there: they were lost
+  /// on the way and run again. Returns how many.
+  std::size_t worker_idle(worker_id worker);
   /// The worker could not fetch an input of `key` from any holder: run it again later.
   void task_missing(worker_id worker, const std::string& key);
 

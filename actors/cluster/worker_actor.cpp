@@ -12,6 +12,8 @@
 #include <map>
 #include <mutex>
 
+#include <caf/io/all.hpp>
+
 #include "actors/cluster/actors.hpp"
 #include "actors/cluster/batching.hpp"
 #include "actors/cluster/client_impl.hpp"
@@ -24,6 +26,8 @@ namespace troupe::cluster {
 
 namespace {
 
+using clock_type = std::chrono::steady_clock;
+
 /// Results up to this size travel inside the completion message.
 constexpr std::uint64_t inline_value_limit = 64 * 1024;
 /// How long a peer has to answer a fetch before the next holder is tried (and, with none
@@ -35,6 +39,8 @@ std::chrono::milliseconds fetch_timeout(std::uint64_t nbytes) {
 }
 /// How long the scheduler has to accept the worker.
 constexpr auto register_timeout = std::chrono::seconds(30);
+/// How often an idle worker tells the scheduler it has nothing (worker_idle).
+constexpr auto idle_check_interval = std::chrono::seconds(1);
 /// At most this many tasks in one batch for an executor, and two batches per executor.
 constexpr std::size_t max_batch = 64;
 constexpr int batches_per_executor = 2;
@@ -175,12 +181,21 @@ struct worker_actor_state {
   worker_id id = 0;
   std::vector<caf::actor> peers;
   std::map<caf::actor_addr, peer_id> peer_ids;
+  std::map<std::uint64_t, peer_id> peer_of_worker;  ///< from the scheduler's worker_directory
   std::vector<caf::actor> executors;
   std::vector<int> executor_batches;  ///< batches sent and not yet done, per executor
   std::vector<bool> seceded;          ///< blocked in a nested compute: gets no more batches
   std::shared_ptr<worker_client> client;
   worker_report report;
   bool flush_scheduled = false;
+  std::uint64_t orders_received = 0;
+  struct fetch_in_flight {
+    peer_id peer;
+    std::vector<std::string> keys;
+    clock_type::time_point deadline;
+  };
+  std::map<std::uint64_t, fetch_in_flight> fetches_in_flight;  ///< by request number
+  std::uint64_t fetch_number = 0;
   static inline const char* name = "troupe.worker";
 };
 
@@ -195,6 +210,25 @@ peer_id peer_of(worker_self* self, const caf::actor& actor) {
     self->monitor(actor);  // a peer that dies fails its fetches at once, not at their timeout
   }
   return it->second;
+}
+
+using peer_atom = caf::atom_constant<caf::atom("peer")>;
+
+// Messages to a peer learned through the scheduler travel through the scheduler's process,
+// and between workers that both joined after others died some were seen to be lost there.
+// A connection of the worker's own to the peer's address is made off the actor's thread
+// (remote_actor blocks) and replaces the routed handle once it is up.
+void connect_directly(worker_self* self, peer_id peer, const std::string& address) {
+  if (address.rfind("tcp://", 0) != 0) return;  // in one process: nothing to connect
+  auto colon = address.rfind(':');
+  auto host = address.substr(6, colon - 6);
+  auto port = static_cast<std::uint16_t>(std::stoul(address.substr(colon + 1)));
+  self->spawn<caf::detached>(
+      [host, port, peer, worker = caf::actor(self)](caf::event_based_actor* helper) {
+        auto direct = helper->system().middleman().remote_actor(host, port);
+        if (direct) helper->send(worker, peer_atom::value, std::uint64_t{peer}, *direct);
+        helper->quit();
+      });
 }
 
 void flush_report(worker_self* self) {
@@ -251,12 +285,18 @@ void after(worker_self* self) {
 }
 
 void start_fetches(worker_self* self) {
-  for (auto& request : self->state.state.take_fetches()) {
-    auto peer = self->state.peers[request.peer];
+  auto& s = self->state;
+  for (auto& request : s.state.take_fetches()) {
+    auto peer = s.peers[request.peer];
     auto keys = request.keys;
-    self->request(peer, fetch_timeout(request.nbytes), get_data{std::move(request.keys)})
+    auto timeout = fetch_timeout(request.nbytes);
+    auto number = ++s.fetch_number;
+    s.fetches_in_flight[number] = {request.peer, keys, clock_type::now() + timeout};
+    self->request(peer, timeout, get_data{std::move(request.keys)})
         .then(
-            [self, peer = request.peer](data_reply& reply) {
+            [self, peer = request.peer, number](data_reply& reply) {
+              if (self->state.fetches_in_flight.erase(number) == 0) return;  // expired
+
               for (std::size_t i = 0; i < reply.keys.size(); ++i) {
                 if (reply.values[i].error.empty())
                   self->state.state.fetched(reply.keys[i], std::move(reply.values[i].value));
@@ -266,11 +306,31 @@ void start_fetches(worker_self* self) {
               for (auto& key : reply.missing) self->state.state.fetch_failed(key, peer);
               after(self);
             },
-            [self, peer = request.peer, keys](caf::error&) {
+            [self, peer = request.peer, keys, number](caf::error&) {
+              if (self->state.fetches_in_flight.erase(number) == 0) return;
               for (auto& key : keys) self->state.state.fetch_failed(key, peer);
               after(self);
             });
   }
+}
+
+// Fails fetches whose answer is overdue. CAF's request timeout should do it, but a request to
+// a peer reached through the scheduler's node was seen to get neither an answer nor its
+// timeout; checked every idle_check_interval.
+void expire_fetches(worker_self* self) {
+  auto& s = self->state;
+  auto now = clock_type::now();
+  bool expired = false;
+  for (auto it = s.fetches_in_flight.begin(); it != s.fetches_in_flight.end();) {
+    if (it->second.deadline + idle_check_interval > now) {
+      ++it;
+      continue;
+    }
+    for (auto& key : it->second.keys) s.state.fetch_failed(key, it->second.peer);
+    it = s.fetches_in_flight.erase(it);
+    expired = true;
+  }
+  if (expired) after(self);
 }
 
 void handle_outcomes(worker_self* self, batch_done& done) {
@@ -305,6 +365,7 @@ void start(worker_self* self, worker_info info,
            std::shared_ptr<std::promise<std::string>> registered) {
   auto& s = self->state;
   s.info = info;
+  self->delayed_send(self, idle_check_interval, idle_check_atom::value);
   s.client = std::make_shared<worker_client>();
   s.client->system = &self->system();
   s.client->scheduler = s.scheduler;
@@ -346,6 +407,7 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
       },
       [self](worker_orders& orders) {
         auto& s = self->state;
+        ++s.orders_received;
         // Releases first: a batch may hold a release and a later compute of the same key (a
         // task stolen away and back); applied the other way round, the task would be lost.
         // A compute followed by a release only runs a task the scheduler then drops.
@@ -353,9 +415,11 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
         for (auto& a : orders.compute) {
           std::vector<std::vector<peer_id>> holders;
           holders.reserve(a.holders.size());
-          for (auto& actors : a.holders) {
+          for (auto& workers : a.holders) {
             std::vector<peer_id> ids;
-            for (auto& actor : actors) ids.push_back(peer_of(self, actor));
+            for (auto worker : workers)
+              if (auto peer = s.peer_of_worker.find(worker); peer != s.peer_of_worker.end())
+                ids.push_back(peer->second);
             holders.push_back(std::move(ids));
           }
           s.state.add_task(std::move(a.spec), std::move(holders), a.send_value, a.input_nbytes);
@@ -368,10 +432,27 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
       },
       [self](const worker_gone& gone) {
         auto& s = self->state;
-        if (auto peer = s.peer_ids.find(gone.worker.address()); peer != s.peer_ids.end()) {
+        if (auto peer = s.peer_of_worker.find(gone.worker); peer != s.peer_of_worker.end()) {
           s.state.peer_lost(peer->second);
           after(self);
         }
+      },
+      [self](const worker_directory& directory) {
+        auto& s = self->state;
+        for (std::size_t i = 0; i < directory.ids.size() && i < directory.actors.size(); ++i) {
+          auto peer = peer_of(self, directory.actors[i]);
+          s.peer_of_worker[directory.ids[i]] = peer;
+          if (i < directory.addresses.size() && directory.ids[i] != s.id)
+            connect_directly(self, peer, directory.addresses[i]);
+        }
+      },
+      [self](peer_atom, std::uint64_t peer, caf::actor& direct) {
+        // The peer reached over a connection of its own: fetches use it from now on.
+        auto& s = self->state;
+        if (peer >= s.peers.size() || !direct) return;
+        s.peer_ids[direct.address()] = static_cast<peer_id>(peer);
+        self->monitor(direct);
+        s.peers[peer] = std::move(direct);
       },
       [self](secede_atom, std::size_t executor) {
         // The executor blocks in a nested compute: another takes its place until it is done.
@@ -402,9 +483,34 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
         return reply;
       },
       [](const upload_library& library) -> std::string { return load_uploaded(library); },
+      [self](describe_atom) -> std::string {
+        auto& s = self->state;
+        std::string batches;
+        for (std::size_t i = 0; i < s.executors.size(); ++i)
+          batches += " " + std::to_string(s.executor_batches[i]) + (s.seceded[i] ? "s" : "");
+        std::string requests;
+        for (const auto& [number, f] : s.fetches_in_flight)
+          requests += " #" + std::to_string(number) + " to peer " + std::to_string(f.peer) + " (" +
+                      std::to_string(f.keys.size()) + " keys, due in " +
+                      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         f.deadline - clock_type::now())
+                                         .count()) +
+                      " ms)";
+        return "  worker " + s.info.address + ": batches per executor" + batches +
+               "; requests" + requests + "; " + s.state.describe();
+      },
       [self](flush_atom) {
         self->state.flush_scheduled = false;
         flush_report(self);
+      },
+      [self](idle_check_atom) {
+        auto& s = self->state;
+        expire_fetches(self);
+        if (s.id != 0 && s.state.assigned_count() == 0 && s.state.running_count() == 0) {
+          flush_report(self);  // before the idle note, so the scheduler sees them in order
+          self->send(s.scheduler, worker_idle{s.id, s.orders_received});
+        }
+        self->delayed_send(self, idle_check_interval, idle_check_atom::value);
       },
       [self](shutdown_atom) {
         flush_report(self);

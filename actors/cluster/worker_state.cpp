@@ -127,6 +127,32 @@ void WorkerState::give_up(std::unordered_map<std::string, fetch_state>::iterator
   fetches_.erase(found);
 }
 
+std::string WorkerState::describe(std::size_t examples) const {
+  std::size_t in_flight = 0;
+  for (const auto& [key, fetch] : fetches_) in_flight += fetch.in_flight ? 1 : 0;
+  std::string out = std::to_string(waiting_.size()) + " assigned (" +
+                    std::to_string(ready_.size()) + " ready), " +
+                    std::to_string(running_.size()) + " running, " +
+                    std::to_string(data_.size()) + " keys held, " +
+                    std::to_string(fetches_.size()) + " fetches (" + std::to_string(in_flight) +
+                    " in flight)\n";
+  std::size_t shown = 0;
+  for (const auto& [key, fetch] : fetches_) {
+    if (shown++ == examples) break;
+    out += "    fetch " + key + (fetch.in_flight ? " in flight from peer " : " waiting, ") +
+           (fetch.in_flight ? std::to_string(fetch.peer) : "") + ", " +
+           std::to_string(fetch.holders.size()) + " holders left, for " +
+           std::to_string(fetch.waiting.size()) + " tasks\n";
+  }
+  shown = 0;
+  for (const auto& [key, task] : waiting_) {
+    if (shown++ == examples) break;
+    out += "    task " + key + ": " + std::to_string(task.missing) + " inputs missing\n";
+  }
+  for (const auto& [key, spec] : running_) out += "    running " + key + "\n";
+  return out;
+}
+
 std::vector<std::string> WorkerState::take_missing() {
   std::vector<std::string> out;
   std::swap(out, missing_);

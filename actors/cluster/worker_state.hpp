@@ -55,6 +55,8 @@ class WorkerState {
   /// with their nbytes, to report as finished.
   std::vector<std::pair<std::string, std::uint64_t>> take_already_done();
   std::size_t ready_count() const noexcept { return ready_.size(); }
+  /// Tasks assigned and not yet running (waiting for inputs, or ready).
+  std::size_t assigned_count() const noexcept { return waiting_.size(); }
   std::size_t running_count() const noexcept { return running_.size(); }
 
   /// A running task is done. Returns false when it was released while it ran (drop it).
@@ -68,6 +70,9 @@ class WorkerState {
   void put(const std::string& key, Value value);
   const Value* find(const std::string& key) const;
   std::size_t data_count() const noexcept { return data_.size(); }
+  /// A readable account: tasks waiting (with their missing inputs), ready and running, and
+  /// the fetches in flight.
+  std::string describe(std::size_t examples = 5) const;
   std::uint64_t data_nbytes() const noexcept { return nbytes_; }
 
  private:

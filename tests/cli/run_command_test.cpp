@@ -88,7 +88,7 @@ TEST_CASE("run_command: every failure is one error line and exit status 2", "[cl
       {{good.path(), "other.json"}, "unexpected argument 'other.json'"},
       {{good.path(), "--verbose"}, "unknown option '--verbose'"},
       {{good.path(), "--scheduler"}, "--scheduler: 1 required"},
-      {{good.path(), "--scheduler", "processes"}, "processes not in {sync,threads}"},
+      {{good.path(), "--scheduler", "gpu-magic"}, "gpu-magic not in {sync,threads,processes}"},
       {{good.path(), "--num-workers", "0"}, "--num-workers: Value 0 not in range 1 to 1024"},
       {{good.path(), "--num-workers", "4x"}, "Value 4x not in range"},
       {{good.path(), "--num-workers", "100000"}, "Value 100000 not in range"},

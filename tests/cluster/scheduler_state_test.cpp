@@ -839,17 +839,53 @@ TEST_CASE("scheduler_state: a worker missing an input gets the task again", "[cl
   auto w1 = s.add_worker(make_worker("w1"));
   auto w2 = s.add_worker(make_worker("w2"));
   auto c = s.add_client("client");
-  s.data_placed(c, "d", 100, {w1});
+  s.data_placed(c, "d", 100, {w1, w2});
   s.take_outbox();
   s.update_graph(c, {make_task("t", {"d"})}, {"t"});
-  CHECK(computed(s.take_outbox(), w1) == strings{"t"});
-  s.task_missing(w2, "t");  // not where it runs: ignored
+  auto first = s.take_outbox();
+  auto runs_on = computed(first, w1) == strings{"t"} ? w1 : w2;
+  auto other = runs_on == w1 ? w2 : w1;
+  REQUIRE(computed(first, runs_on) == strings{"t"});
+  s.task_missing(other, "t");  // not where it runs: ignored
   CHECK(s.take_outbox().empty());
-  s.task_missing(w1, "t");
+  // Where it runs, `d` was not there after all: that copy is forgotten, and t goes to the
+  // worker that still holds d.
+  s.task_missing(runs_on, "t");
   auto out = s.take_outbox();
-  REQUIRE(computed(out, w1) == strings{"t"});
-  CHECK(dispatched(out, w1, "t").holders == holder_lists{{w1}});
-  CHECK(s.processing_count(w1) == 1);
+  REQUIRE(computed(out, other) == strings{"t"});
+  CHECK(dispatched(out, other, "t").holders == holder_lists{{other}});
+  CHECK(s.who_has("d") == std::vector<worker_id>{other});
+}
+
+TEST_CASE("scheduler_state: an input its own worker lacks is recomputed", "[cluster]") {
+  SchedulerState s;
+  auto w = s.add_worker(make_worker("w"));
+  auto c = s.add_client("client");
+  s.update_graph(c, {make_task("a"), make_task("b", {"a"})}, {"b"});
+  CHECK(computed(s.take_outbox(), w) == strings{"a"});
+  s.task_finished(w, "a", 8);
+  CHECK(computed(s.take_outbox(), w) == strings{"b"});
+  s.task_missing(w, "b");  // `a` should be on w but is not: computed again, then b
+  CHECK(computed(s.take_outbox(), w) == strings{"a"});
+  CHECK(s.state_of("b") == task_state::waiting);
+  s.task_finished(w, "a", 8);
+  CHECK(computed(s.take_outbox(), w) == strings{"b"});
+}
+
+TEST_CASE("scheduler_state: tasks an idle worker does not have run again", "[cluster]") {
+  SchedulerState s;
+  auto w = s.add_worker(make_worker("w"));
+  auto c = s.add_client("client");
+  s.update_graph(c, {make_task("a"), make_task("b")}, {"a", "b"});
+  CHECK(computed(s.take_outbox(), w) == strings{"a", "b"});
+  s.task_finished(w, "a", 8);
+  s.take_outbox();
+  CHECK(s.worker_idle(w) == 1);  // "b" was lost on the way: dispatched again
+  CHECK(computed(s.take_outbox(), w) == strings{"b"});
+  CHECK(s.state_of("b") == task_state::processing);
+  s.task_finished(w, "b", 8);
+  CHECK(events(s.take_outbox(), c) == strings{"b finished"});
+  CHECK(s.worker_idle(w) == 0);
 }
 
 // -- placement -----------------------------------------------------------------------------------
