@@ -31,6 +31,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cluster_test_support import Failures, kill_group, pgrep, read, tail  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 GRAPHS = os.path.join(HERE, "..", "cli", "graphs")
 RUN_TIMEOUT_S = 30      # one `troupe run` (a few seconds at most when all is well)
@@ -40,20 +43,6 @@ STOP_TIMEOUT_S = 10     # the scheduler stopping on SIGTERM
 WORKERS_STOP_TIMEOUT_S = 20  # the worker processes stopping once the scheduler is gone
 
 TRIVIAL = {"graph": {"x": 1, "y": ["inc", "x"]}, "targets": ["y"]}
-
-
-class Failures:
-    def __init__(self):
-        self.items = []
-
-    def check(self, name, problems):
-        """Prints ok/FAIL for one check; problems is a list of strings."""
-        problems = [p for p in problems if p]
-        print(("FAIL " if problems else "ok   ") + name, flush=True)
-        for p in problems:
-            print("     " + p.replace("\n", "\n     "), flush=True)
-        self.items += [f"{name}: {p}" for p in problems]
-        return not problems
 
 
 class Processes:
@@ -83,31 +72,6 @@ class Processes:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 pass
-
-
-def kill_group(pgid, sig=signal.SIGKILL):
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def pgrep(*args):
-    done = subprocess.run(["pgrep", *args], capture_output=True, text=True)
-    return sorted(int(p) for p in done.stdout.split())
-
-
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
-def tail(text, n=600):
-    text = text.strip()
-    return text if len(text) <= n else "..." + text[-n:]
 
 
 def run(args, timeout=RUN_TIMEOUT_S):

@@ -28,6 +28,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cluster_test_support import Failures, kill_group, pgrep, read, tail  # noqa: E402
+
 SCHEDULER_NS = "troupe-s"
 WORKER_NS = ["troupe-w1", "troupe-w2"]
 BRIDGE = "trp-br"
@@ -47,50 +50,12 @@ class Skip(Exception):
     pass
 
 
-class Failures:
-    def __init__(self):
-        self.items = []
-
-    def check(self, name, problems):
-        problems = [p for p in problems if p]
-        print(("FAIL " if problems else "ok   ") + name, flush=True)
-        for p in problems:
-            print("     " + p.replace("\n", "\n     "), flush=True)
-        self.items += [f"{name}: {p}" for p in problems]
-        return not problems
-
-
 def sh(*args, check=True):
     done = subprocess.run(list(args), capture_output=True, text=True, timeout=30)
     if check and done.returncode != 0:
         raise RuntimeError(f"`{' '.join(args)}` failed ({done.returncode}): "
                            f"{(done.stderr or done.stdout).strip()}")
     return done
-
-
-def pgrep(*args):
-    done = subprocess.run(["pgrep", *args], capture_output=True, text=True)
-    return sorted(int(p) for p in done.stdout.split())
-
-
-def kill_group(pgid, sig=signal.SIGKILL):
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def read(path):
-    try:
-        with open(path, errors="replace") as f:
-            return f.read()
-    except OSError:
-        return ""
-
-
-def tail(text, n=600):
-    text = text.strip()
-    return text if len(text) <= n else "..." + text[-n:]
 
 
 def namespace_pids(ns):
