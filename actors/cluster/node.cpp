@@ -189,15 +189,6 @@ std::size_t cluster_node::running_workers() const {
   return running;
 }
 
-bool cluster_node::scheduler_running() const {
-  if (!impl_->scheduler) return false;
-  caf::scoped_actor self{impl_->system};
-  bool alive = false;
-  self->request(impl_->scheduler, std::chrono::seconds(5), who_has_request{})
-      .receive([&](holders&) { alive = true; }, [&](caf::error&) {});
-  return alive;
-}
-
 std::string cluster_node::describe_scheduler() const {
   if (!impl_->scheduler) return "";
   caf::scoped_actor self{impl_->system};

@@ -37,7 +37,6 @@ class cluster_node {
 
   /// Workers of this node still running (they stop when their scheduler goes).
   std::size_t running_workers() const;
-  bool scheduler_running() const;
   /// This node's scheduler's account of its state (SchedulerState::describe), "" without one.
   std::string describe_scheduler() const;
   /// Workers registered with this node's scheduler (0 without one).

@@ -872,6 +872,38 @@ TEST_CASE("scheduler_state: an input its own worker lacks is recomputed", "[clus
   CHECK(computed(s.take_outbox(), w) == strings{"b"});
 }
 
+TEST_CASE("scheduler_state: a worker that joins steals from a busy one", "[cluster]") {
+  SchedulerState s;
+  auto w1 = s.add_worker(make_worker("w1"));
+  auto c = s.add_client("client");
+  std::vector<task_spec> tasks;
+  strings keys;
+  for (int i = 0; i < 10; ++i) {
+    keys.push_back("t" + std::to_string(i));
+    tasks.push_back(make_task(keys.back()));
+    tasks.back().order = static_cast<std::uint64_t>(i);
+  }
+  s.update_graph(c, tasks, keys);
+  CHECK(computed(s.take_outbox(), w1).size() == 10);
+  auto w2 = s.add_worker(make_worker("w2"));  // one thread, idle: takes up to two
+  auto out = s.take_outbox();
+  auto stolen = computed(out, w2);
+  REQUIRE(stolen.size() == 2);
+  CHECK(s.stolen_count() == 2);
+  // The victim is told to drop exactly those, the last in priority order.
+  auto released = out.workers[w1].release;
+  std::sort(released.begin(), released.end());
+  std::sort(stolen.begin(), stolen.end());
+  CHECK(released == stolen);
+  CHECK(stolen == strings{"t8", "t9"});
+  CHECK(s.processing_count(w1) == 8);
+  CHECK(s.processing_count(w2) == 2);
+  s.task_finished(w1, "t9", 8);  // it had started t9 after all: the late result is dropped
+  CHECK(s.take_outbox().workers[w1].release == strings{"t9"});
+  s.task_finished(w2, "t9", 8);
+  CHECK(s.state_of("t9") == task_state::memory);
+}
+
 TEST_CASE("scheduler_state: tasks an idle worker does not have run again", "[cluster]") {
   SchedulerState s;
   auto w = s.add_worker(make_worker("w"));
