@@ -11,16 +11,12 @@ before; a warm-up map first has both workers run a task. Prints one JSON line fo
 
 import argparse
 import json
-import logging
 import sys
+from pathlib import Path
 import time
 
-import dask
-import distributed
-from distributed import Client, LocalCluster
-
-N_WORKERS = 2
-THREADS_PER_WORKER = 1
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from futures_cluster import futures_client, futures_report  # noqa: E402
 
 
 def inc(x):
@@ -54,15 +50,9 @@ def check(xs, values):
 def main():
     options = parse_options()
     n = options.tasks
-    report = {"workload": "futures_map", "implementation": "dask", "api": "futures",
-              "scheduler": "distributed", "version": dask.__version__,
-              "distributed_version": distributed.__version__, "n_workers": N_WORKERS,
-              "threads_per_worker": THREADS_PER_WORKER, "tasks": n, "seconds": []}
+    report = {**futures_report("futures_map", n), "seconds": []}
     start = time.perf_counter()
-    with LocalCluster(n_workers=N_WORKERS, threads_per_worker=THREADS_PER_WORKER,
-                      processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
-        client.wait_for_workers(N_WORKERS)
+    with futures_client() as client:
         report["startup_seconds"] = time.perf_counter() - start
         warm_up = list(range(-100, 0))
         check(warm_up, map_and_gather(client, warm_up))

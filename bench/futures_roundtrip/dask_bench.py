@@ -10,16 +10,12 @@ Prints one JSON line for bench/run; "seconds" holds every timed round trip.
 
 import argparse
 import json
-import logging
 import sys
+from pathlib import Path
 import time
 
-import dask
-import distributed
-from distributed import Client, LocalCluster
-
-N_WORKERS = 2
-THREADS_PER_WORKER = 1
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from futures_cluster import futures_client, futures_report  # noqa: E402
 
 
 def inc(x):
@@ -43,16 +39,10 @@ def check(x, y):
 
 def main():
     options = parse_options()
-    report = {"workload": "futures_roundtrip", "implementation": "dask", "api": "futures",
-              "scheduler": "distributed", "version": dask.__version__,
-              "distributed_version": distributed.__version__, "n_workers": N_WORKERS,
-              "threads_per_worker": THREADS_PER_WORKER, "tasks": options.tasks,
+    report = {**futures_report("futures_roundtrip", options.tasks),
               "warm_up": options.warm_up, "seconds": []}
     start = time.perf_counter()
-    with LocalCluster(n_workers=N_WORKERS, threads_per_worker=THREADS_PER_WORKER,
-                      processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
-        client.wait_for_workers(N_WORKERS)
+    with futures_client() as client:
         report["startup_seconds"] = time.perf_counter() - start
         x = 0
         for _ in range(options.warm_up):

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bench/common/flags.hpp"
+#include "bench/common/futures_cluster.hpp"
 #include "collections/client.hpp"
 
 namespace {
@@ -26,11 +27,9 @@ using troupe::bench::parse_count_flags;
 using troupe::bench::seconds_since;
 using troupe::bench::usage_error;
 
-std::int64_t bench_inc(std::int64_t x) { return x + 1; }
-TROUPE_FUNCTION(bench_inc);
-
-constexpr std::size_t n_workers = 2;
-constexpr std::size_t threads_per_worker = 1;
+using troupe::bench::bench_inc;
+constexpr std::size_t n_workers = troupe::bench::futures_n_workers;
+constexpr std::size_t threads_per_worker = troupe::bench::futures_threads_per_worker;
 
 struct options {
   std::size_t tasks = 200;
@@ -69,7 +68,7 @@ nlohmann::json run(const options& o) {
                            {"seconds", nlohmann::json::array()}};
   auto start = std::chrono::steady_clock::now();
   troupe::Client client(
-      troupe::LocalCluster{.n_workers = n_workers, .threads_per_worker = threads_per_worker});
+      troupe::bench::futures_cluster());
   report["startup_seconds"] = seconds_since(start);
   std::int64_t x = 0;
   for (std::size_t i = 0; i < o.warm_up; ++i, ++x) check(x, round_trip(client, x));
