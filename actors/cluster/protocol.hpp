@@ -208,7 +208,6 @@ struct task_assignment {
 struct worker_directory {
   std::vector<std::uint64_t> ids;
   std::vector<caf::actor> actors;
-  std::vector<std::string> addresses;  ///< where each serves (tcp://...), for direct links
 };
 
 /// scheduler -> workers: a worker left the cluster. Its peers fail their fetches from it at
@@ -289,7 +288,7 @@ TROUPE_INSPECT(put_data, x.keys, x.values)
 TROUPE_INSPECT(put_reply, x.nbytes)
 TROUPE_INSPECT(upload_library, x.name, x.bytes)
 TROUPE_INSPECT(worker_gone, x.worker)
-TROUPE_INSPECT(worker_directory, x.ids, x.actors, x.addresses)
+TROUPE_INSPECT(worker_directory, x.ids, x.actors)
 TROUPE_INSPECT(worker_idle, x.worker, x.orders)
 #undef TROUPE_INSPECT
 

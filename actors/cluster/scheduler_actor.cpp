@@ -161,9 +161,7 @@ caf::behavior scheduler_behavior(scheduler_self* self) {
         for (const auto& [other, worker] : s.workers) {
           everyone.ids.push_back(other);
           everyone.actors.push_back(worker);
-          everyone.addresses.push_back(s.state.info_of(other)->address);
-          if (other != id)
-            self->send(worker, worker_directory{{id}, {hello.worker}, {hello.info.address}});
+          if (other != id) self->send(worker, worker_directory{{id}, {hello.worker}});
         }
         self->send(hello.worker, std::move(everyone));
         for (const auto& library : s.libraries) self->send(hello.worker, library);

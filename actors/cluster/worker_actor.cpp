@@ -12,8 +12,6 @@
 #include <map>
 #include <mutex>
 
-#include <caf/io/all.hpp>
-
 #include "actors/cluster/actors.hpp"
 #include "actors/cluster/batching.hpp"
 #include "actors/cluster/client_impl.hpp"
@@ -210,25 +208,6 @@ peer_id peer_of(worker_self* self, const caf::actor& actor) {
     self->monitor(actor);  // a peer that dies fails its fetches at once, not at their timeout
   }
   return it->second;
-}
-
-using peer_atom = caf::atom_constant<caf::atom("peer")>;
-
-// Messages to a peer learned through the scheduler travel through the scheduler's process,
-// and between workers that both joined after others died some were seen to be lost there.
-// A connection of the worker's own to the peer's address is made off the actor's thread
-// (remote_actor blocks) and replaces the routed handle once it is up.
-void connect_directly(worker_self* self, peer_id peer, const std::string& address) {
-  if (address.rfind("tcp://", 0) != 0) return;  // in one process: nothing to connect
-  auto colon = address.rfind(':');
-  auto host = address.substr(6, colon - 6);
-  auto port = static_cast<std::uint16_t>(std::stoul(address.substr(colon + 1)));
-  self->spawn<caf::detached>(
-      [host, port, peer, worker = caf::actor(self)](caf::event_based_actor* helper) {
-        auto direct = helper->system().middleman().remote_actor(host, port);
-        if (direct) helper->send(worker, peer_atom::value, std::uint64_t{peer}, *direct);
-        helper->quit();
-      });
 }
 
 void flush_report(worker_self* self) {
@@ -439,20 +418,8 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
       },
       [self](const worker_directory& directory) {
         auto& s = self->state;
-        for (std::size_t i = 0; i < directory.ids.size() && i < directory.actors.size(); ++i) {
-          auto peer = peer_of(self, directory.actors[i]);
-          s.peer_of_worker[directory.ids[i]] = peer;
-          if (i < directory.addresses.size() && directory.ids[i] != s.id)
-            connect_directly(self, peer, directory.addresses[i]);
-        }
-      },
-      [self](peer_atom, std::uint64_t peer, caf::actor& direct) {
-        // The peer reached over a connection of its own: fetches use it from now on.
-        auto& s = self->state;
-        if (peer >= s.peers.size() || !direct) return;
-        s.peer_ids[direct.address()] = static_cast<peer_id>(peer);
-        self->monitor(direct);
-        s.peers[peer] = std::move(direct);
+        for (std::size_t i = 0; i < directory.ids.size() && i < directory.actors.size(); ++i)
+          s.peer_of_worker[directory.ids[i]] = peer_of(self, directory.actors[i]);
       },
       [self](secede_atom, std::size_t executor) {
         // The executor blocks in a nested compute: another takes its place until it is done.
