@@ -3,7 +3,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test test-all test-known-issues bench sanitize tsan clean
+.PHONY: all deps build demo test test-all bench sanitize tsan clean
 
 all: build
 
@@ -20,12 +20,8 @@ demo: build
 	@bash examples/run-demo $(BUILD_DIR)
 
 test: build
-	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -LE "slow|known_issue"
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -LE slow
 	cd $(BUILD_DIR) && ctest --output-on-failure -L slow
-
-# Tests of known, open bugs (label known_issue): not part of `make test` until they are fixed.
-test-known-issues: build
-	cd $(BUILD_DIR) && ctest --output-on-failure -L known_issue
 
 bench: build
 	.venv/bin/python bench/run --build-dir $(BUILD_DIR)

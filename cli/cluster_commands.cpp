@@ -11,6 +11,7 @@
 
 #include "actors/cluster/node.hpp"
 #include "collections/local_cluster.hpp"
+#include "collections/nanny.hpp"
 #include "core/error.hpp"
 #include "net/address.hpp"
 
@@ -124,7 +125,8 @@ int worker_command(const std::vector<std::string>& args, std::ostream& out, std:
         command.push_back(library);
       }
       auto pid = fork();
-      if (pid == 0) std::_Exit(run_nanny(command, name));
+      if (pid == 0)
+        std::_Exit(run_nanny({command, name, options.scheduler, options.memory_limit}));
       if (pid < 0) throw ArgumentError("cannot start a nanny process");
       nannies.push_back(pid);
     }

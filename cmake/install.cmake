@@ -11,7 +11,7 @@ add_library(troupe_library INTERFACE)
 target_link_libraries(troupe_library INTERFACE troupe_collections)
 set_target_properties(troupe_library PROPERTIES EXPORT_NAME troupe)
 
-install(TARGETS troupe_library troupe_collections troupe_actors troupe_net troupe_core EXPORT troupe_targets
+install(TARGETS troupe_library troupe_collections troupe_actors troupe_net troupe_nvml troupe_core EXPORT troupe_targets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY core collections actors net DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/troupe
         FILES_MATCHING PATTERN "*.hpp")

@@ -16,7 +16,9 @@
 #include <thread>
 
 #include "collections/client.hpp"
+#include "collections/nanny.hpp"
 #include "core/error.hpp"
+#include "gpu/nvml.hpp"
 
 namespace troupe {
 
@@ -63,9 +65,6 @@ pid_t spawn_child(const std::vector<std::string>& argv,
   return pid;
 }
 
-namespace {
-
-/// Waits for a child up to `grace`, then kills it.
 void stop_child(pid_t pid, std::chrono::milliseconds grace) {
   kill(pid, SIGTERM);
   auto deadline = std::chrono::steady_clock::now() + grace;
@@ -81,6 +80,8 @@ std::string describe_exit(int status) {
   if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
   return "exit code " + std::to_string(WEXITSTATUS(status));
 }
+
+namespace {
 
 std::string env_or(const char* name, const std::string& fallback) {
   const char* value = std::getenv(name);
@@ -167,6 +168,7 @@ std::unique_ptr<running_cluster> start_local_cluster(const LocalCluster& options
       info.name = "worker-" + std::to_string(i);
       info.nthreads = static_cast<std::uint32_t>(threads);
       info.memory_limit = memory;
+      info.gpu = gpu::describe(gpu::visible_gpus());
       cluster->node->start_worker(cluster->address, info);
     }
     return cluster;
@@ -210,6 +212,7 @@ int run_worker_process(const worker_process_options& options) {
     info.name = options.nworkers > 1 ? options.name + "-" + std::to_string(i) : options.name;
     info.nthreads = static_cast<std::uint32_t>(std::max<std::size_t>(1, options.nthreads));
     info.memory_limit = options.memory_limit;
+    info.gpu = gpu::describe(gpu::visible_gpus());
     info.host = options.host;
     info.nanny = options.nanny.empty() ? env_or("TROUPE_WORKER_NANNY", "") : options.nanny;
     node.start_worker(options.scheduler, info);
@@ -220,35 +223,6 @@ int run_worker_process(const worker_process_options& options) {
   return 0;
 }
 
-int run_nanny(const std::vector<std::string>& command, const std::string& name) {
-  install_stop_handlers();
-  int quick_failures = 0;
-  for (;;) {
-    auto started = std::chrono::steady_clock::now();
-    auto pid = spawn_child(command, {{"TROUPE_WORKER_NANNY", "pid " + std::to_string(getpid())}});
-    int status = 0;
-    while (waitpid(pid, &status, WNOHANG) == 0) {
-      if (stop_requested()) {
-        stop_child(pid, std::chrono::seconds(5));
-        return 0;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    if (WIFEXITED(status) && (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 2))
-      return WEXITSTATUS(status);  // stopped cleanly, or a setting that a restart cannot fix
-    bool quick = std::chrono::steady_clock::now() - started < std::chrono::seconds(2);
-    quick_failures = quick ? quick_failures + 1 : 0;
-    if (quick_failures >= 5) {
-      std::cerr << "troupe nanny " << name << ": the worker failed 5 times at start ("
-                << describe_exit(status) << "); giving up\n";
-      return 1;
-    }
-    std::cerr << "troupe nanny " << name << ": the worker ended (" << describe_exit(status)
-              << "); restarting it\n";
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-}
-
 void init(int, char**) {
   const char* role = std::getenv("TROUPE_ROLE");
   if (role == nullptr) return;
@@ -257,7 +231,12 @@ void init(int, char**) {
   try {
     if (r == "nanny") {
       setenv("TROUPE_ROLE", "worker", 1);
-      code = run_nanny({self_executable()}, env_or("TROUPE_WORKER_NAME", "worker"));
+      nanny_options nanny;
+      nanny.command = {self_executable()};
+      nanny.worker_name = env_or("TROUPE_WORKER_NAME", "worker");
+      nanny.scheduler = env_or("TROUPE_SCHEDULER_ADDRESS", "");
+      nanny.memory_limit = std::stoull(env_or("TROUPE_WORKER_MEMORY", "0"));
+      code = run_nanny(nanny);
     } else if (r == "worker") {
       worker_process_options options;
       options.scheduler = env_or("TROUPE_SCHEDULER_ADDRESS", "");

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -50,9 +51,10 @@ struct worker_process_options {
 /// SIGINT/SIGTERM. Returns the process's exit code (0 when stopped cleanly).
 int run_worker_process(const worker_process_options& options);
 
-/// Runs `command` (argv) as a child again and again until it exits with 0 or this process gets
-/// SIGINT/SIGTERM (then it stops the child). Returns 0, or the child's last failing code.
-int run_nanny(const std::vector<std::string>& command, const std::string& name);
+/// Sends SIGTERM, waits up to `grace`, then SIGKILL; reaps the child.
+void stop_child(pid_t pid, std::chrono::milliseconds grace);
+/// "exit code N" or "killed by signal N", from a waitpid status.
+std::string describe_exit(int status);
 
 /// SIGINT and SIGTERM set a flag that stop_requested() reads, instead of ending the process.
 void install_stop_handlers();

@@ -44,6 +44,7 @@ void add_protocol_types(caf::actor_system_config& config) {
   config.add_message_type<worker_gone>("troupe.worker_gone");
   config.add_message_type<worker_directory>("troupe.worker_directory");
   config.add_message_type<worker_idle>("troupe.worker_idle");
+  config.add_message_type<nanny_report>("troupe.nanny_report");
 }
 
 namespace {
@@ -174,6 +175,21 @@ std::shared_ptr<client_connection> connect_client(caf::actor_system& system, caf
       client_hello{std::move(name), inner->client, function_signatures()},
       std::chrono::steady_clock::now() + timeout);
   return std::shared_ptr<client_connection>(new client_connection(std::move(inner)));
+}
+
+bool cluster_node::report_to_scheduler(const std::string& scheduler, nanny_report report,
+                                       std::chrono::seconds timeout) {
+  caf::actor target;
+  try {
+    target = impl_->resolve(scheduler, timeout);
+  } catch (const std::exception&) {
+    return false;
+  }
+  caf::scoped_actor self{impl_->system};
+  bool answered = false;
+  self->request(target, timeout, std::move(report))
+      .receive([&](std::string&) { answered = true; }, [&](caf::error&) {});
+  return answered;
 }
 
 std::size_t cluster_node::running_workers() const {

@@ -35,6 +35,11 @@ class cluster_node {
   std::shared_ptr<client_connection> connect(const std::string& scheduler, std::string name,
                                              std::chrono::seconds timeout = std::chrono::seconds(30));
 
+  /// Tells the scheduler at `scheduler` (what a nanny does when its worker process ends);
+  /// false when it could not be reached or did not answer within `timeout`.
+  bool report_to_scheduler(const std::string& scheduler, nanny_report report,
+                           std::chrono::seconds timeout = std::chrono::seconds(5));
+
   /// Workers of this node still running (they stop when their scheduler goes).
   std::size_t running_workers() const;
   /// This node's scheduler's account of its state (SchedulerState::describe), "" without one.

@@ -187,11 +187,21 @@ struct finished_task {
   wire_value value;
 };
 
+/// A task given back: its input `input` could not be fetched from any holder it was told of.
+/// The holders that were asked and gave nothing are listed by worker id: the scheduler stops
+/// counting them as holders (as Dask's missing-data report does), so the task is not sent
+/// back to the same dead end.
+struct missing_input {
+  std::string key;
+  std::string input;
+  std::vector<std::uint64_t> failed_holders;
+};
+
 struct worker_report {
   std::uint64_t worker = 0;
   std::vector<finished_task> finished;
   std::vector<task_failure> failed;
-  std::vector<std::string> missing;  ///< tasks that could not fetch a dependency
+  std::vector<missing_input> missing;  ///< tasks that could not fetch a dependency
 };
 
 struct task_assignment {
@@ -279,6 +289,8 @@ TROUPE_INSPECT(key_event, x.key, x.status, x.has_value, x.value, x.failure)
 TROUPE_INSPECT(key_events, x.events)
 TROUPE_INSPECT(worker_hello, x.info, x.worker)
 TROUPE_INSPECT(finished_task, x.key, x.ref, x.nbytes, x.has_value, x.value)
+TROUPE_INSPECT(nanny_report, x.worker, x.pid, x.nanny, x.what, x.restarting)
+TROUPE_INSPECT(missing_input, x.key, x.input, x.failed_holders)
 TROUPE_INSPECT(worker_report, x.worker, x.finished, x.failed, x.missing)
 TROUPE_INSPECT(task_assignment, x.spec, x.holders, x.input_nbytes, x.send_value)
 TROUPE_INSPECT(worker_orders, x.compute, x.release)

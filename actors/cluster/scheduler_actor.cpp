@@ -2,6 +2,7 @@
 // state decides, batched per peer. It monitors every client and worker: a peer that goes away
 // is removed from the state like any other event.
 
+#include <iostream>
 #include <map>
 #include <unordered_map>
 
@@ -102,18 +103,25 @@ cluster_members members(scheduler_self* self) {
   return m;
 }
 
+// The worker is gone (its connection dropped, or its nanny said it ended).
+void drop_worker(scheduler_self* self, worker_id id) {
+  auto& s = self->state;
+  auto found = s.workers.find(id);
+  if (found == s.workers.end()) return;
+  s.worker_ids.erase(found->second.address());
+  s.workers.erase(found);
+  s.orders.erase(id);
+  s.orders_sent.erase(id);
+  // Before the orders that follow from it, so fetches from it fail before they are redone.
+  for (const auto& [other, worker] : s.workers) self->send(worker, worker_gone{id});
+  s.state.remove_worker(id);
+}
+
 caf::behavior scheduler_behavior(scheduler_self* self) {
   self->set_down_handler([self](const caf::down_msg& down) {
     auto& s = self->state;
     if (auto w = s.worker_ids.find(down.source); w != s.worker_ids.end()) {
-      auto id = w->second;
-      s.worker_ids.erase(w);
-      s.workers.erase(id);
-      s.orders.erase(id);
-      s.orders_sent.erase(id);
-      // Before the orders that follow from it, so fetches from it fail before they are redone.
-      for (const auto& [other, worker] : s.workers) self->send(worker, worker_gone{id});
-      s.state.remove_worker(id);
+      drop_worker(self, w->second);
     } else if (auto c = s.client_ids.find(down.source); c != s.client_ids.end()) {
       auto id = c->second;
       s.client_ids.erase(c);
@@ -198,7 +206,9 @@ caf::behavior scheduler_behavior(scheduler_self* self) {
                                 static_cast<std::int64_t>(i));
         }
         for (auto& failure : report.failed) s.state.task_failed(report.worker, std::move(failure));
-        for (auto& key : report.missing) s.state.task_missing(report.worker, key);
+        for (auto& missing : report.missing)
+          s.state.task_missing(report.worker, missing.key, missing.input,
+                               missing.failed_holders);
         s.current_report = &report;
         after(self);
         s.current_report = nullptr;
@@ -246,6 +256,22 @@ caf::behavior scheduler_behavior(scheduler_self* self) {
       [self](flush_atom) {
         self->state.flush_scheduled = false;
         flush(self);
+      },
+      [self](const nanny_report& report) -> std::string {
+        auto& s = self->state;
+        std::cerr << "troupe scheduler: the nanny of " << report.worker << " (" << report.nanny
+                  << ") says its worker process (pid " << report.pid << ") " << report.what
+                  << (report.restarting ? "; it starts a new one" : "; it does not restart it")
+                  << std::endl;
+        for (const auto& id : s.state.workers()) {
+          const auto* info = s.state.info_of(id);
+          if (info->name == report.worker && info->pid == report.pid) {
+            drop_worker(self, id);
+            after(self);
+            break;
+          }
+        }
+        return "";
       },
       [self](describe_atom) -> caf::result<std::string> {
         // The scheduler's account, then each worker's, gathered with a short timeout.

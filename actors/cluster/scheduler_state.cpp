@@ -318,7 +318,9 @@ std::size_t SchedulerState::worker_idle(worker_id worker) {
   return lost.size();
 }
 
-void SchedulerState::task_missing(worker_id worker, const std::string& key) {
+void SchedulerState::task_missing(worker_id worker, const std::string& key,
+                                  const std::string& input,
+                                  const std::vector<worker_id>& failed_holders) {
   auto found = lookup(key);
   if (!found) return;
   auto id = *found;
@@ -327,19 +329,33 @@ void SchedulerState::task_missing(worker_id worker, const std::string& key) {
   stop_processing(id);
   t.state = task_state::waiting;
   t.waiting_on = count_inputs_not_in_memory(t);
+  auto failed_input = input.empty() ? std::optional<task_id>{} : lookup(input);
   // An input the scheduler believes this very worker holds was not there (the worker looks in
-  // its own data first): that copy is gone, and with no other holder the input is recomputed.
+  // its own data first): that copy is gone. The holders the worker asked for the failed input
+  // and got nothing from (dead, unreachable, or without it) are dropped as holders too, and
+  // told to drop any copy they keep. With no holder left, the input is recomputed.
   std::vector<task_id> to_activate;
-  for (auto input : std::vector<task_id>(t.dependencies)) {
-    auto& d = task(input);
-    auto held = std::find(d.who_has.begin(), d.who_has.end(), worker);
-    if (d.state != task_state::memory || held == d.who_has.end()) continue;
-    d.who_has.erase(held);
-    workers_[worker].holds.erase(input);
-    if (d.who_has.empty()) lose_key(input, to_activate);
+  for (auto dependency : std::vector<task_id>(t.dependencies)) {
+    auto& d = task(dependency);
+    if (d.state != task_state::memory) continue;
+    bool failed = failed_input && *failed_input == dependency;
+    std::vector<worker_id> gone;
+    for (auto holder : d.who_has) {
+      bool asked = failed && std::find(failed_holders.begin(), failed_holders.end(), holder) !=
+                                 failed_holders.end();
+      if (holder == worker || asked) gone.push_back(holder);
+    }
+    if (gone.empty()) continue;
+    for (auto holder : gone) {
+      d.who_has.erase(std::find(d.who_has.begin(), d.who_has.end(), holder));
+      if (auto w = workers_.find(holder); w != workers_.end()) w->second.holds.erase(dependency);
+      if (holder != worker) send_release(holder, d.spec.key);
+    }
+    if (d.who_has.empty()) lose_key(dependency, to_activate);
   }
-  for (auto input : to_activate)
-    if (task(input).state == task_state::released && needed(task(input))) activate(input);
+  for (auto dependency : to_activate)
+    if (task(dependency).state == task_state::released && needed(task(dependency)))
+      activate(dependency);
   if (task(id).state == task_state::waiting && task(id).waiting_on == 0) make_ready(id);
   dispatch_ready();
 }

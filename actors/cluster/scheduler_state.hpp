@@ -116,8 +116,11 @@ class SchedulerState {
   /// The worker has nothing assigned although tasks count as processing there: they were lost
   /// on the way and run again. Returns how many.
   std::size_t worker_idle(worker_id worker);
-  /// The worker could not fetch an input of `key` from any holder: run it again later.
-  void task_missing(worker_id worker, const std::string& key);
+  /// The worker could not fetch `input` of `key` from any holder: `failed_holders` (and the
+  /// worker itself) no longer count as holding it, so with none left it is computed again;
+  /// `key` runs again once its inputs are there.
+  void task_missing(worker_id worker, const std::string& key, const std::string& input = {},
+                    const std::vector<worker_id>& failed_holders = {});
 
   // -- what to send ---------------------------------------------------------------------------
   outbox take_outbox();

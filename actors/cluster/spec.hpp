@@ -67,4 +67,17 @@ struct worker_info {
   std::string functions;  ///< fingerprint of its registered functions (function_fingerprint)
 };
 
+/// nanny -> scheduler, answered with "" once handled: the worker process the nanny watches
+/// ended. `what` says how ("was killed by signal 9", "went past 95% of its memory limit ...");
+/// `restarting` whether the nanny starts it again. The scheduler logs it and, if the worker
+/// (by name and pid) still counts as a member, removes it at once instead of waiting for its
+/// connection to drop.
+struct nanny_report {
+  std::string worker;
+  std::uint64_t pid = 0;
+  std::string nanny;
+  std::string what;
+  bool restarting = false;
+};
+
 }  // namespace troupe::cluster

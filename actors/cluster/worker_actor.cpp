@@ -180,6 +180,7 @@ struct worker_actor_state {
   std::vector<caf::actor> peers;
   std::map<caf::actor_addr, peer_id> peer_ids;
   std::map<std::uint64_t, peer_id> peer_of_worker;  ///< from the scheduler's worker_directory
+  std::vector<std::uint64_t> worker_of_peer;        ///< the other way (0: not a worker)
   std::vector<caf::actor> executors;
   std::vector<int> executor_batches;  ///< batches sent and not yet done, per executor
   std::vector<bool> seceded;          ///< blocked in a nested compute: gets no more batches
@@ -253,7 +254,13 @@ void after(worker_self* self) {
   auto& s = self->state;
   start_fetches(self);
   feed_executors(self);
-  for (auto& key : s.state.take_missing()) s.report.missing.push_back(key);
+  for (auto& task : s.state.take_missing()) {
+    missing_input missing{std::move(task.key), std::move(task.input), {}};
+    for (auto peer : task.failed_holders)
+      if (peer < s.worker_of_peer.size() && s.worker_of_peer[peer] != 0)
+        missing.failed_holders.push_back(s.worker_of_peer[peer]);
+    s.report.missing.push_back(std::move(missing));
+  }
   for (auto& [key, nbytes] : s.state.take_already_done()) {
     finished_task done;
     done.key = std::move(key);
@@ -418,8 +425,12 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
       },
       [self](const worker_directory& directory) {
         auto& s = self->state;
-        for (std::size_t i = 0; i < directory.ids.size() && i < directory.actors.size(); ++i)
-          s.peer_of_worker[directory.ids[i]] = peer_of(self, directory.actors[i]);
+        for (std::size_t i = 0; i < directory.ids.size() && i < directory.actors.size(); ++i) {
+          auto peer = peer_of(self, directory.actors[i]);
+          s.peer_of_worker[directory.ids[i]] = peer;
+          if (s.worker_of_peer.size() <= peer) s.worker_of_peer.resize(peer + 1, 0);
+          s.worker_of_peer[peer] = directory.ids[i];
+        }
       },
       [self](secede_atom, std::size_t executor) {
         // The executor blocks in a nested compute: another takes its place until it is done.

@@ -100,6 +100,7 @@ void WorkerState::fetch_failed(const std::string& key, peer_id peer) {
   auto& fetch = found->second;
   if (!fetch.in_flight || fetch.peer != peer) return;  // stale: the fetch has moved on
   fetch.in_flight = false;
+  fetch.failed.push_back(peer);
   if (!fetch.holders.empty()) fetch.holders.pop_back();
   if (!fetch.holders.empty()) {
     to_fetch_.push_back(key);
@@ -122,7 +123,7 @@ void WorkerState::give_up(std::unordered_map<std::string, fetch_state>::iterator
     if (task == waiting_.end()) continue;
     drop_input_uses(task->second.spec);
     waiting_.erase(task);
-    missing_.push_back(name);
+    missing_.push_back({name, found->first, fetch.failed});
   }
   fetches_.erase(found);
 }
@@ -153,8 +154,8 @@ std::string WorkerState::describe(std::size_t examples) const {
   return out;
 }
 
-std::vector<std::string> WorkerState::take_missing() {
-  std::vector<std::string> out;
+std::vector<missing_task> WorkerState::take_missing() {
+  std::vector<missing_task> out;
   std::swap(out, missing_);
   return out;
 }
@@ -185,7 +186,7 @@ std::vector<runnable_task> WorkerState::take_ready(std::size_t count) {
     if (!complete) {  // an input went missing: the scheduler assigns it again
       drop_input_uses(spec);
       waiting_.erase(found);
-      missing_.push_back(key);
+      missing_.push_back({key, {}, {}});
       continue;
     }
     running_.emplace(key, std::move(spec));

@@ -28,6 +28,14 @@ struct runnable_task {
   std::uint64_t ref = 0;  ///< the scheduler's reference, sent back with the result
 };
 
+/// A task given back because an input could not be fetched: the input, and the peers that were
+/// asked for it and failed (no answer, or no such key), so the scheduler stops naming them.
+struct missing_task {
+  std::string key;
+  std::string input;
+  std::vector<peer_id> failed_holders;
+};
+
 struct fetch_request {
   peer_id peer;
   std::vector<std::string> keys;
@@ -47,7 +55,7 @@ class WorkerState {
   void fetch_failed(const std::string& key, peer_id peer);
   /// The peer is gone: every fetch from it fails at once (the next holder is tried).
   void peer_lost(peer_id peer);
-  std::vector<std::string> take_missing();
+  std::vector<missing_task> take_missing();
 
   /// Up to `count` ready tasks, highest priority first; they count as running.
   std::vector<runnable_task> take_ready(std::size_t count);
@@ -83,6 +91,7 @@ class WorkerState {
   };
   struct fetch_state {
     std::vector<peer_id> holders;  ///< still to try, the next last (the one asked included)
+    std::vector<peer_id> failed;   ///< asked, and gave nothing
     bool in_flight = false;
     peer_id peer = 0;  ///< the holder asked, while in flight
     std::uint64_t nbytes = 0;
@@ -117,7 +126,7 @@ class WorkerState {
   std::set<std::string> released_while_running_;
   std::unordered_map<std::string, fetch_state> fetches_;
   std::vector<std::string> to_fetch_;
-  std::vector<std::string> missing_;
+  std::vector<missing_task> missing_;
   std::vector<std::pair<std::string, std::uint64_t>> already_done_;
   std::uint64_t arrivals_ = 0;
 };

@@ -275,6 +275,35 @@ TEST_CASE("client: a worker process killed mid-run loses no result", "[cluster][
   CHECK(level.front().result(std::chrono::seconds(120)) == expected);
 }
 
+namespace {
+
+// Touches `mb` MiB of fresh memory and keeps it for a while.
+std::int64_t hold_memory(std::int64_t mb) {
+  std::vector<char> block(static_cast<std::size_t>(mb) << 20);
+  for (std::size_t i = 0; i < block.size(); i += 4096) block[i] = static_cast<char>(i);
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  return mb + block[4096];
+}
+TROUPE_FUNCTION(hold_memory);
+
+}  // namespace
+
+TEST_CASE("client: a worker past its memory limit is restarted by its nanny",
+          "[cluster][processes]") {
+  // The nanny kills the worker at 95% of 200 MB: each attempt dies, and after the allowed
+  // failures the task errs as KilledWorker; the restarted worker still serves.
+  Client client(LocalCluster{.n_workers = 1, .threads_per_worker = 1, .memory_limit = "200MB"});
+  auto first_pid = client.info().workers.at(0).pid;
+  auto hog = client.submit(hold_memory, std::int64_t{400});
+  CHECK_THROWS_WITH(hog.result(std::chrono::seconds(120)),
+                    Catch::Contains("KilledWorker") && Catch::Contains("workers that died"));
+  CHECK(client.submit(cl_inc, std::int64_t{41}).result(std::chrono::seconds(60)) == 42);
+  client.wait_for_workers(1, std::chrono::seconds(30));
+  CHECK(client.info().workers.at(0).pid != first_pid);
+  // Under the limit the same task finishes.
+  CHECK(client.submit(hold_memory, std::int64_t{20}).result(std::chrono::seconds(60)) == 20);
+}
+
 TEST_CASE("client: a worker whose functions differ from the client's is refused", "[cluster]") {
   CHECK(signature_differences("a/1\nb/2\n", "a/1\nb/3\nc/1\n") == "b (arity 2 here, 3 there)");
   CHECK(signature_differences("a/1\n", "a/1\n").empty());

@@ -857,6 +857,45 @@ TEST_CASE("scheduler_state: a worker missing an input gets the task again", "[cl
   CHECK(s.who_has("d") == std::vector<worker_id>{other});
 }
 
+TEST_CASE("scheduler_state: holders a worker could not fetch from are no longer named",
+          "[cluster]") {
+  // d is on w1, w2 and w3; t runs on one of them, which then says d was not there and that
+  // one other holder gave nothing. Both stop counting as holders (the unreachable one is told
+  // to drop its copy), and t goes to the one holder left.
+  SchedulerState s;
+  std::vector<worker_id> workers{s.add_worker(make_worker("w1")),
+                                 s.add_worker(make_worker("w2")),
+                                 s.add_worker(make_worker("w3"))};
+  auto c = s.add_client("client");
+  s.data_placed(c, "d", 8, workers);
+  s.take_outbox();
+  s.update_graph(c, {make_task("t", {"d"})}, {"t"});
+  auto first = s.take_outbox();
+  std::vector<worker_id> others;
+  worker_id runs_on = 0;
+  for (auto w : workers) {
+    if (computed(first, w) == strings{"t"})
+      runs_on = w;
+    else
+      others.push_back(w);
+  }
+  REQUIRE(runs_on != 0);
+  REQUIRE(others.size() == 2);
+  auto unreachable = others[0], left = others[1];
+
+  s.task_missing(unreachable, "t", "d", {left});  // not where t runs: ignored
+  CHECK(s.who_has("d").size() == 3);
+  CHECK(s.take_outbox().empty());
+
+  s.task_missing(runs_on, "t", "d", {unreachable});
+  auto out = s.take_outbox();
+  CHECK(released(out, unreachable) == strings{"d"});
+  CHECK(released(out, runs_on).empty());  // it said it has none
+  CHECK(s.who_has("d") == std::vector<worker_id>{left});
+  REQUIRE(computed(out, left) == strings{"t"});
+  CHECK(dispatched(out, left, "t").holders == holder_lists{{left}});
+}
+
 TEST_CASE("scheduler_state: an input its own worker lacks is recomputed", "[cluster]") {
   SchedulerState s;
   auto w = s.add_worker(make_worker("w"));

@@ -9,7 +9,8 @@ Usage: test_cluster_processes.py PATH/TO/troupe
   a generated 5,000-task tree sum and 200 chains of incs give the values computed here;
 - the same graphs on `--scheduler processes` (a local cluster of worker processes; none of its
   processes is left once `troupe run` is done);
-- kill -9 of a worker process: its nanny starts a new one within seconds, and the cluster
+- kill -9 of a worker process: its nanny starts a new one within seconds and tells the
+  scheduler how the old one ended (the scheduler logs it), and the cluster
   still computes the graphs right; a graph of 200,000 tasks computes right though a worker
   process is killed while it runs;
 - garbage on the scheduler's port (random bytes, an HTTP request) does not kill it: it still
@@ -433,6 +434,10 @@ def checks(troupe, folder, procs, failures, state):
         else:
             print(f"     killed {victim}; worker processes now {after}", flush=True)
     failures.check("kill -9 of a worker process: its nanny starts a new one", problems)
+    told = f"worker process (pid {before[0] if before else '?'}) ended (killed by signal 9)"
+    failures.check("the nanny tells the scheduler how its worker ended",
+                   [] if told in read(s_err) else
+                   [f"the scheduler's stderr lacks {told!r}: {tail(read(s_err))!r}"])
     problem = wait_for_workers(troupe, address, 2, trivial)
     failures.check("after the restart both workers are connected", [problem])
     failures.check("after the restart graph files with --address still print what the sync "
@@ -440,50 +445,50 @@ def checks(troupe, folder, procs, failures, state):
                    compare_graph_files(troupe, on_cluster, "--address", references))
     failures.check(f"after the restart a tree sum of {len(tree)} keys with --address",
                    check_value(troupe, tree_path, tree_key, tree_value, on_cluster))
-    # kill -9 while a graph runs on the cluster, after an earlier kill and restart: a known
-    # issue (issue 12's note) hangs about 1 run in 15, so CI runs it apart, as label known_issue
-    if state.get("kill_during_run", True):
-        # kill -9 while a graph runs on the cluster (seconds of work for two workers)
-        problems = []
-        big, big_key, big_value = wide_graph(4000, 50)
-        big_path = write_graph(folder, "big.json", big, [big_key])
-        runner = subprocess.Popen([troupe, "run", big_path, *on_cluster], text=True,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  start_new_session=True)
-        procs.started.append(("run-during-kill", runner, "", ""))
-        time.sleep(0.6)
-        victims = worker_pids(address)[:1]
-        still_running = runner.poll() is None
-        for victim in victims:
-            os.kill(victim, signal.SIGKILL)
-        command = f"`troupe run big.json --address {address}`"
+
+    # --- kill -9 while a graph runs, after the earlier kill and restart ---------------
+    # (seconds of work for two workers; the victim is the worker not restarted yet, so both
+    # are restarted ones afterwards: the case that once made fetches between them hang)
+    problems = []
+    big, big_key, big_value = wide_graph(4000, 50)
+    big_path = write_graph(folder, "big.json", big, [big_key])
+    runner = subprocess.Popen([troupe, "run", big_path, *on_cluster], text=True,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    procs.started.append(("run-during-kill", runner, "", ""))
+    time.sleep(0.6)
+    victims = worker_pids(address)[:1]
+    still_running = runner.poll() is None
+    for victim in victims:
+        os.kill(victim, signal.SIGKILL)
+    command = f"`troupe run big.json --address {address}`"
+    try:
+        out, err = runner.communicate(timeout=RUN_TIMEOUT_S)
         try:
-            out, err = runner.communicate(timeout=RUN_TIMEOUT_S)
-            try:
-                got = json.loads(out)
-            except json.JSONDecodeError:
-                got = None
-            if runner.returncode != 0 or got != {big_key: big_value}:
-                problems.append(f"{command}, with worker process {victims} killed 0.6 s into it: "
-                                f"exit status {runner.returncode}; stdout {tail(out)!r}; "
-                                f"stderr {tail(err)!r} (expected {big_key} = {big_value})")
-        except subprocess.TimeoutExpired:
-            now = worker_pids(address)
-            kill_group(runner.pid)
-            out, err = runner.communicate()
-            problems.append(f"{command} hung (over {RUN_TIMEOUT_S} s) after worker process "
-                            f"{victims} was killed while it ran; stderr {tail(err)!r}; the worker "
-                            f"processes then: {now}; scheduler "
-                            f"{'running' if scheduler.poll() is None else 'exited'}; nanny "
-                            f"messages: {tail(read(w_err))!r}")
-        if not victims:
-            problems.append("no worker process to kill")
-        print(f"     killed {victims} {'while' if still_running else 'AFTER'} the graph of "
-              f"{len(big)} keys ran", flush=True)
-        failures.check("kill -9 of a worker while a graph runs: the graph still computes",
-                       problems)
-        problem = wait_for_workers(troupe, address, 2, trivial)
-        failures.check("after that restart too both workers are connected", [problem])
+            got = json.loads(out)
+        except json.JSONDecodeError:
+            got = None
+        if runner.returncode != 0 or got != {big_key: big_value}:
+            problems.append(f"{command}, with worker process {victims} killed 0.6 s into it: "
+                            f"exit status {runner.returncode}; stdout {tail(out)!r}; "
+                            f"stderr {tail(err)!r} (expected {big_key} = {big_value})")
+    except subprocess.TimeoutExpired:
+        now = worker_pids(address)
+        kill_group(runner.pid)
+        out, err = runner.communicate()
+        problems.append(f"{command} hung (over {RUN_TIMEOUT_S} s) after worker process "
+                        f"{victims} was killed while it ran; stderr {tail(err)!r}; the worker "
+                        f"processes then: {now}; scheduler "
+                        f"{'running' if scheduler.poll() is None else 'exited'}; nanny "
+                        f"messages: {tail(read(w_err))!r}")
+    if not victims:
+        problems.append("no worker process to kill")
+    print(f"     killed {victims} {'while' if still_running else 'AFTER'} the graph of "
+          f"{len(big)} keys ran", flush=True)
+    failures.check("kill -9 of a worker while a graph runs: the graph still computes",
+                   problems)
+    problem = wait_for_workers(troupe, address, 2, trivial)
+    failures.check("after that restart too both workers are connected", [problem])
 
     # --- garbage on the scheduler's port --------------------------------------------
     problems, lingering = garbage(port)
@@ -531,15 +536,13 @@ def checks(troupe, folder, procs, failures, state):
 
 def main():
     args = sys.argv[1:]
-    kill_during_run = "--without-kill-during-run" not in args
-    args = [a for a in args if a != "--without-kill-during-run"]
     if len(args) != 1:
-        sys.exit("usage: test_cluster_processes.py PATH/TO/troupe [--without-kill-during-run]")
+        sys.exit("usage: test_cluster_processes.py PATH/TO/troupe")
     troupe = os.path.abspath(args[0])
     failures = Failures()
     folder = tempfile.mkdtemp(prefix="troupe-cluster-")
     procs = Processes(folder)
-    state = {"kill_during_run": kill_during_run}
+    state = {}
     try:
         checks(troupe, folder, procs, failures, state)
     except Exception as e:  # a bug here, or an unforeseen answer: still clean up, and say so

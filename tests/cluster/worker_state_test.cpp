@@ -60,6 +60,12 @@ task_spec make_task(const std::string& key, const strings& deps = {}, std::int64
   return s;
 }
 
+strings keys_of(const std::vector<troupe::cluster::missing_task>& tasks) {
+  strings keys;
+  for (const auto& t : tasks) keys.push_back(t.key);
+  return keys;
+}
+
 strings keys_of(const std::vector<runnable_task>& tasks) {
   strings keys;
   for (const auto& t : tasks) keys.push_back(t.key);
@@ -237,7 +243,7 @@ TEST_CASE("worker_state: a lost peer fails its fetches at once", "[cluster]") {
   CHECK(w.take_fetches().empty());
   w.peer_lost(1);  // `a` goes to its next holder; `b` has none, so `t` goes back
   CHECK(same_requests(w.take_fetches(), {{2, {"a"}}}));
-  CHECK(w.take_missing() == strings{"t"});
+  CHECK(keys_of(w.take_missing()) == strings{"t"});
 }
 
 TEST_CASE("worker_state: a failed fetch tries the next holder then gives the task back",
@@ -256,7 +262,10 @@ TEST_CASE("worker_state: a failed fetch tries the next holder then gives the tas
 
   w.fetch_failed("d", 5);
   CHECK(w.take_fetches().empty());
-  CHECK(w.take_missing() == strings{"t"});
+  auto missing = w.take_missing();
+  REQUIRE(keys_of(missing) == strings{"t"});
+  CHECK(missing[0].input == "d");  // what could not be fetched, and from whom
+  CHECK(missing[0].failed_holders == std::vector<peer_id>{4, 5});
   CHECK(w.take_missing().empty());
   CHECK(w.ready_count() == 0);
   CHECK(w.take_ready(10).empty());
@@ -276,7 +285,7 @@ TEST_CASE("worker_state: an input with no holder at all gives the task back", "[
   auto requests = w.take_fetches();
   INFO(describe(requests));
   CHECK(same_requests(requests, {{3, {"here"}}}));
-  CHECK(w.take_missing() == strings{"t"});
+  CHECK(keys_of(w.take_missing()) == strings{"t"});
   // The copy of `here` still coming is not kept for a task that is gone.
   w.fetched("here", Value(1));
   CHECK(w.data_count() == 0);
@@ -290,7 +299,7 @@ TEST_CASE("worker_state: a lost input gives back every task that waited on it", 
   w.fetched("a", Value(1));
   CHECK(w.data_count() == 1);
   w.fetch_failed("b", 2);
-  auto missing = w.take_missing();
+  auto missing = keys_of(w.take_missing());
   std::sort(missing.begin(), missing.end());
   CHECK(missing == strings{"t1", "t2"});
   CHECK(w.data_count() == 0);  // t1's copy of a is no longer needed
