@@ -47,10 +47,7 @@ void flush_releases(client_self* self) {
     message.keys.reserve(released.size());
     for (const auto& state : released) {
       message.keys.push_back(state->key);
-      if (state->wants != 0) continue;  // wanted again since
-      auto found = s.shared->futures.find(state->key);
-      if (found != s.shared->futures.end() && found->second == state)
-        s.shared->futures.erase(found);
+      if (state->wants == 0) s.shared->futures.erase(*state);  // unless wanted again since
     }
   }
   if (!message.keys.empty()) self->send(s.scheduler, std::move(message));
@@ -62,9 +59,9 @@ void complete(client_self* self, key_events& events) {
   {
     std::lock_guard<std::mutex> guard(shared.mutex);
     for (auto& event : events.events) {
-      auto found = shared.futures.find(event.key);
-      if (found == shared.futures.end()) continue;
-      auto& state = *found->second;
+      auto* found = shared.futures.find(event.key);
+      if (found == nullptr) continue;
+      auto& state = *found;
       switch (event.status) {
         case key_event::finished:
           state.status = future_status::finished;
@@ -106,12 +103,12 @@ void scheduler_lost(client_self* self, const std::string& reason) {
     std::lock_guard<std::mutex> guard(shared.mutex);
     shared.connected = false;
     shared.lost_reason = reason;
-    for (auto& [key, state] : shared.futures) {
-      if (state->status != future_status::pending) continue;
-      state->status = future_status::lost;
-      for (auto& callback : state->callbacks) callbacks.push_back(std::move(callback));
-      state->callbacks.clear();
-    }
+    shared.futures.for_each([&](future_state& state) {
+      if (state.status != future_status::pending) return;
+      state.status = future_status::lost;
+      for (auto& callback : state.callbacks) callbacks.push_back(std::move(callback));
+      state.callbacks.clear();
+    });
     ++shared.completions;
   }
   shared.changed.notify_all();
@@ -166,11 +163,7 @@ client_shared& client_connection::shared() noexcept { return *impl_->shared; }
 namespace {
 
 std::shared_ptr<future_state> want_locked(client_shared& shared, const std::string& key) {
-  auto& state = shared.futures[key];
-  if (!state) {
-    state = std::make_shared<future_state>();
-    state->key = key;
-  }
+  const auto& state = shared.futures.get_or_add(key);
   ++state->wants;
   return state;
 }
@@ -198,7 +191,7 @@ void client_connection::unwant(std::shared_ptr<future_state> state) {
     std::lock_guard<std::mutex> guard(shared.mutex);
     --state->wants;
     if (!shared.connected || impl_->closed) {
-      if (state->wants == 0) shared.futures.erase(state->key);
+      if (state->wants == 0) shared.futures.erase(*state);
       return;
     }
     first = shared.pending_releases.empty();
@@ -224,10 +217,10 @@ void client_connection::retry(const std::vector<std::string>& keys) {
     auto& shared = *impl_->shared;
     std::lock_guard<std::mutex> guard(shared.mutex);
     for (const auto& key : keys) {
-      auto found = shared.futures.find(key);
-      if (found != shared.futures.end() && found->second->status == future_status::error) {
-        found->second->status = future_status::pending;
-        found->second->failure = {};
+      auto* found = shared.futures.find(key);
+      if (found != nullptr && found->status == future_status::error) {
+        found->status = future_status::pending;
+        found->failure = {};
       }
     }
   }
@@ -262,10 +255,10 @@ std::vector<Value> client_connection::gather(
     auto values = impl_->fetch(to_fetch, deadline);
     std::lock_guard<std::mutex> guard(shared.mutex);
     for (std::size_t i = 0; i < to_fetch.size(); ++i) {
-      auto found = shared.futures.find(to_fetch[i]);
-      if (found == shared.futures.end()) continue;
-      found->second->has_value = true;
-      found->second->value = values[i];
+      auto* found = shared.futures.find(to_fetch[i]);
+      if (found == nullptr) continue;
+      found->has_value = true;
+      found->value = values[i];
     }
   }
   std::vector<Value> out;

@@ -41,15 +41,19 @@ task_failure missing_dependency_failure(const std::string& key, const std::strin
 
 client_id SchedulerState::add_client(std::string) {
   auto id = next_client_++;
-  clients_[id];
+  clients_.insert(id);
   return id;
 }
 
 void SchedulerState::remove_client(client_id client) {
-  auto it = clients_.find(client);
-  if (it == clients_.end()) return;
-  auto wanted = std::move(it->second);
-  clients_.erase(it);
+  if (clients_.erase(client) == 0) return;
+  // A scan of the table: a client leaves rarely, and a set of its keys kept up to date cost a
+  // node allocation per wanted key.
+  std::vector<task_id> wanted;
+  for (task_id id = 0; id < tasks_.size(); ++id)
+    if (tasks_[id].state != task_state::forgotten &&
+        find_want(tasks_[id], client) != tasks_[id].who_wants.end())
+      wanted.push_back(id);
   for (auto id : wanted) {
     auto& t = task(id);
     auto entry = find_want(t, client);
@@ -124,10 +128,7 @@ void SchedulerState::release_keys(client_id client, const std::vector<std::strin
     auto entry = find_want(t, client);
     if (entry == t.who_wants.end()) continue;  // already cancelled, or never wanted
     --t.wanted;
-    if (--entry->second == 0) {
-      t.who_wants.erase(entry);
-      clients_[client].erase(id);
-    }
+    if (--entry->second == 0) t.who_wants.erase(entry);
     release_if_unneeded(id);
   }
   dispatch_ready();
@@ -143,7 +144,6 @@ void SchedulerState::cancel_keys(client_id client, const std::vector<std::string
     if (entry == t.who_wants.end()) continue;
     t.wanted -= entry->second;
     t.who_wants.erase(entry);
-    clients_[client].erase(id);
     notify_client(client, t, client_event::cancelled);
     release_if_unneeded(id);
   }
@@ -191,7 +191,6 @@ void SchedulerState::data_placed(client_id client, const std::string& key, std::
           std::find(t.who_has.begin(), t.who_has.end(), w) != t.who_has.end())
         continue;
       t.who_has.push_back(w);
-      worker->second.holds.insert(id);
     }
   }
   want(client, id);
@@ -234,10 +233,15 @@ void SchedulerState::remove_worker(worker_id worker) {
     rerun.push_back(id);
   }
   std::vector<task_id> to_activate;
-  for (auto id : record.holds) {
+  // What it held, by a scan of the table (a worker leaves rarely; a set of its keys kept up to
+  // date cost a node allocation per result).
+  for (task_id id = 0; id < tasks_.size(); ++id) {
     auto& t = task(id);
-    t.who_has.erase(std::remove(t.who_has.begin(), t.who_has.end(), worker), t.who_has.end());
-    if (t.who_has.empty() && t.state == task_state::memory) lose_key(id, to_activate);
+    if (t.state != task_state::memory) continue;
+    auto held = std::find(t.who_has.begin(), t.who_has.end(), worker);
+    if (held == t.who_has.end()) continue;
+    t.who_has.erase(held);
+    if (t.who_has.empty()) lose_key(id, to_activate);
   }
   for (auto id : rerun) {
     auto& t = task(id);
@@ -270,7 +274,6 @@ void SchedulerState::task_finished(worker_id worker, const std::string& key,
   t.state = task_state::memory;
   t.nbytes = nbytes;
   t.who_has.assign(1, worker);
-  workers_[worker].holds.insert(id);
   for (const auto& l : t.dependents) {
     if (!live(l)) continue;
     auto& dependent = task(l.id);
@@ -348,7 +351,6 @@ void SchedulerState::task_missing(worker_id worker, const std::string& key,
     if (gone.empty()) continue;
     for (auto holder : gone) {
       d.who_has.erase(std::find(d.who_has.begin(), d.who_has.end(), holder));
-      if (auto w = workers_.find(holder); w != workers_.end()) w->second.holds.erase(dependency);
       if (holder != worker) send_release(holder, d.spec.key);
     }
     if (d.who_has.empty()) lose_key(dependency, to_activate);
@@ -408,9 +410,14 @@ std::string SchedulerState::describe(std::size_t examples) const {
     out += std::string(" ") + to_string(static_cast<task_state>(s)) + " " +
            std::to_string(counts[s]);
   out += "; " + std::to_string(queue_.size()) + " queue entries\n";
-  for (const auto& [id, w] : workers_)
+  for (const auto& [id, w] : workers_) {
+    std::size_t holds = 0;
+    for (const auto& t : tasks_)
+      holds += t.state == task_state::memory &&
+               std::find(t.who_has.begin(), t.who_has.end(), id) != t.who_has.end();
     out += "  worker " + std::to_string(id) + " " + w.info.address + ": processing " +
-           std::to_string(w.processing) + ", holds " + std::to_string(w.holds.size()) + "\n";
+           std::to_string(w.processing) + ", holds " + std::to_string(holds) + "\n";
+  }
   std::size_t shown = 0;
   for (const auto& t : tasks_) {
     if (shown == examples) break;
@@ -482,7 +489,6 @@ void SchedulerState::want(client_id client, task_id id) {
   if (entry == t.who_wants.end()) t.who_wants.emplace_back(client, 1);
   else ++entry->second;
   ++t.wanted;
-  clients_[client].insert(id);
   switch (t.state) {
     case task_state::memory: notify_client(client, t, client_event::finished); break;
     case task_state::erred: notify_client(client, t, client_event::erred); break;
@@ -720,10 +726,7 @@ void SchedulerState::release_if_unneeded(task_id id) {
     if (t.state == task_state::forgotten || needed(t)) continue;
     switch (t.state) {
       case task_state::memory:
-        for (auto w : t.who_has) {
-          send_release(w, t.spec.key);
-          workers_[w].holds.erase(x);
-        }
+        for (auto w : t.who_has) send_release(w, t.spec.key);
         t.who_has.clear();
         t.state = task_state::released;
         break;

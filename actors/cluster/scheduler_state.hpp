@@ -19,13 +19,13 @@
 #include <functional>
 #include <map>
 #include <optional>
-#include <queue>
+#include <set>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "actors/cluster/key_index.hpp"
+#include "actors/cluster/priority_fifo.hpp"
 #include "actors/cluster/spec.hpp"
 
 namespace troupe::cluster {
@@ -189,7 +189,6 @@ class SchedulerState {
     worker_info info;
     std::size_t processing = 0;
     std::vector<task_id> processing_tasks;  ///< unordered; task_record::processing_slot indexes it
-    std::unordered_set<task_id> holds;
   };
 
   struct queued_entry {
@@ -239,8 +238,8 @@ class SchedulerState {
     return tasks_[id].spec.key;
   };
   std::map<worker_id, worker_record> workers_;  ///< ordered: choices do not depend on hashing
-  std::unordered_map<client_id, std::unordered_set<task_id>> clients_;  ///< what each wants
-  std::priority_queue<queued_entry, std::vector<queued_entry>, std::greater<>> queue_;
+  std::set<client_id> clients_;
+  priority_fifo<queued_entry> queue_;
   std::uint64_t next_client_ = 1;
   std::uint64_t next_worker_ = 1;
   std::uint64_t generation_ = 0;

@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
+#include "actors/cluster/priority_fifo.hpp"
 #include "actors/cluster/scheduler_state.hpp"
 #include "core/function.hpp"
 
@@ -1224,4 +1226,36 @@ TEST_CASE("scheduler_state: worker information and inspection", "[cluster]") {
   s.remove_worker(w);  // twice: nothing
   CHECK(s.workers().empty());
   CHECK(s.info_of(w) == nullptr);
+}
+
+TEST_CASE("priority_fifo: pops in priority order, whatever the order of pushes", "[cluster]") {
+  // Runs in order, out of order and interleaved pops, against a sorted copy.
+  std::mt19937 random(12);
+  for (int round = 0; round < 50; ++round) {
+    troupe::cluster::priority_fifo<int> queue;
+    std::vector<int> pushed, popped;
+    int next = 0;
+    for (int step = 0; step < 400; ++step) {
+      if (random() % 3 != 0) {
+        // Mostly ascending values, sometimes one from anywhere.
+        int value = random() % 5 == 0 ? static_cast<int>(random() % 1000) : (next += 3);
+        queue.push(value);
+        pushed.push_back(value);
+      } else if (!queue.empty()) {
+        // What is popped must be the least of what is in the queue now.
+        auto least = std::min_element(pushed.begin(), pushed.end());
+        REQUIRE(queue.top() == *least);
+        popped.push_back(queue.top());
+        queue.pop();
+        pushed.erase(least);
+      }
+      REQUIRE(queue.size() == pushed.size());
+    }
+    std::sort(pushed.begin(), pushed.end());
+    for (auto value : pushed) {
+      REQUIRE(queue.top() == value);
+      queue.pop();
+    }
+    CHECK(queue.empty());
+  }
 }
