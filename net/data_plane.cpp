@@ -1,0 +1,384 @@
+#include "net/data_plane.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <iostream>
+#include <list>
+#include <mutex>
+#include <thread>
+
+#include "core/error.hpp"
+#include "core/wire_form.hpp"
+#include "net/address.hpp"
+
+namespace troupe::net {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+constexpr char request_magic[4] = {'T', 'R', 'Q', '1'};
+
+/// A socket descriptor, closed on destruction.
+class socket_fd {
+ public:
+  socket_fd() = default;
+  explicit socket_fd(int fd) : fd_(fd) {}
+  ~socket_fd() { reset(); }
+  socket_fd(socket_fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  socket_fd& operator=(socket_fd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = o.fd_;
+      o.fd_ = -1;
+    }
+    return *this;
+  }
+  int get() const noexcept { return fd_; }
+  void reset() noexcept {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+/// Why a connection is dropped: the peer broke the protocol (logged), or it went away.
+struct protocol_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct peer_closed : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string system_error_text() { return std::strerror(errno); }
+
+void set_no_delay(int fd) {
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+/// Waits until `fd` is ready for `events` or the deadline passes (false then).
+bool wait_ready(int fd, short events, clock_type::time_point deadline) {
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd, events, 0};
+    int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1 << 30)));
+    if (n > 0) return true;
+    if (n < 0 && errno != EINTR) return false;
+  }
+}
+
+/// Reads exactly `size` bytes. Without a deadline it blocks (the server's side, unblocked by
+/// shutdown()). peer_closed at end of stream or on an error.
+void read_exact(int fd, char* out, std::size_t size,
+                std::optional<clock_type::time_point> deadline = std::nullopt) {
+  while (size > 0) {
+    if (deadline && !wait_ready(fd, POLLIN, *deadline))
+      throw peer_closed("no answer within the timeout");
+    auto n = ::recv(fd, out, size, 0);
+    if (n == 0) throw peer_closed("the connection closed");
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw peer_closed(system_error_text());
+    }
+    out += n;
+    size -= static_cast<std::size_t>(n);
+  }
+}
+
+template <class T>
+T read_pod(int fd, std::optional<clock_type::time_point> deadline = std::nullopt) {
+  T x;
+  read_exact(fd, reinterpret_cast<char*>(&x), sizeof x, deadline);
+  return x;
+}
+
+/// Sends every byte of `parts` (writev in batches, partial writes resumed). peer_closed when
+/// the peer goes away.
+void send_all(int fd, std::vector<iovec> parts,
+              std::optional<clock_type::time_point> deadline = std::nullopt) {
+  std::size_t first = 0;
+  while (first < parts.size()) {
+    if (parts[first].iov_len == 0) {
+      ++first;
+      continue;
+    }
+    if (deadline && !wait_ready(fd, POLLOUT, *deadline))
+      throw peer_closed("could not send within the timeout");
+    msghdr message{};
+    message.msg_iov = &parts[first];
+    message.msg_iovlen = std::min<std::size_t>(parts.size() - first, IOV_MAX);
+    auto n = ::sendmsg(fd, &message, MSG_NOSIGNAL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw peer_closed(system_error_text());
+    }
+    auto sent = static_cast<std::size_t>(n);
+    while (first < parts.size() && sent >= parts[first].iov_len) {
+      sent -= parts[first].iov_len;
+      ++first;
+    }
+    if (sent > 0) {
+      parts[first].iov_base = static_cast<char*>(parts[first].iov_base) + sent;
+      parts[first].iov_len -= sent;
+    }
+  }
+}
+
+iovec piece(const void* data, std::size_t size) {
+  return iovec{const_cast<void*>(data), size};
+}
+
+sockaddr_in ipv4_address(const std::string& host, std::uint16_t port) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  if (::getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0 || found == nullptr)
+    throw ConnectionError("the data plane cannot resolve host '" + host + "'");
+  sockaddr_in address = *reinterpret_cast<sockaddr_in*>(found->ai_addr);
+  ::freeaddrinfo(found);
+  address.sin_port = htons(port);
+  return address;
+}
+
+}  // namespace
+
+// -- server ------------------------------------------------------------------------------------
+
+struct data_server::impl {
+  lookup find;
+  data_limits limits;
+  socket_fd listener;
+  std::string address;
+  std::atomic<bool> stopping{false};
+  std::atomic<std::size_t> dropped{0};
+  std::thread acceptor;
+
+  struct connection {
+    socket_fd fd;
+    std::thread thread;
+    std::atomic<bool> done{false};
+  };
+  std::mutex mutex;
+  std::list<connection> connections;
+
+  void accept_loop();
+  void serve(connection& c);
+  void answer(int fd);
+  /// Joins the threads of connections that ended.
+  void reap();
+};
+
+data_server::data_server(const std::string& host, lookup find, data_limits limits)
+    : impl_(std::make_unique<impl>()) {
+  impl_->find = std::move(find);
+  impl_->limits = limits;
+  auto where = ipv4_address(host.empty() ? "0.0.0.0" : host, 0);
+  impl_->listener = socket_fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  int fd = impl_->listener.get();
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&where), sizeof where) != 0 ||
+      ::listen(fd, 128) != 0)
+    throw ConnectionError("the data plane cannot listen on " + host + ": " +
+                          system_error_text());
+  socklen_t length = sizeof where;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&where), &length);
+  impl_->address = net::address{reachable_host(host), ntohs(where.sin_port)}.to_string();
+  impl_->acceptor = std::thread([this] { impl_->accept_loop(); });
+}
+
+data_server::~data_server() {
+  impl_->stopping = true;
+  ::shutdown(impl_->listener.get(), SHUT_RDWR);
+  if (impl_->acceptor.joinable()) impl_->acceptor.join();
+  std::lock_guard<std::mutex> guard(impl_->mutex);
+  for (auto& c : impl_->connections) ::shutdown(c.fd.get(), SHUT_RDWR);  // unblocks recv/send
+  for (auto& c : impl_->connections)
+    if (c.thread.joinable()) c.thread.join();
+}
+
+const std::string& data_server::address() const noexcept { return impl_->address; }
+
+std::size_t data_server::dropped_connections() const noexcept { return impl_->dropped; }
+
+void data_server::impl::accept_loop() {
+  while (!stopping) {
+    pollfd p{listener.get(), POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0) {
+      reap();
+      continue;
+    }
+    int fd = ::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    set_no_delay(fd);
+    std::lock_guard<std::mutex> guard(mutex);
+    if (stopping) {
+      ::close(fd);
+      break;
+    }
+    auto& c = connections.emplace_back();
+    c.fd = socket_fd(fd);
+    c.thread = std::thread([this, &c] { serve(c); });
+  }
+}
+
+void data_server::impl::reap() {
+  std::lock_guard<std::mutex> guard(mutex);
+  for (auto it = connections.begin(); it != connections.end();) {
+    if (!it->done) {
+      ++it;
+      continue;
+    }
+    it->thread.join();
+    it = connections.erase(it);
+  }
+}
+
+void data_server::impl::serve(connection& c) {
+  try {
+    for (;;) answer(c.fd.get());
+  } catch (const protocol_error& e) {
+    ++dropped;
+    std::cerr << "troupe data plane " << address << ": dropped a connection: " << e.what()
+              << std::endl;
+  } catch (const peer_closed&) {
+    // The peer is done, or gone: nothing to report.
+  } catch (const std::exception& e) {
+    std::cerr << "troupe data plane " << address << ": dropped a connection: " << e.what()
+              << std::endl;
+  }
+  ::shutdown(c.fd.get(), SHUT_RDWR);
+  c.done = true;
+}
+
+// Reads one request and answers it.
+void data_server::impl::answer(int fd) {
+  char magic[4];
+  read_exact(fd, magic, sizeof magic);
+  if (std::memcmp(magic, request_magic, sizeof magic) != 0)
+    throw protocol_error("a request that does not start with TRQ1");
+  auto count = read_pod<std::uint32_t>(fd);
+  if (count > limits.max_keys)
+    throw protocol_error("a request for " + std::to_string(count) + " keys (the limit is " +
+                         std::to_string(limits.max_keys) + ")");
+  std::vector<std::string> keys(count);
+  for (auto& key : keys) {
+    auto size = read_pod<std::uint32_t>(fd);
+    if (size > limits.max_key_size)
+      throw protocol_error("a key of " + std::to_string(size) + " bytes (the limit is " +
+                           std::to_string(limits.max_key_size) + ")");
+    key.resize(size);
+    read_exact(fd, key.data(), size);
+  }
+  for (const auto& key : keys) {
+    std::optional<wire_form> form;
+    if (auto value = find(key)) {
+      try {
+        form = to_wire_form(std::move(*value));
+      } catch (const std::exception& e) {  // a type without a codec: as if not here
+        std::cerr << "troupe data plane " << address << ": cannot send " << key << ": "
+                  << e.what() << std::endl;
+      }
+    }
+    const std::uint8_t here = form ? 1 : 0;
+    if (!form) {
+      send_all(fd, {piece(&here, 1)});
+      continue;
+    }
+    const auto header_size = static_cast<std::uint32_t>(form->header.size());
+    std::vector<iovec> parts{piece(&here, 1), piece(&header_size, sizeof header_size),
+                             piece(form->header.data(), form->header.size())};
+    for (const auto& b : form->buffers) parts.push_back(piece(b.data, b.size));
+    send_all(fd, std::move(parts));
+  }
+}
+
+// -- client ------------------------------------------------------------------------------------
+
+namespace {
+
+socket_fd connect_to(const address& where, clock_type::time_point deadline) {
+  auto target = ipv4_address(where.host, where.port);
+  socket_fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (fd.get() < 0) throw ConnectionError("cannot make a socket: " + system_error_text());
+  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&target), sizeof target) != 0) {
+    if (errno != EINPROGRESS)
+      throw ConnectionError("cannot reach the data plane at " + where.to_string() + ": " +
+                            system_error_text());
+    if (!wait_ready(fd.get(), POLLOUT, deadline))
+      throw ConnectionError("the data plane at " + where.to_string() +
+                            " did not accept a connection within the timeout");
+    int error = 0;
+    socklen_t length = sizeof error;
+    getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &length);
+    if (error != 0)
+      throw ConnectionError("cannot reach the data plane at " + where.to_string() + ": " +
+                            std::strerror(error));
+  }
+  set_no_delay(fd.get());
+  return fd;
+}
+
+}  // namespace
+
+std::vector<std::optional<Value>> fetch_values(const std::string& address_text,
+                                               const std::vector<std::string>& keys,
+                                               std::chrono::milliseconds timeout,
+                                               const data_limits& limits) {
+  const auto where = parse_address(address_text);
+  const auto deadline = clock_type::now() + timeout;
+  auto fd = connect_to(where, deadline);
+  std::vector<std::optional<Value>> values(keys.size());
+  std::string request(request_magic, sizeof request_magic);
+  auto append = [&](const void* data, std::size_t size) {
+    request.append(static_cast<const char*>(data), size);
+  };
+  const auto count = static_cast<std::uint32_t>(keys.size());
+  append(&count, sizeof count);
+  for (const auto& key : keys) {
+    const auto size = static_cast<std::uint32_t>(key.size());
+    append(&size, sizeof size);
+    append(key.data(), key.size());
+  }
+  const std::string from = "the data plane at " + where.to_string();
+  std::size_t received = 0;
+  try {
+    send_all(fd.get(), {piece(request.data(), request.size())}, deadline);
+    for (; received < keys.size(); ++received) {
+      if (read_pod<std::uint8_t>(fd.get(), deadline) == 0) continue;  // not there
+      auto header_size = read_pod<std::uint32_t>(fd.get(), deadline);
+      if (header_size > max_wire_header_size)
+        throw TypeError(from + " sent a header of " + std::to_string(header_size) + " bytes");
+      std::string header(header_size, '\0');
+      read_exact(fd.get(), header.data(), header.size(), deadline);
+      wire_receiver receiver(header, limits.max_value_size);
+      for (const auto& buffer : receiver.buffers())
+        read_exact(fd.get(), buffer.data, buffer.size, deadline);
+      values[received] = receiver.finish();
+    }
+  } catch (const peer_closed& e) {
+    throw ConnectionError(from + " failed while sending " +
+                          (received < keys.size() ? keys[received] : std::string("a value")) +
+                          ": " + e.what());
+  }
+  return values;
+}
+
+}  // namespace troupe::net

@@ -1,0 +1,64 @@
+#pragma once
+// The data plane: values move between processes over plain TCP on threads of its own, never
+// through CAF's network thread or its per-element serialiser. Actor messages say what to fetch
+// from whom; this moves the bytes, in the wire form (core/wire_form.hpp): a small header, then
+// the value's buffers sent with writev from the value's own memory and received straight into
+// the new value's storage.
+//
+// Protocol, per connection (host byte order):
+//   request   "TRQ1" u32 key count, then per key: u32 length, key bytes
+//   response  per key in order: u8 1, u32 header length, header, body; or u8 0 (not here)
+// A peer that sends something else — a bad magic, a count or length past the limits, a short
+// body — loses its connection with one line on stderr; the server keeps serving everyone else.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/value.hpp"
+
+namespace troupe::net {
+
+struct data_limits {
+  std::size_t max_keys = 1 << 20;             ///< per request
+  std::size_t max_key_size = 64 * 1024;       ///< bytes
+  std::uint64_t max_value_size = 1ull << 40;  ///< bytes, per value
+};
+
+class data_server {
+ public:
+  /// Finds a value by key from any of the server's threads; nullopt when it is not here.
+  using lookup = std::function<std::optional<Value>(const std::string& key)>;
+
+  /// Listens on host (any free port) and serves until destroyed. ConnectionError when it
+  /// cannot listen there.
+  data_server(const std::string& host, lookup find, data_limits limits = {});
+  ~data_server();
+  data_server(const data_server&) = delete;
+  data_server& operator=(const data_server&) = delete;
+
+  /// tcp://HOST:PORT, where peers fetch from.
+  const std::string& address() const noexcept;
+  /// Connections dropped for breaking the protocol (for tests and diagnostics).
+  std::size_t dropped_connections() const noexcept;
+
+  struct impl;
+
+ private:
+  std::unique_ptr<impl> impl_;
+};
+
+/// Fetches `keys` from the data server at `address`: one value per key, nullopt for a key the
+/// server does not have. ConnectionError naming the address when it cannot be reached, stops
+/// answering within `timeout`, or closes the connection mid-value (never a partial value);
+/// TypeError when what arrives is not a valid wire form.
+std::vector<std::optional<Value>> fetch_values(const std::string& address,
+                                               const std::vector<std::string>& keys,
+                                               std::chrono::milliseconds timeout,
+                                               const data_limits& limits = {});
+
+}  // namespace troupe::net

@@ -1,0 +1,197 @@
+// The data plane (net/data_plane.hpp) over real TCP on loopback: every value type comes back
+// byte for byte, a missing key is nullopt, a 64 MiB vector arrives whole; a peer that breaks the
+// protocol loses its connection while the server keeps serving; a server that lies, stops
+// answering or closes mid-value gives the fetcher a clean error, never a partial value.
+
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/wire_form.hpp"
+#include "core/wire_test_values.hpp"
+#include "net/address.hpp"
+#include "net/data_plane.hpp"
+
+using namespace troupe;
+using Catch::Contains;
+using std::chrono::milliseconds;
+
+namespace {
+
+/// A data server over a fixed map of values.
+struct served {
+  std::map<std::string, Value> values;
+  std::unique_ptr<net::data_server> server;
+  explicit served(std::map<std::string, Value> v, net::data_limits limits = {})
+      : values(std::move(v)) {
+    server = std::make_unique<net::data_server>(
+        "127.0.0.1",
+        [this](const std::string& key) -> std::optional<Value> {
+          auto found = values.find(key);
+          if (found == values.end()) return std::nullopt;
+          return found->second;
+        },
+        limits);
+  }
+};
+
+/// A listening socket on loopback that the test drives by hand (a peer that misbehaves).
+struct fake_peer {
+  int listener = -1;
+  std::string address;
+  fake_peer() {
+    listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in where{};
+    where.sin_family = AF_INET;
+    where.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&where), sizeof where) == 0);
+    REQUIRE(::listen(listener, 4) == 0);
+    socklen_t length = sizeof where;
+    ::getsockname(listener, reinterpret_cast<sockaddr*>(&where), &length);
+    address = net::address{"127.0.0.1", ntohs(where.sin_port)}.to_string();
+  }
+  ~fake_peer() { ::close(listener); }
+};
+
+int connect_raw(const std::string& address) {
+  auto where = net::parse_address(address);
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in target{};
+  target.sin_family = AF_INET;
+  target.sin_port = htons(where.port);
+  ::inet_pton(AF_INET, where.host.c_str(), &target.sin_addr);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&target), sizeof target) == 0);
+  return fd;
+}
+
+/// Waits (a few seconds at most) for the server to count `n` dropped connections.
+bool dropped_reaches(const net::data_server& server, std::size_t n) {
+  for (int i = 0; i < 300 && server.dropped_connections() < n; ++i)
+    std::this_thread::sleep_for(milliseconds(10));
+  return server.dropped_connections() >= n;
+}
+
+}  // namespace
+
+TEST_CASE("data plane: every value type comes back byte for byte over TCP", "[net]") {
+  auto values = wire_test_values();
+  std::map<std::string, Value> by_key;
+  std::vector<std::string> keys;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    keys.push_back("key-" + std::to_string(i));
+    by_key[keys.back()] = values[i];
+  }
+  served peer(by_key);
+  keys.push_back("not-here");
+  auto got = net::fetch_values(peer.server->address(), keys, milliseconds(10000));
+  REQUIRE(got.size() == keys.size());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    INFO(values[i].type_name());
+    REQUIRE(got[i].has_value());
+    CHECK(got[i]->encode() == values[i].encode());
+  }
+  CHECK_FALSE(got.back().has_value());
+  CHECK(wire_record_counts(*got[values.size() - 1]) == std::vector<std::int64_t>{4, 5, 6});
+}
+
+TEST_CASE("data plane: a 64 MiB vector arrives whole", "[net]") {
+  std::vector<double> big(8 << 20);
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<double>(i % 1000003) / 7;
+  served peer({{"big", make_value(big)}});
+  auto got = net::fetch_values(peer.server->address(), {"big", "big"}, milliseconds(60000));
+  REQUIRE(got[0].has_value());
+  CHECK(got[0]->get<std::vector<double>>() == big);
+  CHECK(got[1]->get<std::vector<double>>() == big);
+}
+
+TEST_CASE("data plane: a peer that breaks the protocol loses only its connection", "[net]") {
+  served peer({{"x", Value(std::int64_t{42})}}, net::data_limits{.max_keys = 10,
+                                                                 .max_key_size = 100});
+  const auto& address = peer.server->address();
+  auto send_raw = [&](const std::string& bytes) {
+    int fd = connect_raw(address);
+    ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    return fd;
+  };
+  auto u32 = [](std::uint32_t x) { return std::string(reinterpret_cast<const char*>(&x), 4); };
+  int garbage = send_raw("GET / HTTP/1.1\r\n\r\n");
+  REQUIRE(dropped_reaches(*peer.server, 1));
+  int too_many = send_raw("TRQ1" + u32(11));
+  REQUIRE(dropped_reaches(*peer.server, 2));
+  int long_key = send_raw("TRQ1" + u32(1) + u32(101));
+  REQUIRE(dropped_reaches(*peer.server, 3));
+  // A request cut short just ends that connection when the peer closes it: nothing to drop.
+  int cut = send_raw("TRQ1" + u32(1) + u32(5) + "ab");
+  ::close(cut);
+  for (int fd : {garbage, too_many, long_key}) ::close(fd);
+  // The server still serves.
+  auto got = net::fetch_values(address, {"x"}, milliseconds(5000));
+  REQUIRE(got[0].has_value());
+  CHECK(got[0]->as<std::int64_t>() == 42);
+  CHECK(peer.server->dropped_connections() == 3);
+}
+
+TEST_CASE("data plane: a server that lies, is silent or closes mid-value is a clean error",
+          "[net]") {
+  fake_peer fake;
+  auto answer_with = [&](std::string bytes, bool then_wait) {
+    return std::thread([&fake, bytes, then_wait] {
+      int fd = ::accept(fake.listener, nullptr, nullptr);
+      char request[64];
+      ::recv(fd, request, sizeof request, 0);
+      ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (then_wait) std::this_thread::sleep_for(milliseconds(1500));
+      ::close(fd);
+    });
+  };
+  auto form = to_wire_form(make_value(std::vector<double>(1 << 17, 1.0)));  // 1 MiB body
+  auto header_size = static_cast<std::uint32_t>(form.header.size());
+  std::string announce = std::string(1, '\1') +
+                         std::string(reinterpret_cast<const char*>(&header_size), 4) +
+                         form.header;
+
+  // It closes 100 bytes into a 1 MiB body.
+  auto closer = answer_with(announce + std::string(100, 'x'), false);
+  CHECK_THROWS_WITH(net::fetch_values(fake.address, {"k"}, milliseconds(5000)),
+                    Contains("failed while sending k") && Contains("closed"));
+  closer.join();
+
+  // It stops sending 100 bytes into the body and keeps the connection open.
+  auto silent = answer_with(announce + std::string(100, 'x'), true);
+  CHECK_THROWS_WITH(net::fetch_values(fake.address, {"k"}, milliseconds(300)),
+                    Contains("within the timeout"));
+  silent.join();
+
+  // Its header is garbage.
+  auto liar = answer_with(std::string(1, '\1') + std::string("\x08\0\0\0", 4) + "garbage!", false);
+  CHECK_THROWS_AS(net::fetch_values(fake.address, {"k"}, milliseconds(5000)), TypeError);
+  liar.join();
+
+  // Nobody listens there.
+  auto port = net::parse_address(fake.address).port;
+  ::close(fake.listener);
+  fake.listener = -1;
+  CHECK_THROWS_AS(net::fetch_values("tcp://127.0.0.1:" + std::to_string(port), {"k"},
+                                    milliseconds(2000)),
+                  ConnectionError);
+}
+
+TEST_CASE("data plane: a server stopped while clients are connected ends cleanly", "[net]") {
+  auto peer = std::make_unique<served>(std::map<std::string, Value>{{"x", Value(1)}});
+  int idle = connect_raw(peer->server->address());  // connected, never sends
+  peer.reset();  // must not wait for the idle client
+  char byte;
+  CHECK(::recv(idle, &byte, 1, 0) <= 0);  // its connection was closed
+  ::close(idle);
+}
