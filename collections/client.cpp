@@ -181,6 +181,7 @@ void finish_spec(cluster::task_spec& spec, const std::vector<Value>& token,
   if (options.retries < 0) throw ArgumentError("submit: retries must be 0 or more");
   spec.retries = static_cast<std::uint32_t>(options.retries);
   spec.priority = options.priority;
+  spec.workers = options.workers;
   std::sort(spec.dependencies.begin(), spec.dependencies.end());
   spec.dependencies.erase(std::unique(spec.dependencies.begin(), spec.dependencies.end()),
                           spec.dependencies.end());

@@ -40,6 +40,9 @@ struct submit_options {
   bool pure = true;  ///< the same call twice is one task (Dask's default)
   int retries = 0;   ///< reruns after the task raises
   int priority = 0;  ///< higher runs first
+  /// Run only on these workers (names or addresses, as client.info() lists them); empty:
+  /// anywhere. Dask's workers=.
+  std::vector<std::string> workers;
 };
 
 struct scatter_options {

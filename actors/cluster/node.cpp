@@ -14,6 +14,7 @@
 #include "actors/cluster/actors.hpp"
 #include "actors/cluster/client_impl.hpp"
 #include "net/address.hpp"
+#include "net/data_plane.hpp"
 
 namespace troupe::cluster {
 
@@ -76,6 +77,8 @@ struct cluster_node::impl {
   caf::actor scheduler;
   std::string scheduler_address;
   std::vector<caf::actor> workers;
+  /// Each worker process's data plane; destroyed before the actor system they ask.
+  std::vector<std::unique_ptr<net::data_server>> data_servers;
 
   explicit impl(std::size_t threads) : config(threads), system(config) {}
 
@@ -140,6 +143,23 @@ void cluster_node::start_worker(const std::string& scheduler, worker_info info,
                             impl_->system.render(port.error()));
     }
     info.address = net::address{info.host, *port}.to_string();
+    // Its data plane serves the worker's values to peers and clients, asking the worker actor
+    // for each (in this process: the value itself, by shared pointer).
+    auto* system = &impl_->system;
+    impl_->data_servers.push_back(std::make_unique<net::data_server>(
+        info.host, [system, worker](const std::string& key) -> std::optional<Value> {
+          caf::scoped_actor self{*system};
+          std::optional<Value> value;
+          self->request(worker, std::chrono::seconds(10), get_data{{key}})
+              .receive(
+                  [&](data_reply& reply) {
+                    if (!reply.values.empty() && reply.values[0].error.empty())
+                      value = std::move(reply.values[0].value);
+                  },
+                  [](caf::error&) {});
+          return value;
+        }));
+    info.data_address = impl_->data_servers.back()->address();
   }
   caf::anon_send(worker, std::move(info));  // registers with the scheduler
   if (answer.wait_for(timeout) != std::future_status::ready) {
@@ -271,9 +291,32 @@ std::vector<Value> client_connection::impl::fetch(const std::vector<std::string>
     auto where = ask<holders>(scheduler, "the scheduler at " + address, who_has_request{wanted},
                               deadline);
     std::map<caf::actor, std::vector<std::size_t>> by_worker;
-    for (std::size_t j = 0; j < wanted.size(); ++j)
-      if (j < where.actors.size() && !where.actors[j].empty())
+    std::map<std::string, std::vector<std::size_t>> by_data_plane;  // large values
+    for (std::size_t j = 0; j < wanted.size(); ++j) {
+      if (j >= where.actors.size() || where.actors[j].empty()) continue;
+      if (j < where.nbytes.size() && where.nbytes[j] >= data_plane_threshold &&
+          !where.data_addresses[j].empty())
+        by_data_plane[where.data_addresses[j]].push_back(positions[j]);
+      else
         by_worker[where.actors[j].front()].push_back(positions[j]);
+    }
+    for (auto& [data_address, indices] : by_data_plane) {
+      std::vector<std::string> request;
+      for (auto i : indices) request.push_back(keys[i]);
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      try {
+        auto got = net::fetch_values(data_address, request,
+                                     std::max(left, std::chrono::milliseconds(1)));
+        for (std::size_t j = 0; j < indices.size(); ++j) {
+          if (!got[j]) continue;
+          values[indices[j]] = std::move(*got[j]);
+          have[indices[j]] = true;
+        }
+      } catch (const ConnectionError&) {
+        continue;  // its holder died: asked again below
+      }
+    }
     for (auto& [worker, indices] : by_worker) {
       get_data request;
       for (auto i : indices) request.keys.push_back(keys[i]);

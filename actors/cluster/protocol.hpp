@@ -75,13 +75,13 @@ typename Inspector::result_type inspect(Inspector& f, wire_arg& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
   return f(caf::meta::type_name("troupe.task_spec"), x.key, x.function, x.args, x.dependencies,
-           x.priority, x.order, x.retries, x.ref);
+           x.priority, x.order, x.retries, x.workers, x.ref);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, worker_info& x) {
   return f(caf::meta::type_name("troupe.worker_info"), x.name, x.address, x.nanny, x.host,
-           x.nthreads, x.memory_limit, x.pid, x.gpu, x.functions);
+           x.nthreads, x.memory_limit, x.pid, x.gpu, x.functions, x.data_address);
 }
 
 struct cluster_info {
@@ -144,7 +144,15 @@ struct who_has_request {
 
 struct holders {
   std::vector<std::vector<caf::actor>> actors;
+  /// Per key, the data plane of its first holder ("" without one) and its size: values of at
+  /// least data_plane_threshold bytes are fetched from there.
+  std::vector<std::string> data_addresses;
+  std::vector<std::uint64_t> nbytes;
 };
+
+/// Values this large or larger move over the data plane (net/data_plane.hpp) where the holder
+/// has one; smaller ones inside a CAF message, which costs less for them (docs/architecture.md).
+inline constexpr std::uint64_t data_plane_threshold = 64 * 1024;
 
 /// Request: the cluster's workers, answered with cluster_info plus their actors.
 struct info_request {};
@@ -218,6 +226,7 @@ struct task_assignment {
 struct worker_directory {
   std::vector<std::uint64_t> ids;
   std::vector<caf::actor> actors;
+  std::vector<std::string> data_addresses;  ///< each one's data plane ("" without one)
 };
 
 /// scheduler -> workers: a worker left the cluster. Its peers fail their fetches from it at
@@ -283,7 +292,7 @@ TROUPE_INSPECT(cancel_keys, x.client, x.keys)
 TROUPE_INSPECT(retry_keys, x.client, x.keys)
 TROUPE_INSPECT(data_placed, x.client, x.keys, x.nbytes, x.workers)
 TROUPE_INSPECT(who_has_request, x.keys)
-TROUPE_INSPECT(holders, x.actors)
+TROUPE_INSPECT(holders, x.actors, x.data_addresses, x.nbytes)
 TROUPE_INSPECT(cluster_members, x.info, x.tasks, x.ids, x.actors)
 TROUPE_INSPECT(key_event, x.key, x.status, x.has_value, x.value, x.failure)
 TROUPE_INSPECT(key_events, x.events)
@@ -300,7 +309,7 @@ TROUPE_INSPECT(put_data, x.keys, x.values)
 TROUPE_INSPECT(put_reply, x.nbytes)
 TROUPE_INSPECT(upload_library, x.name, x.bytes)
 TROUPE_INSPECT(worker_gone, x.worker)
-TROUPE_INSPECT(worker_directory, x.ids, x.actors)
+TROUPE_INSPECT(worker_directory, x.ids, x.actors, x.data_addresses)
 TROUPE_INSPECT(worker_idle, x.worker, x.orders)
 #undef TROUPE_INSPECT
 

@@ -169,7 +169,9 @@ caf::behavior scheduler_behavior(scheduler_self* self) {
         for (const auto& [other, worker] : s.workers) {
           everyone.ids.push_back(other);
           everyone.actors.push_back(worker);
-          if (other != id) self->send(worker, worker_directory{{id}, {hello.worker}});
+          everyone.data_addresses.push_back(s.state.info_of(other)->data_address);
+          if (other != id)
+            self->send(worker, worker_directory{{id}, {hello.worker}, {hello.info.data_address}});
         }
         self->send(hello.worker, std::move(everyone));
         for (const auto& library : s.libraries) self->send(hello.worker, library);
@@ -225,10 +227,16 @@ caf::behavior scheduler_behavior(scheduler_self* self) {
         holders reply;
         for (const auto& key : request.keys) {
           std::vector<caf::actor> actors;
-          for (auto id : s.state.who_has(key))
-            if (auto found = s.workers.find(id); found != s.workers.end())
-              actors.push_back(found->second);
+          std::string data_address;
+          for (auto id : s.state.who_has(key)) {
+            auto found = s.workers.find(id);
+            if (found == s.workers.end()) continue;
+            if (actors.empty()) data_address = s.state.info_of(id)->data_address;
+            actors.push_back(found->second);
+          }
           reply.actors.push_back(std::move(actors));
+          reply.data_addresses.push_back(std::move(data_address));
+          reply.nbytes.push_back(s.state.nbytes_of(key));
         }
         return reply;
       },

@@ -381,6 +381,11 @@ std::vector<worker_id> SchedulerState::who_has(const std::string& key) const {
   return tasks_[*found].who_has;
 }
 
+std::uint64_t SchedulerState::nbytes_of(const std::string& key) const {
+  auto found = lookup(key);
+  return found && tasks_[*found].state == task_state::memory ? tasks_[*found].nbytes : 0;
+}
+
 std::size_t SchedulerState::wanted_count(const std::string& key) const {
   auto found = lookup(key);
   return !found ? 0 : tasks_[*found].wanted;
@@ -562,6 +567,10 @@ bool SchedulerState::has_room(const worker_record& w) const noexcept {
 }
 
 void SchedulerState::dispatch_ready() {
+  // Restricted tasks none of whose workers has room step aside for this pass, so that they do
+  // not hold up the tasks behind them (Dask's no-worker state). Each pass looks at them again:
+  // many such tasks at once make a pass cost as many steps (docs/architecture.md).
+  std::vector<queued_entry> set_aside;
   while (!queue_.empty()) {
     auto entry = queue_.top();
     auto& t = task(entry.task);
@@ -570,10 +579,12 @@ void SchedulerState::dispatch_ready() {
       continue;
     }
     auto worker = choose_worker(t);
-    if (worker == 0) return;  // every worker is full: the rest wait here
+    if (worker == 0 && t.spec.workers.empty()) break;  // every worker is full: the rest wait
     queue_.pop();
-    start_on(entry.task, worker);
+    if (worker == 0) set_aside.push_back(entry);
+    else start_on(entry.task, worker);
   }
+  for (const auto& entry : set_aside) queue_.push(entry);
   if (options_.work_stealing) steal_for_idle_workers();
 }
 
@@ -599,7 +610,9 @@ void SchedulerState::steal_for_idle_workers() {
     if (victim_id == 0) return;
     auto& victim = workers_[victim_id];
     std::size_t take = std::min(most_excess / 2 + 1, 2 * threads - thief.processing);
-    std::vector<task_id> candidates(victim.processing_tasks.begin(), victim.processing_tasks.end());
+    std::vector<task_id> candidates;
+    for (auto id : victim.processing_tasks)
+      if (may_run_on(tasks_[id], thief)) candidates.push_back(id);
     std::sort(candidates.begin(), candidates.end(), [&](task_id a, task_id b) {
       return tasks_[a].priority > tasks_[b].priority;  // lowest priority first
     });
@@ -614,13 +627,20 @@ void SchedulerState::steal_for_idle_workers() {
   }
 }
 
+bool SchedulerState::may_run_on(const task_record& t, const worker_record& w) noexcept {
+  const auto& allowed = t.spec.workers;
+  return allowed.empty() ||
+         std::find(allowed.begin(), allowed.end(), w.info.name) != allowed.end() ||
+         std::find(allowed.begin(), allowed.end(), w.info.address) != allowed.end();
+}
+
 // Most bytes of the task's inputs already there, then the least occupied.
 worker_id SchedulerState::choose_worker(const task_record& t) {
   worker_id best = 0;
   std::uint64_t best_bytes = 0;
   double best_occupancy = std::numeric_limits<double>::max();
   for (const auto& [id, w] : workers_) {
-    if (!has_room(w)) continue;
+    if (!has_room(w) || !may_run_on(t, w)) continue;
     std::uint64_t bytes = 0;
     for (auto input : t.dependencies) {
       const auto& holders = tasks_[input].who_has;

@@ -128,6 +128,8 @@ class SchedulerState {
   // -- inspection -----------------------------------------------------------------------------
   task_state state_of(const std::string& key) const;
   std::vector<worker_id> who_has(const std::string& key) const;
+  /// The size of a key's value as reported (0 when unknown or not in memory).
+  std::uint64_t nbytes_of(const std::string& key) const;
   std::size_t wanted_count(const std::string& key) const;
   std::size_t task_count() const noexcept { return index_.size(); }
   std::size_t processing_count(worker_id worker) const;
@@ -215,6 +217,8 @@ class SchedulerState {
   void dispatch_ready();
   void steal_for_idle_workers();
   worker_id choose_worker(const task_record& t);
+  /// The task's worker restrictions (task_spec::workers) allow `w`.
+  static bool may_run_on(const task_record& t, const worker_record& w) noexcept;
   void start_on(task_id id, worker_id worker);
   void stop_processing(task_id id);
   void finish_dependency_use(task_id id);

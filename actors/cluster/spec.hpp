@@ -52,6 +52,9 @@ struct task_spec {
   std::int64_t priority = 0;              ///< the user's priority: higher runs first
   std::uint64_t order = 0;                ///< position in its graph's ordering: lower first
   std::uint32_t retries = 0;              ///< reruns allowed after the task raises
+  /// Runs only on these workers (names or addresses), as Dask's workers=; empty: anywhere. A
+  /// task no current worker may run waits for one that may.
+  std::vector<std::string> workers;
   std::uint64_t ref = 0;  ///< set by the scheduler when it dispatches: its task's dense id
 };
 
@@ -64,6 +67,7 @@ struct worker_info {
   std::uint64_t memory_limit = 0;  ///< bytes, 0 = none
   std::uint64_t pid = 0;
   std::string gpu;        ///< device name, "" without one
+  std::string data_address;  ///< its data plane, tcp://host:port ("" in-process: none needed)
   std::string functions;  ///< fingerprint of its registered functions (function_fingerprint)
 };
 

@@ -19,6 +19,7 @@
 #include "actors/execute.hpp"
 #include "actors/task_context.hpp"
 #include "core/stack_trace.hpp"
+#include "net/data_plane.hpp"
 
 namespace troupe::cluster {
 
@@ -43,6 +44,14 @@ constexpr auto idle_check_interval = std::chrono::seconds(1);
 constexpr std::size_t max_batch = 64;
 constexpr int batches_per_executor = 2;
 
+/// A fetch over the data plane, done: sent by the helper thread that made it (in-process only).
+struct data_plane_reply {
+  std::uint64_t number = 0;
+  std::vector<std::string> keys;
+  std::vector<std::optional<Value>> values;  ///< nullopt: the peer does not have it
+  std::string error;                         ///< the fetch failed as a whole
+};
+
 struct task_outcome {
   std::string key;
   std::uint64_t ref = 0;
@@ -65,6 +74,7 @@ struct batch_done {
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::cluster::run_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::cluster::batch_done)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(troupe::cluster::data_plane_reply)
 
 namespace troupe::cluster {
 
@@ -181,6 +191,7 @@ struct worker_actor_state {
   std::map<caf::actor_addr, peer_id> peer_ids;
   std::map<std::uint64_t, peer_id> peer_of_worker;  ///< from the scheduler's worker_directory
   std::vector<std::uint64_t> worker_of_peer;        ///< the other way (0: not a worker)
+  std::vector<std::string> peer_data_addresses;     ///< by peer ("" without a data plane)
   std::vector<caf::actor> executors;
   std::vector<int> executor_batches;  ///< batches sent and not yet done, per executor
   std::vector<bool> seceded;          ///< blocked in a nested compute: gets no more batches
@@ -195,6 +206,7 @@ struct worker_actor_state {
   };
   std::map<std::uint64_t, fetch_in_flight> fetches_in_flight;  ///< by request number
   std::uint64_t fetch_number = 0;
+  std::uint64_t data_plane_values = 0;  ///< inputs fetched over the data plane so far
   static inline const char* name = "troupe.worker";
 };
 
@@ -270,6 +282,24 @@ void after(worker_self* self) {
   flush_when_idle(self, self->state.flush_scheduled, [self] { flush_report(self); });
 }
 
+// Fetches large inputs over the peer's data plane, on a thread of its own that reports back
+// with a data_plane_reply.
+void fetch_over_data_plane(worker_self* self, std::uint64_t number, std::string address,
+                           std::vector<std::string> keys, std::chrono::milliseconds timeout) {
+  self->spawn<caf::detached>([worker = caf::actor(self), number, address = std::move(address),
+                              keys = std::move(keys), timeout](caf::blocking_actor*) {
+    data_plane_reply reply;
+    reply.number = number;
+    try {
+      reply.values = net::fetch_values(address, keys, timeout);
+    } catch (const std::exception& e) {
+      reply.error = e.what();
+    }
+    reply.keys = keys;
+    caf::anon_send(worker, std::move(reply));
+  });
+}
+
 void start_fetches(worker_self* self) {
   auto& s = self->state;
   for (auto& request : s.state.take_fetches()) {
@@ -278,6 +308,12 @@ void start_fetches(worker_self* self) {
     auto timeout = fetch_timeout(request.nbytes);
     auto number = ++s.fetch_number;
     s.fetches_in_flight[number] = {request.peer, keys, clock_type::now() + timeout};
+    if (request.nbytes >= data_plane_threshold && request.peer < s.peer_data_addresses.size() &&
+        !s.peer_data_addresses[request.peer].empty()) {
+      fetch_over_data_plane(self, number, s.peer_data_addresses[request.peer],
+                            std::move(request.keys), timeout);
+      continue;
+    }
     self->request(peer, timeout, get_data{std::move(request.keys)})
         .then(
             [self, peer = request.peer, number](data_reply& reply) {
@@ -416,6 +452,21 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
         handle_outcomes(self, done);
         after(self);
       },
+      [self](data_plane_reply& reply) {
+        auto& s = self->state;
+        auto fetch = s.fetches_in_flight.find(reply.number);
+        if (fetch == s.fetches_in_flight.end()) return;  // expired meanwhile
+        auto peer = fetch->second.peer;
+        s.fetches_in_flight.erase(fetch);
+        for (std::size_t i = 0; i < reply.keys.size(); ++i) {
+          if (reply.error.empty() && i < reply.values.size() && reply.values[i]) {
+            s.state.fetched(reply.keys[i], std::move(*reply.values[i]));
+            ++s.data_plane_values;
+          } else
+            s.state.fetch_failed(reply.keys[i], peer);
+        }
+        after(self);
+      },
       [self](const worker_gone& gone) {
         auto& s = self->state;
         if (auto peer = s.peer_of_worker.find(gone.worker); peer != s.peer_of_worker.end()) {
@@ -428,8 +479,13 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
         for (std::size_t i = 0; i < directory.ids.size() && i < directory.actors.size(); ++i) {
           auto peer = peer_of(self, directory.actors[i]);
           s.peer_of_worker[directory.ids[i]] = peer;
-          if (s.worker_of_peer.size() <= peer) s.worker_of_peer.resize(peer + 1, 0);
+          if (s.worker_of_peer.size() <= peer) {
+            s.worker_of_peer.resize(peer + 1, 0);
+            s.peer_data_addresses.resize(peer + 1);
+          }
           s.worker_of_peer[peer] = directory.ids[i];
+          if (i < directory.data_addresses.size())
+            s.peer_data_addresses[peer] = directory.data_addresses[i];
         }
       },
       [self](secede_atom, std::size_t executor) {
@@ -475,7 +531,8 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
                                          .count()) +
                       " ms)";
         return "  worker " + s.info.address + ": batches per executor" + batches +
-               "; requests" + requests + "; " + s.state.describe();
+               "; requests" + requests + "; " + std::to_string(s.data_plane_values) +
+               " inputs fetched over the data plane; " + s.state.describe();
       },
       [self](flush_atom) {
         self->state.flush_scheduled = false;

@@ -304,6 +304,41 @@ TEST_CASE("client: a worker past its memory limit is restarted by its nanny",
   CHECK(client.submit(hold_memory, std::int64_t{20}).result(std::chrono::seconds(60)) == 20);
 }
 
+namespace {
+
+std::vector<double> ramp(std::int64_t n, double start) {
+  std::vector<double> xs(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = start + static_cast<double>(i) * 0.25;
+  return xs;
+}
+double weighted_total(const std::vector<double>& a, const std::vector<double>& b) {
+  double total = 0;
+  for (double x : a) total += x;
+  for (double x : b) total += 2 * x;
+  return total;
+}
+TROUPE_FUNCTION(ramp);
+TROUPE_FUNCTION(weighted_total);
+
+}  // namespace
+
+TEST_CASE("client: large values move between worker processes and to the client",
+          "[cluster][processes]") {
+  // a (16 MB) is made on one worker and used on the other, which fetches it over the data
+  // plane; both results come back to the client the same way. Restrictions pin each task.
+  Client client(LocalCluster{.n_workers = 2, .threads_per_worker = 1});
+  auto workers = client.info().workers;
+  REQUIRE(workers.size() == 2);
+  auto first = workers[0].name, second = workers[1].address;  // by name and by address
+  auto a = client.submit(ramp, std::int64_t{2'000'000}, 0.5, submit_options{.workers = {first}});
+  auto b = client.submit(ramp, std::int64_t{1'000'000}, -3.0, submit_options{.workers = {second}});
+  auto total = client.submit(weighted_total, a, b, submit_options{.workers = {second}});
+  CHECK(total.result(std::chrono::seconds(60)) ==
+        weighted_total(ramp(2'000'000, 0.5), ramp(1'000'000, -3.0)));
+  CHECK(a.result(std::chrono::seconds(60)) == ramp(2'000'000, 0.5));
+  CHECK(client.gather(std::vector<Future<std::vector<double>>>{b, a})[0] == ramp(1'000'000, -3.0));
+}
+
 TEST_CASE("client: a worker whose functions differ from the client's is refused", "[cluster]") {
   CHECK(signature_differences("a/1\nb/2\n", "a/1\nb/3\nc/1\n") == "b (arity 2 here, 3 there)");
   CHECK(signature_differences("a/1\n", "a/1\n").empty());

@@ -1259,3 +1259,30 @@ TEST_CASE("priority_fifo: pops in priority order, whatever the order of pushes",
     CHECK(queue.empty());
   }
 }
+
+TEST_CASE("scheduler_state: tasks restricted to workers run only there", "[cluster]") {
+  SchedulerState s;
+  auto w1 = s.add_worker(make_worker("w1"));
+  auto w2 = s.add_worker(make_worker("w2"));
+  auto c = s.add_client("client");
+  s.data_placed(c, "d", 1000, {w1});
+  s.take_outbox();
+  // Locality would put t on w1, which holds d: restricted to w2 (by name), it runs there.
+  auto t = make_task("t", {"d"});
+  t.workers = {"w2"};
+  // Restricted to a worker not in the cluster: it waits, and does not hold up `free`.
+  auto later = make_task("later");
+  later.workers = {"inproc://w3"};
+  s.update_graph(c, {t, later, make_task("free")}, {"t", "later", "free"});
+  auto out = s.take_outbox();
+  CHECK(computed(out, w2) == strings{"t"});
+  CHECK(dispatched(out, w2, "t").holders == holder_lists{{w1}});
+  CHECK(computed(out, w1).size() + computed(out, w2).size() == 2);  // t and free
+  CHECK(s.state_of("later") == task_state::queued);
+  // Work stealing does not move it to a worker it may not run on either.
+  auto w4 = s.add_worker(make_worker("w4"));
+  CHECK(computed(s.take_outbox(), w4).empty());
+  // A worker it may run on joins (named by address): it runs there.
+  auto w3 = s.add_worker(make_worker("w3"));
+  CHECK(computed(s.take_outbox(), w3) == strings{"later"});
+}

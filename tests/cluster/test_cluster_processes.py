@@ -25,6 +25,7 @@ import glob
 import json
 import os
 import random
+import re
 import signal
 import socket
 import subprocess
@@ -200,6 +201,40 @@ def check_value(troupe, path, key, value, scheduler_args, timeout=RUN_TIMEOUT_S)
                             f"{json.dumps({key: value})}")
     if leftovers:
         problems.append(f"processes {leftovers} were left after `{' '.join(args)}` ended")
+    return problems
+
+
+def check_data_plane(troupe, folder, scheduler_args, scheduler, s_err):
+    """Two lists of 10,000 numbers made as two root tasks (so on the two workers) and joined
+    into one by a third task: one of them crosses between the worker processes over the data
+    plane (values of 64 KiB or more), and the joined list comes back to `troupe run` the same
+    way. The output must be the sync scheduler's, and the scheduler's state dump (SIGUSR1)
+    must count at least one input fetched over the data plane."""
+    graph = {"a": ["list", *range(10000)], "b": ["list", *range(10000, 20000)],
+             "joined": ["list", "a", "b"]}
+    path = write_graph(folder, "data-plane.json", graph, ["joined"])
+    problems = []
+    status, expected, err, _ = run([troupe, "run", path, "--scheduler", "sync"])
+    if status != 0:
+        return [f"the sync scheduler failed on data-plane.json: {tail(err)!r}"]
+    args = [troupe, "run", path, *scheduler_args]
+    status, out, err, leftovers = run(args)
+    if status != 0:
+        problems.append(describe(args, status, out, err))
+    elif out != expected:
+        problems.append(f"`{' '.join(args)}` printed {tail(out)!r}, the sync scheduler "
+                        f"{tail(expected)!r}")
+    before = read(s_err).count("inputs fetched over the data plane")
+    os.kill(scheduler.pid, signal.SIGUSR1)
+    deadline = time.monotonic() + 5
+    while read(s_err).count("inputs fetched over the data plane") < before + 2:
+        if time.monotonic() > deadline:
+            return problems + [f"no state dump after SIGUSR1: {tail(read(s_err))!r}"]
+        time.sleep(0.1)
+    dump = read(s_err)
+    counts = [int(n) for n in re.findall(r"; (\d+) inputs fetched over the data plane", dump)]
+    if sum(counts[-2:]) < 1:
+        problems.append(f"the workers fetched no input over the data plane: {counts[-2:]}")
     return problems
 
 
@@ -402,6 +437,9 @@ def checks(troupe, folder, procs, failures, state):
                    check_value(troupe, tree_path, tree_key, tree_value, on_cluster))
     failures.check(f"{len(wide)} keys in 200 chains with --address",
                    check_value(troupe, wide_path, wide_key, wide_value, on_cluster))
+    failures.check("two lists of 10,000 numbers joined across the workers: the data plane "
+                   "carries them, and the result is the sync scheduler's",
+                   check_data_plane(troupe, folder, on_cluster, scheduler, s_err))
 
     # --- the processes scheduler -----------------------------------------------------
     processes = ["--scheduler", "processes"]
