@@ -168,8 +168,8 @@ wire_form to_wire_form(Value value) {
     form.buffers.push_back(raw->second.elements(value));
     kind = wire_kind::raw_vector;
   } else {
-    form.encoded = value.encode();
-    form.buffers.push_back({form.encoded.data(), form.encoded.size()});
+    form.encoded = std::make_shared<const std::string>(value.encode());
+    form.buffers.push_back({form.encoded->data(), form.encoded->size()});
   }
   form.header = make_header(kind, kind == wire_kind::encoded ? std::string() : name, form.buffers);
   form.value = std::move(value);

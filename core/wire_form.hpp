@@ -34,8 +34,10 @@ struct byte_span {
 struct wire_form {
   std::string header;
   std::vector<const_byte_span> buffers;
-  Value value;          ///< keeps buffers that point into the value alive
-  std::string encoded;  ///< the codec's bytes, for types sent that way
+  Value value;  ///< keeps buffers that point into the value alive
+  /// The codec's bytes, for types sent that way (on the heap, so that the buffer pointing
+  /// into it stays valid when the form moves: a short std::string keeps its bytes inline).
+  std::shared_ptr<const std::string> encoded;
 
   std::uint64_t body_size() const noexcept;
 };

@@ -29,7 +29,8 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-constexpr char request_magic[4] = {'T', 'R', 'Q', '1'};
+constexpr char get_magic[4] = {'T', 'R', 'Q', '1'};
+constexpr char put_magic[4] = {'T', 'R', 'P', '1'};
 
 /// A socket descriptor, closed on destruction.
 class socket_fd {
@@ -163,6 +164,7 @@ sockaddr_in ipv4_address(const std::string& host, std::uint16_t port) {
 
 struct data_server::impl {
   lookup find;
+  keep store;
   data_limits limits;
   socket_fd listener;
   std::string address;
@@ -181,13 +183,17 @@ struct data_server::impl {
   void accept_loop();
   void serve(connection& c);
   void answer(int fd);
+  std::vector<std::string> read_keys(int fd, std::uint32_t count);
+  void answer_get(int fd);
+  void answer_put(int fd);
   /// Joins the threads of connections that ended.
   void reap();
 };
 
-data_server::data_server(const std::string& host, lookup find, data_limits limits)
+data_server::data_server(const std::string& host, lookup find, data_limits limits, keep store)
     : impl_(std::make_unique<impl>()) {
   impl_->find = std::move(find);
+  impl_->store = std::move(store);
   impl_->limits = limits;
   auto where = ipv4_address(host.empty() ? "0.0.0.0" : host, 0);
   impl_->listener = socket_fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -272,9 +278,12 @@ void data_server::impl::serve(connection& c) {
 void data_server::impl::answer(int fd) {
   char magic[4];
   read_exact(fd, magic, sizeof magic);
-  if (std::memcmp(magic, request_magic, sizeof magic) != 0)
-    throw protocol_error("a request that does not start with TRQ1");
-  auto count = read_pod<std::uint32_t>(fd);
+  if (std::memcmp(magic, get_magic, sizeof magic) == 0) return answer_get(fd);
+  if (std::memcmp(magic, put_magic, sizeof magic) == 0) return answer_put(fd);
+  throw protocol_error("a request that starts with neither TRQ1 nor TRP1");
+}
+
+std::vector<std::string> data_server::impl::read_keys(int fd, std::uint32_t count) {
   if (count > limits.max_keys)
     throw protocol_error("a request for " + std::to_string(count) + " keys (the limit is " +
                          std::to_string(limits.max_keys) + ")");
@@ -287,6 +296,11 @@ void data_server::impl::answer(int fd) {
     key.resize(size);
     read_exact(fd, key.data(), size);
   }
+  return keys;
+}
+
+void data_server::impl::answer_get(int fd) {
+  auto keys = read_keys(fd, read_pod<std::uint32_t>(fd));
   for (const auto& key : keys) {
     std::optional<wire_form> form;
     if (auto value = find(key)) {
@@ -308,6 +322,37 @@ void data_server::impl::answer(int fd) {
     for (const auto& b : form->buffers) parts.push_back(piece(b.data, b.size));
     send_all(fd, std::move(parts));
   }
+}
+
+void data_server::impl::answer_put(int fd) {
+  auto count = read_pod<std::uint32_t>(fd);
+  if (count > limits.max_keys)
+    throw protocol_error("a put of " + std::to_string(count) + " values (the limit is " +
+                         std::to_string(limits.max_keys) + ")");
+  std::vector<std::uint8_t> kept;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    auto key = read_keys(fd, 1).front();
+    auto header_size = read_pod<std::uint32_t>(fd);
+    if (header_size > max_wire_header_size)
+      throw protocol_error("a wire header of " + std::to_string(header_size) + " bytes");
+    std::string header(header_size, '\0');
+    read_exact(fd, header.data(), header.size());
+    std::optional<wire_receiver> receiver;
+    try {
+      receiver.emplace(header, limits.max_value_size);
+    } catch (const TypeError& e) {
+      throw protocol_error(std::string("a put with a bad header: ") + e.what());
+    }
+    for (const auto& buffer : receiver->buffers()) read_exact(fd, buffer.data, buffer.size);
+    bool ok = false;
+    try {
+      ok = store && store(key, receiver->finish());
+    } catch (const TypeError& e) {
+      throw protocol_error(std::string("a put whose value does not decode: ") + e.what());
+    }
+    kept.push_back(ok ? 1 : 0);
+  }
+  send_all(fd, {piece(kept.data(), kept.size())});
 }
 
 // -- client ------------------------------------------------------------------------------------
@@ -338,6 +383,58 @@ socket_fd connect_to(const address& where, clock_type::time_point deadline) {
 
 }  // namespace
 
+namespace {
+
+void append_bytes(std::string& out, const void* data, std::size_t size) {
+  out.append(static_cast<const char*>(data), size);
+}
+
+void append_key(std::string& out, const std::string& key) {
+  const auto size = static_cast<std::uint32_t>(key.size());
+  append_bytes(out, &size, sizeof size);
+  out += key;
+}
+
+}  // namespace
+
+std::vector<bool> put_values(const std::string& address_text,
+                             const std::vector<std::string>& keys,
+                             const std::vector<Value>& values, std::chrono::milliseconds timeout) {
+  const auto where = parse_address(address_text);
+  const auto deadline = clock_type::now() + timeout;
+  auto fd = connect_to(where, deadline);
+  // Each value's key and header go in a small buffer of their own; its body from its memory.
+  std::vector<wire_form> forms;
+  std::vector<std::string> prefixes(keys.size() + 1);
+  append_bytes(prefixes[0], put_magic, sizeof put_magic);
+  const auto count = static_cast<std::uint32_t>(keys.size());
+  append_bytes(prefixes[0], &count, sizeof count);
+  std::vector<iovec> parts;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    forms.push_back(to_wire_form(values[i]));
+    auto& prefix = prefixes[i + 1];
+    append_key(prefix, keys[i]);
+    const auto header_size = static_cast<std::uint32_t>(forms.back().header.size());
+    append_bytes(prefix, &header_size, sizeof header_size);
+    prefix += forms.back().header;
+  }
+  parts.push_back(piece(prefixes[0].data(), prefixes[0].size()));
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    parts.push_back(piece(prefixes[i + 1].data(), prefixes[i + 1].size()));
+    for (const auto& b : forms[i].buffers) parts.push_back(piece(b.data, b.size));
+  }
+  std::vector<std::uint8_t> kept(keys.size());
+  try {
+    send_all(fd.get(), std::move(parts), deadline);
+    if (!kept.empty()) read_exact(fd.get(), reinterpret_cast<char*>(kept.data()), kept.size(),
+                                  deadline);
+  } catch (const peer_closed& e) {
+    throw ConnectionError("the data plane at " + where.to_string() + " failed while taking " +
+                          std::to_string(keys.size()) + " values: " + e.what());
+  }
+  return std::vector<bool>(kept.begin(), kept.end());
+}
+
 std::vector<std::optional<Value>> fetch_values(const std::string& address_text,
                                                const std::vector<std::string>& keys,
                                                std::chrono::milliseconds timeout,
@@ -346,17 +443,10 @@ std::vector<std::optional<Value>> fetch_values(const std::string& address_text,
   const auto deadline = clock_type::now() + timeout;
   auto fd = connect_to(where, deadline);
   std::vector<std::optional<Value>> values(keys.size());
-  std::string request(request_magic, sizeof request_magic);
-  auto append = [&](const void* data, std::size_t size) {
-    request.append(static_cast<const char*>(data), size);
-  };
+  std::string request(get_magic, sizeof get_magic);
   const auto count = static_cast<std::uint32_t>(keys.size());
-  append(&count, sizeof count);
-  for (const auto& key : keys) {
-    const auto size = static_cast<std::uint32_t>(key.size());
-    append(&size, sizeof size);
-    append(key.data(), key.size());
-  }
+  append_bytes(request, &count, sizeof count);
+  for (const auto& key : keys) append_key(request, key);
   const std::string from = "the data plane at " + where.to_string();
   std::size_t received = 0;
   try {

@@ -5,9 +5,12 @@
 // the value's buffers sent with writev from the value's own memory and received straight into
 // the new value's storage.
 //
-// Protocol, per connection (host byte order):
-//   request   "TRQ1" u32 key count, then per key: u32 length, key bytes
-//   response  per key in order: u8 1, u32 header length, header, body; or u8 0 (not here)
+// Protocol, per connection (host byte order), any number of requests in turn:
+//   get       "TRQ1" u32 key count, then per key: u32 length, key bytes
+//     answer  per key in order: u8 1, u32 header length, header, body; or u8 0 (not here)
+//   put       "TRP1" u32 value count, then per value: u32 length, key, u32 header length,
+//             header, body
+//     answer  per value in order: u8 1 (kept) or 0 (refused)
 // A peer that sends something else — a bad magic, a count or length past the limits, a short
 // body — loses its connection with one line on stderr; the server keeps serving everyone else.
 
@@ -33,10 +36,12 @@ class data_server {
  public:
   /// Finds a value by key from any of the server's threads; nullopt when it is not here.
   using lookup = std::function<std::optional<Value>(const std::string& key)>;
+  /// Keeps a value put by a peer; false when it is refused. Null: every put is refused.
+  using keep = std::function<bool(const std::string& key, Value value)>;
 
   /// Listens on host (any free port) and serves until destroyed. ConnectionError when it
   /// cannot listen there.
-  data_server(const std::string& host, lookup find, data_limits limits = {});
+  data_server(const std::string& host, lookup find, data_limits limits = {}, keep store = {});
   ~data_server();
   data_server(const data_server&) = delete;
   data_server& operator=(const data_server&) = delete;
@@ -51,6 +56,11 @@ class data_server {
  private:
   std::unique_ptr<impl> impl_;
 };
+
+/// Puts values on the data server at `address` (scatter); per value, whether it kept it.
+/// ConnectionError as fetch_values.
+std::vector<bool> put_values(const std::string& address, const std::vector<std::string>& keys,
+                             const std::vector<Value>& values, std::chrono::milliseconds timeout);
 
 /// Fetches `keys` from the data server at `address`: one value per key, nullopt for a key the
 /// server does not have. ConnectionError naming the address when it cannot be reached, stops

@@ -143,22 +143,31 @@ void cluster_node::start_worker(const std::string& scheduler, worker_info info,
                             impl_->system.render(port.error()));
     }
     info.address = net::address{info.host, *port}.to_string();
-    // Its data plane serves the worker's values to peers and clients, asking the worker actor
-    // for each (in this process: the value itself, by shared pointer).
+    // Its data plane serves the worker's values to peers and clients and takes scattered
+    // ones, asking the worker actor for each (in this process: the value itself, by shared
+    // pointer, never serialised).
     auto* system = &impl_->system;
-    impl_->data_servers.push_back(std::make_unique<net::data_server>(
-        info.host, [system, worker](const std::string& key) -> std::optional<Value> {
-          caf::scoped_actor self{*system};
-          std::optional<Value> value;
-          self->request(worker, std::chrono::seconds(10), get_data{{key}})
-              .receive(
-                  [&](data_reply& reply) {
-                    if (!reply.values.empty() && reply.values[0].error.empty())
-                      value = std::move(reply.values[0].value);
-                  },
-                  [](caf::error&) {});
-          return value;
-        }));
+    auto find = [system, worker](const std::string& key) -> std::optional<Value> {
+      caf::scoped_actor self{*system};
+      std::optional<Value> value;
+      self->request(worker, std::chrono::seconds(10), get_data{{key}})
+          .receive(
+              [&](data_reply& reply) {
+                if (!reply.values.empty() && reply.values[0].error.empty())
+                  value = std::move(reply.values[0].value);
+              },
+              [](caf::error&) {});
+      return value;
+    };
+    auto store = [system, worker](const std::string& key, Value value) {
+      caf::scoped_actor self{*system};
+      bool kept = false;
+      self->request(worker, std::chrono::seconds(10), put_data{{key}, {wire_value{value, {}}}})
+          .receive([&](put_reply&) { kept = true; }, [](caf::error&) {});
+      return kept;
+    };
+    impl_->data_servers.push_back(
+        std::make_unique<net::data_server>(info.host, find, net::data_limits{}, store));
     info.data_address = impl_->data_servers.back()->address();
   }
   caf::anon_send(worker, std::move(info));  // registers with the scheduler
@@ -353,20 +362,36 @@ std::vector<std::shared_ptr<future_state>> client_connection::scatter(
   if (members.actors.empty())
     throw ArgumentError("cannot scatter: the cluster at " + impl_->address +
                         " has no workers yet (start some, or wait for them)");
-  // Round-robin over the workers, or every worker with broadcast.
+  // Round-robin over the workers, or every worker with broadcast; values of at least
+  // data_plane_threshold bytes go over the worker's data plane, the rest in one message.
   std::map<std::size_t, put_data> puts;
+  std::map<std::size_t, put_data> large_puts;
   std::vector<std::vector<std::uint64_t>> placed(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
     for (std::size_t w = 0; w < members.actors.size(); ++w) {
       if (!broadcast && w != i % members.actors.size()) continue;
-      puts[w].keys.push_back(keys[i]);
-      puts[w].values.push_back(wire_value{values[i], {}});
+      bool large = values[i].nbytes() >= data_plane_threshold &&
+                   !members.info.workers[w].data_address.empty();
+      auto& put = large ? large_puts[w] : puts[w];
+      put.keys.push_back(keys[i]);
+      put.values.push_back(wire_value{values[i], {}});
       placed[i].push_back(members.ids[w]);
     }
   }
   for (auto& [w, put] : puts)
     impl_->ask<put_reply>(members.actors[w], "worker " + members.info.workers[w].address,
                           std::move(put), deadline);
+  for (auto& [w, put] : large_puts) {
+    std::vector<Value> large;
+    for (auto& v : put.values) large.push_back(std::move(v.value));
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    auto kept = net::put_values(members.info.workers[w].data_address, put.keys, large,
+                                std::max(left, std::chrono::milliseconds(1)));
+    if (std::find(kept.begin(), kept.end(), false) != kept.end())
+      throw ConnectionError("worker " + members.info.workers[w].address +
+                            " did not keep the values scattered to it");
+  }
   std::vector<std::shared_ptr<future_state>> states;
   data_placed message;
   message.client = impl_->id;

@@ -337,6 +337,14 @@ TEST_CASE("client: large values move between worker processes and to the client"
         weighted_total(ramp(2'000'000, 0.5), ramp(1'000'000, -3.0)));
   CHECK(a.result(std::chrono::seconds(60)) == ramp(2'000'000, 0.5));
   CHECK(client.gather(std::vector<Future<std::vector<double>>>{b, a})[0] == ramp(1'000'000, -3.0));
+  // Scattered (one to each worker, round-robin, over the data plane), used by a task on one
+  // of them, and gathered back.
+  auto scattered = client.scatter(std::vector<std::vector<double>>{ramp(1'500'000, 7.0),
+                                                                   ramp(500'000, 1.0)});
+  auto mixed = client.submit(weighted_total, scattered[0], scattered[1]);
+  CHECK(mixed.result(std::chrono::seconds(60)) ==
+        weighted_total(ramp(1'500'000, 7.0), ramp(500'000, 1.0)));
+  CHECK(client.gather(scattered)[0] == ramp(1'500'000, 7.0));
 }
 
 TEST_CASE("client: a worker whose functions differ from the client's is refused", "[cluster]") {

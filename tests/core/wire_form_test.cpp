@@ -53,13 +53,17 @@ TEST_CASE("wire form: numeric vectors and strings go from the value's own memory
         reinterpret_cast<const char*>(doubles.get<std::vector<double>>().data()));
   CHECK(form.buffers[0].size == 8000);
   CHECK(form.header.size() < 64);
-  CHECK(form.encoded.empty());
+  CHECK(form.encoded == nullptr);
 
   Value text(std::string(100, 'x'));
   CHECK(to_wire_form(text).buffers[0].data == text.get<std::string>().data());
   // A list has no buffer of its own: it goes encoded.
   auto list = to_wire_form(Value(std::vector<Value>{Value(1)}));
-  CHECK(list.buffers[0].data == list.encoded.data());
+  CHECK(list.buffers[0].data == list.encoded->data());
+  // The form may move (a vector of forms grows): its buffers still point at its bytes.
+  std::vector<wire_form> forms;
+  for (int i = 0; i < 10; ++i) forms.push_back(to_wire_form(Value()));  // 12 encoded bytes
+  for (int i = 0; i < 10; ++i) CHECK(forms[i].buffers[0].data == forms[i].encoded->data());
 }
 
 TEST_CASE("wire form: headers that lie are refused before allocating", "[wire]") {

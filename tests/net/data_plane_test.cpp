@@ -29,20 +29,30 @@ using std::chrono::milliseconds;
 
 namespace {
 
-/// A data server over a fixed map of values.
+/// A data server over a map of values, which puts add to (when `keeps`).
 struct served {
+  std::mutex mutex;
   std::map<std::string, Value> values;
   std::unique_ptr<net::data_server> server;
-  explicit served(std::map<std::string, Value> v, net::data_limits limits = {})
+  explicit served(std::map<std::string, Value> v, net::data_limits limits = {},
+                  bool keeps = true)
       : values(std::move(v)) {
+    net::data_server::keep store;
+    if (keeps)
+      store = [this](const std::string& key, Value value) {
+        std::lock_guard<std::mutex> guard(mutex);
+        values[key] = std::move(value);
+        return true;
+      };
     server = std::make_unique<net::data_server>(
         "127.0.0.1",
         [this](const std::string& key) -> std::optional<Value> {
+          std::lock_guard<std::mutex> guard(mutex);
           auto found = values.find(key);
           if (found == values.end()) return std::nullopt;
           return found->second;
         },
-        limits);
+        limits, store);
   }
 };
 
@@ -194,4 +204,36 @@ TEST_CASE("data plane: a server stopped while clients are connected ends cleanly
   char byte;
   CHECK(::recv(idle, &byte, 1, 0) <= 0);  // its connection was closed
   ::close(idle);
+}
+
+TEST_CASE("data plane: values put on a server come back byte for byte", "[net]") {
+  auto values = wire_test_values();
+  std::vector<std::string> keys;
+  for (std::size_t i = 0; i < values.size(); ++i) keys.push_back("put-" + std::to_string(i));
+  served peer({});
+  auto kept = net::put_values(peer.server->address(), keys, values, milliseconds(10000));
+  CHECK(kept == std::vector<bool>(values.size(), true));
+  auto got = net::fetch_values(peer.server->address(), keys, milliseconds(10000));
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    INFO(values[i].type_name());
+    REQUIRE(got[i].has_value());
+    CHECK(got[i]->encode() == values[i].encode());
+  }
+  // A server that keeps nothing refuses each value, and still answers.
+  served refusing({}, {}, false);
+  CHECK(net::put_values(refusing.server->address(), {"a", "b"}, {Value(1), Value("x")},
+                        milliseconds(5000)) == std::vector<bool>{false, false});
+  CHECK_FALSE(net::fetch_values(refusing.server->address(), {"a"}, milliseconds(5000))[0]);
+}
+
+TEST_CASE("data plane: a put with a lying header loses its connection only", "[net]") {
+  served peer({{"x", Value(7)}});
+  auto u32 = [](std::uint32_t x) { return std::string(reinterpret_cast<const char*>(&x), 4); };
+  int fd = connect_raw(peer.server->address());
+  std::string put = "TRP1" + u32(1) + u32(1) + "k" + u32(8) + "garbage!";
+  ::send(fd, put.data(), put.size(), MSG_NOSIGNAL);
+  REQUIRE(dropped_reaches(*peer.server, 1));
+  ::close(fd);
+  CHECK(net::fetch_values(peer.server->address(), {"x"}, milliseconds(5000))[0]->as<int>() == 7);
+  CHECK_FALSE(net::fetch_values(peer.server->address(), {"k"}, milliseconds(5000))[0]);
 }
