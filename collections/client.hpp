@@ -341,7 +341,9 @@ std::vector<Future<T>> Client::scatter(const std::vector<T>& data, scatter_optio
 
 template <class T>
 Future<T> Client::scatter_one(T data, scatter_options options) {
-  return scatter(std::vector<T>{std::move(data)}, options).front();
+  std::vector<Value> values;
+  values.push_back(make_value(std::move(data)));  // moved in: a large array is not copied
+  return Future<T>(std::move(detail::scatter_values(*this, std::move(values), options).front()));
 }
 
 }  // namespace troupe

@@ -18,6 +18,9 @@ std::uint64_t hash_bytes(std::string_view bytes) noexcept;
 /// Accumulates what identifies a task, then turns it into a key "<prefix>-<16 hex digits>".
 class token_builder {
  public:
+  /// Values this large that have raw buffers (numeric vectors, strings) are hashed in place.
+  static constexpr std::size_t large_value_bytes = 64 * 1024;
+
   explicit token_builder(std::string_view function_name);
   void add_value(const Value& literal);
   void add_key(const Key& dependency);

@@ -1,5 +1,8 @@
 #include "core/wire_form.hpp"
 
+#include <sys/mman.h>
+
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <unordered_map>
@@ -87,9 +90,24 @@ struct wire_receiver::sink {
 
 namespace {
 
+/// Asks for transparent huge pages on a large buffer not touched yet: the buffer is then
+/// faulted in 2 MiB pages instead of 4 KiB ones, and on this kind of machine page faults, not
+/// copies, bound how fast fresh memory fills (an eighth of the speed of a reused buffer).
+void advise_huge_pages(void* data, std::size_t bytes) {
+  constexpr std::size_t huge = 2u << 20;
+  if (bytes < 2 * huge) return;
+  auto begin = (reinterpret_cast<std::uintptr_t>(data) + huge - 1) & ~(huge - 1);
+  auto end = (reinterpret_cast<std::uintptr_t>(data) + bytes) & ~(huge - 1);
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
+
 template <class T>
 struct vector_sink final : wire_receiver::sink {
-  explicit vector_sink(std::size_t count) : items(count) {}
+  explicit vector_sink(std::size_t count) {
+    items.reserve(count);  // allocated, not touched yet
+    advise_huge_pages(items.data(), count * sizeof(T));
+    items.resize(count);
+  }
   char* data() override { return reinterpret_cast<char*>(items.data()); }
   Value finish() override { return Value::from(std::move(items)); }
   std::vector<T> items;

@@ -149,6 +149,22 @@ TEST_CASE("tokenize: equal calls give equal keys, different calls differ", "[cor
   CHECK(unique_key("x") != unique_key("x"));
 }
 
+TEST_CASE("tokenize: large arrays and strings are told apart by every element", "[core]") {
+  // Values past token_builder::large_value_bytes are hashed in place, by buffer.
+  std::vector<double> xs(100000, 1.0);
+  auto ys = xs;
+  ys[54321] = 2.0;
+  auto zs = std::vector<float>(200000, 1.0f);  // the same bytes count, another type
+  CHECK(tokenize("f", {make_value(xs)}) == tokenize("f", {make_value(std::vector<double>(xs))}));
+  CHECK(tokenize("f", {make_value(xs)}) != tokenize("f", {make_value(ys)}));
+  CHECK(tokenize("f", {make_value(xs)}) != tokenize("f", {make_value(zs)}));
+  std::string text(100000, 'a');
+  auto other = text;
+  other.back() = 'b';
+  CHECK(tokenize("f", {Value(text)}) != tokenize("f", {Value(other)}));
+  CHECK(tokenize("f", {Value(text), Value(1)}) != tokenize("f", {Value(text), Value(2)}));
+}
+
 TEST_CASE("value: dropping a 200,000-deep list or map releases it without recursion", "[core]") {
   constexpr std::size_t depth = 200000;
   Value kept;  // a part in the middle that someone else still holds

@@ -1,0 +1,108 @@
+// transfer: a float64 array of --mib MiB (128 for transfer_128mib) between the processes of a
+// LocalCluster of 2 worker processes x 1 thread, as bench/transfer/dask_bench.py does in Dask:
+//
+//   scatter_gather   scatter the array to a worker, then gather it back (2 x its bytes move)
+//   worker_to_worker the array held by one worker is the input of a task restricted to the
+//                    other (length_of: O(1), so the time is the move)
+//
+// Each repetition sends fresh contents (so a fresh key), after an untimed one; each timed part
+// starts after a 0.5 s pause. The results are checked element for element. Prints one JSON
+// line for bench/run with the seconds of each repetition.
+//
+//   bench_transfer [--mib N] [--repeat R]
+
+#include <chrono>
+#include <cstdint>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench/common/flags.hpp"
+#include "bench/common/futures_cluster.hpp"
+#include "collections/client.hpp"
+
+namespace {
+
+using troupe::bench::seconds_since;
+using troupe::bench::usage_error;
+
+std::int64_t length_of(const std::vector<double>& xs) {
+  return static_cast<std::int64_t>(xs.size());
+}
+TROUPE_FUNCTION(length_of);
+
+struct options {
+  std::size_t mib = 128;
+  std::size_t repeat = 3;
+};
+
+std::vector<double> contents(std::size_t n, std::size_t repetition) {
+  std::vector<double> xs(n);
+  for (std::size_t i = 0; i < n; ++i) xs[i] = static_cast<double>(i) + 0.5 * repetition;
+  return xs;
+}
+
+nlohmann::json run(const options& o) {
+  const std::size_t n = o.mib * (1 << 20) / sizeof(double);
+  nlohmann::json report = {{"workload", "transfer"},
+                           {"implementation", "troupe"},
+                           {"n_workers", troupe::bench::futures_n_workers},
+                           {"threads_per_worker", troupe::bench::futures_threads_per_worker},
+                           {"bytes", n * sizeof(double)},
+                           {"scatter_gather_seconds", nlohmann::json::array()},
+                           {"worker_to_worker_seconds", nlohmann::json::array()}};
+  auto start = std::chrono::steady_clock::now();
+  troupe::Client client(troupe::bench::futures_cluster());
+  report["startup_seconds"] = seconds_since(start);
+  for (std::size_t r = 0; r <= o.repeat; ++r) {  // repetition 0 warms up, untimed
+    auto data = contents(n, r);
+    auto sent = data;  // scattered by move, as Dask sends an array without copying it
+    // Each timed part starts after a pause in which the previous repetition's arrays are
+    // freed (on both sides), so it times the move and not that.
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    auto t0 = std::chrono::steady_clock::now();
+    auto future = client.scatter_one(std::move(sent));
+    auto back = future.result();
+    auto scatter_gather = seconds_since(t0);
+    if (back != data) throw std::runtime_error("gather returned other numbers than scattered");
+    // Scatter fills the workers round-robin from the first: the array is on the first worker.
+    auto workers = client.info().workers;
+    auto other = workers.at(1).address;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    t0 = std::chrono::steady_clock::now();
+    auto length = client.submit(length_of, future, troupe::submit_options{.pure = false,
+                                                                           .workers = {other}});
+    auto got = length.result();
+    auto worker_to_worker = seconds_since(t0);
+    if (got != static_cast<std::int64_t>(n))
+      throw std::runtime_error("the other worker saw " + std::to_string(got) + " elements");
+    if (r == 0) continue;
+    report["scatter_gather_seconds"].push_back(scatter_gather);
+    report["worker_to_worker_seconds"].push_back(worker_to_worker);
+  }
+  client.close();
+  return report;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  troupe::init(argc, argv);  // a worker process started by the LocalCluster runs here and exits
+  try {
+    options o;
+    troupe::bench::parse_count_flags(argc, argv, {{"--mib", &o.mib}, {"--repeat", &o.repeat}});
+    if (o.mib < 1 || o.repeat < 1) throw usage_error("--mib and --repeat must be at least 1");
+    std::cout << run(o).dump() << std::endl;
+    return 0;
+  } catch (const usage_error& e) {
+    std::cerr << argv[0] << ": " << e.what() << "\nusage: " << argv[0]
+              << " [--mib N] [--repeat R]\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << argv[0] << ": " << e.what() << "\n";
+    return 1;
+  }
+}
