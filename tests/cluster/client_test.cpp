@@ -347,6 +347,24 @@ TEST_CASE("client: large values move between worker processes and to the client"
   CHECK(client.gather(scattered)[0] == ramp(1'500'000, 7.0));
 }
 
+TEST_CASE("client: a holder killed while a large input moves from it: the result is right",
+          "[cluster][processes]") {
+  // 256 MB made on worker-0 is the input of a task pinned to worker-1; worker-0 is killed
+  // (kill -9) while the bytes are on their way. The fetch fails cleanly, the input is made
+  // again on the restarted worker-0 (same name), and the task still gets the right numbers.
+  Client client(LocalCluster{.n_workers = 2, .threads_per_worker = 1});
+  auto workers = client.info().workers;
+  REQUIRE(workers.size() == 2);
+  const std::int64_t n = 32'000'000;
+  auto a = client.submit(ramp, n, 0.5, submit_options{.workers = {workers[0].name}});
+  auto small = client.submit(ramp, std::int64_t{10}, 1.0, submit_options{.workers = {workers[1].name}});
+  REQUIRE(a.wait(std::chrono::seconds(60)));
+  auto total = client.submit(weighted_total, a, small, submit_options{.workers = {workers[1].name}});
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  REQUIRE(kill(static_cast<pid_t>(workers[0].pid), SIGKILL) == 0);
+  CHECK(total.result(std::chrono::seconds(120)) == weighted_total(ramp(n, 0.5), ramp(10, 1.0)));
+}
+
 TEST_CASE("client: a worker whose functions differ from the client's is refused", "[cluster]") {
   CHECK(signature_differences("a/1\nb/2\n", "a/1\nb/3\nc/1\n") == "b (arity 2 here, 3 there)");
   CHECK(signature_differences("a/1\n", "a/1\n").empty());
