@@ -9,7 +9,7 @@
 // starts after a 0.5 s pause. The results are checked element for element. Prints one JSON
 // line for bench/run with the seconds of each repetition.
 //
-//   bench_transfer [--mib N] [--repeat R]
+//   bench_transfer [--mib N | --kib N] [--repeat R]
 
 #include <chrono>
 #include <cstdint>
@@ -36,6 +36,7 @@ TROUPE_FUNCTION(length_of);
 
 struct options {
   std::size_t mib = 128;
+  std::size_t kib = 0;  ///< the size in KiB instead, when given (for sizes under 1 MiB)
   std::size_t repeat = 3;
 };
 
@@ -46,7 +47,7 @@ std::vector<double> contents(std::size_t n, std::size_t repetition) {
 }
 
 nlohmann::json run(const options& o) {
-  const std::size_t n = o.mib * (1 << 20) / sizeof(double);
+  const std::size_t n = (o.kib > 0 ? o.kib * 1024 : o.mib * (1 << 20)) / sizeof(double);
   nlohmann::json report = {{"workload", "transfer"},
                            {"implementation", "troupe"},
                            {"n_workers", troupe::bench::futures_n_workers},
@@ -93,13 +94,14 @@ int main(int argc, char** argv) {
   troupe::init(argc, argv);  // a worker process started by the LocalCluster runs here and exits
   try {
     options o;
-    troupe::bench::parse_count_flags(argc, argv, {{"--mib", &o.mib}, {"--repeat", &o.repeat}});
+    troupe::bench::parse_count_flags(argc, argv,
+                                     {{"--mib", &o.mib}, {"--kib", &o.kib}, {"--repeat", &o.repeat}});
     if (o.mib < 1 || o.repeat < 1) throw usage_error("--mib and --repeat must be at least 1");
     std::cout << run(o).dump() << std::endl;
     return 0;
   } catch (const usage_error& e) {
     std::cerr << argv[0] << ": " << e.what() << "\nusage: " << argv[0]
-              << " [--mib N] [--repeat R]\n";
+              << " [--mib N | --kib N] [--repeat R]\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << argv[0] << ": " << e.what() << "\n";

@@ -205,12 +205,12 @@ def check_value(troupe, path, key, value, scheduler_args, timeout=RUN_TIMEOUT_S)
 
 
 def check_data_plane(troupe, folder, scheduler_args, scheduler, s_err):
-    """Two lists of 10,000 numbers made as two root tasks (so on the two workers) and joined
+    """Two lists of 50,000 numbers made as two root tasks (so on the two workers) and joined
     into one by a third task: one of them crosses between the worker processes over the data
-    plane (values of 64 KiB or more), and the joined list comes back to `troupe run` the same
-    way. The output must be the sync scheduler's, and the scheduler's state dump (SIGUSR1)
+    plane (values of 1 MiB or more: a list of 50,000 holds 1.6 MB), and the joined list comes
+    back to `troupe run` the same way. The output must be the sync scheduler's, and the scheduler's state dump (SIGUSR1)
     must count at least one input fetched over the data plane."""
-    graph = {"a": ["list", *range(10000)], "b": ["list", *range(10000, 20000)],
+    graph = {"a": ["list", *range(50000)], "b": ["list", *range(50000, 100000)],
              "joined": ["list", "a", "b"]}
     path = write_graph(folder, "data-plane.json", graph, ["joined"])
     problems = []
@@ -437,7 +437,7 @@ def checks(troupe, folder, procs, failures, state):
                    check_value(troupe, tree_path, tree_key, tree_value, on_cluster))
     failures.check(f"{len(wide)} keys in 200 chains with --address",
                    check_value(troupe, wide_path, wide_key, wide_value, on_cluster))
-    failures.check("two lists of 10,000 numbers joined across the workers: the data plane "
+    failures.check("two lists of 50,000 numbers joined across the workers: the data plane "
                    "carries them, and the result is the sync scheduler's",
                    check_data_plane(troupe, folder, on_cluster, scheduler, s_err))
 

@@ -10,7 +10,7 @@ The scheduler and the workers each run in their namespace (`ip netns exec`), so 
 each other only through those addresses, never through loopback. Once both workers joined,
 `troupe run --address` in troupe-s computes graphs whose values are checked here exactly; the
 bytes through each worker's veth (against an idle baseline) show that both took part in a wide
-graph; two lists of 10,000 numbers made on the two hosts and joined on one cross between them
+graph; two lists of 50,000 numbers made on the two hosts and joined on one cross between them
 over the data plane (the scheduler's state dump counts the fetch); both workers stay up
 throughout. SIGTERM to the scheduler stops it (exit 0) and then the
 workers.
@@ -355,13 +355,13 @@ def checks(troupe, folder, procs, failures, state):
                     for ns, ip, b, i in zip(WORKER_NS, WORKER_IPS, busy, idle)
                     if b < max(20_000, 5 * i)])
 
-    # Two lists of 10,000 numbers made on the two hosts and joined on one: one crosses
+    # Two lists of 50,000 numbers made on the two hosts and joined on one: one crosses
     # between the hosts over the data plane (TCP between the namespaces).
-    joined = {"a": ["list", *range(10000)], "b": ["list", *range(10000, 20000)],
+    joined = {"a": ["list", *range(50000)], "b": ["list", *range(50000, 100000)],
               "joined": ["list", "a", "b"]}
     joined_path = write_graph(folder, "joined.json", joined, ["joined"])
     problems = compute(troupe, address, joined_path, "joined",
-                       [list(range(10000)), list(range(10000, 20000))])
+                       [list(range(50000)), list(range(50000, 100000))])
     marker = "inputs fetched over the data plane"
     before = read(s_err).count(marker)
     os.kill(scheduler.pid, signal.SIGUSR1)
@@ -372,7 +372,7 @@ def checks(troupe, folder, procs, failures, state):
     if sum(counts) < 1:
         problems.append(f"no input crossed over the data plane (state dump counts {counts}): "
                         f"{tail(read(s_err))!r}")
-    failures.check("two lists of 10,000 numbers joined across the hosts over the data plane",
+    failures.check("two lists of 50,000 numbers joined across the hosts over the data plane",
                    problems)
 
     problems = []
