@@ -95,16 +95,7 @@ nlohmann::json run(const options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  troupe::init(argc, argv);  // a worker process started by the LocalCluster runs here and exits
-  try {
-    std::cout << run(parse_options(argc, argv)).dump() << std::endl;
-    return 0;
-  } catch (const usage_error& e) {
-    std::cerr << argv[0] << ": " << e.what() << "\nusage: " << argv[0]
-              << " [--tasks N] [--repeat R]\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << argv[0] << ": " << e.what() << "\n";
-    return 1;
-  }
+  return troupe::bench::cluster_benchmark_main(argc, argv, "[--tasks N] [--repeat R]", [&] {
+    return run(parse_options(argc, argv)).dump();
+  });
 }

@@ -91,20 +91,11 @@ nlohmann::json run(const options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  troupe::init(argc, argv);  // a worker process started by the LocalCluster runs here and exits
-  try {
+  return troupe::bench::cluster_benchmark_main(argc, argv, "[--mib N | --kib N] [--repeat R]", [&] {
     options o;
     troupe::bench::parse_count_flags(argc, argv,
                                      {{"--mib", &o.mib}, {"--kib", &o.kib}, {"--repeat", &o.repeat}});
     if (o.mib < 1 || o.repeat < 1) throw usage_error("--mib and --repeat must be at least 1");
-    std::cout << run(o).dump() << std::endl;
-    return 0;
-  } catch (const usage_error& e) {
-    std::cerr << argv[0] << ": " << e.what() << "\nusage: " << argv[0]
-              << " [--mib N | --kib N] [--repeat R]\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << argv[0] << ": " << e.what() << "\n";
-    return 1;
-  }
+    return run(o).dump();
+  });
 }

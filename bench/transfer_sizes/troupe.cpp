@@ -128,18 +128,10 @@ nlohmann::json run(std::size_t max_mib, std::size_t repeat) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  troupe::init(argc, argv);
-  try {
+  return troupe::bench::cluster_benchmark_main(argc, argv, "[--max-mib N] [--repeat R]", [&] {
     std::size_t max_mib = 512, repeat = 3;
     troupe::bench::parse_count_flags(argc, argv, {{"--max-mib", &max_mib}, {"--repeat", &repeat}});
-    std::cout << run(max_mib, repeat).dump() << std::endl;
-    return 0;
-  } catch (const usage_error& e) {
-    std::cerr << argv[0] << ": " << e.what() << "\nusage: " << argv[0]
-              << " [--max-mib N] [--repeat R]\n";
-    return 2;
-  } catch (const std::exception& e) {
-    std::cerr << argv[0] << ": " << e.what() << "\n";
-    return 1;
-  }
+    if (max_mib < 1 || repeat < 1) throw usage_error("--max-mib and --repeat must be at least 1");
+    return run(max_mib, repeat).dump();
+  });
 }
