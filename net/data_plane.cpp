@@ -16,6 +16,7 @@
 #include <cstring>
 #include <iostream>
 #include <list>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -190,12 +191,13 @@ struct data_server::impl {
   void reap();
 };
 
-data_server::data_server(const std::string& host, lookup find, data_limits limits, keep store)
+data_server::data_server(const std::string& host, lookup find, data_limits limits, keep store,
+                         std::uint16_t port)
     : impl_(std::make_unique<impl>()) {
   impl_->find = std::move(find);
   impl_->store = std::move(store);
   impl_->limits = limits;
-  auto where = ipv4_address(host.empty() ? "0.0.0.0" : host, 0);
+  auto where = ipv4_address(host.empty() ? "0.0.0.0" : host, port);
   impl_->listener = socket_fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   int fd = impl_->listener.get();
   int one = 1;
@@ -385,6 +387,63 @@ socket_fd connect_to(const address& where, clock_type::time_point deadline) {
 
 namespace {
 
+/// Idle connections to data servers, by address.
+class connection_pool {
+ public:
+  static constexpr std::size_t idle_per_address = 4;
+
+  /// A kept connection to `where` (reused = true), or a new one.
+  socket_fd take(const address& where, clock_type::time_point deadline, bool& reused) {
+    {
+      std::lock_guard<std::mutex> guard(mutex_);
+      auto& idle = idle_[where.to_string()];
+      if (!idle.empty()) {
+        auto fd = std::move(idle.back());
+        idle.pop_back();
+        reused = true;
+        return fd;
+      }
+    }
+    reused = false;
+    return connect_to(where, deadline);
+  }
+
+  /// Keeps a connection whose last request was answered in full.
+  void give_back(const address& where, socket_fd fd) {
+    std::lock_guard<std::mutex> guard(mutex_);
+    auto& idle = idle_[where.to_string()];
+    if (idle.size() < idle_per_address) idle.push_back(std::move(fd));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::vector<socket_fd>> idle_;
+};
+
+connection_pool& connections() {
+  static connection_pool pool;
+  return pool;
+}
+
+/// Runs `exchange(fd)` on a kept or new connection to `where`, then keeps the connection.
+/// A kept connection found closed before `exchange` got any answer (answered() false) is
+/// replaced by a new one, once.
+template <class Exchange, class Answered>
+auto with_connection(const address& where, clock_type::time_point deadline, Exchange&& exchange,
+                     Answered&& answered) {
+  for (int attempt = 0;; ++attempt) {
+    bool reused = false;
+    auto fd = connections().take(where, deadline, reused);
+    try {
+      auto result = exchange(fd.get());
+      connections().give_back(where, std::move(fd));
+      return result;
+    } catch (const peer_closed&) {
+      if (!reused || attempt > 0 || answered()) throw;
+    }
+  }
+}
+
 void append_bytes(std::string& out, const void* data, std::size_t size) {
   out.append(static_cast<const char*>(data), size);
 }
@@ -402,7 +461,6 @@ std::vector<bool> put_values(const std::string& address_text,
                              const std::vector<Value>& values, std::chrono::milliseconds timeout) {
   const auto where = parse_address(address_text);
   const auto deadline = clock_type::now() + timeout;
-  auto fd = connect_to(where, deadline);
   // Each value's key and header go in a small buffer of their own; its body from its memory.
   std::vector<wire_form> forms;
   std::vector<std::string> prefixes(keys.size() + 1);
@@ -423,16 +481,23 @@ std::vector<bool> put_values(const std::string& address_text,
     parts.push_back(piece(prefixes[i + 1].data(), prefixes[i + 1].size()));
     for (const auto& b : forms[i].buffers) parts.push_back(piece(b.data, b.size));
   }
-  std::vector<std::uint8_t> kept(keys.size());
   try {
-    send_all(fd.get(), std::move(parts), deadline);
-    if (!kept.empty()) read_exact(fd.get(), reinterpret_cast<char*>(kept.data()), kept.size(),
-                                  deadline);
+    // A put again after a closed kept connection is harmless: the same values, the same keys.
+    auto kept = with_connection(
+        where, deadline,
+        [&](int fd) {
+          std::vector<std::uint8_t> answer(keys.size());
+          send_all(fd, parts, deadline);
+          if (!answer.empty())
+            read_exact(fd, reinterpret_cast<char*>(answer.data()), answer.size(), deadline);
+          return answer;
+        },
+        [] { return false; });
+    return std::vector<bool>(kept.begin(), kept.end());
   } catch (const peer_closed& e) {
     throw ConnectionError("the data plane at " + where.to_string() + " failed while taking " +
                           std::to_string(keys.size()) + " values: " + e.what());
   }
-  return std::vector<bool>(kept.begin(), kept.end());
 }
 
 std::vector<std::optional<Value>> fetch_values(const std::string& address_text,
@@ -441,7 +506,6 @@ std::vector<std::optional<Value>> fetch_values(const std::string& address_text,
                                                const data_limits& limits) {
   const auto where = parse_address(address_text);
   const auto deadline = clock_type::now() + timeout;
-  auto fd = connect_to(where, deadline);
   std::vector<std::optional<Value>> values(keys.size());
   std::string request(get_magic, sizeof get_magic);
   const auto count = static_cast<std::uint32_t>(keys.size());
@@ -449,20 +513,30 @@ std::vector<std::optional<Value>> fetch_values(const std::string& address_text,
   for (const auto& key : keys) append_key(request, key);
   const std::string from = "the data plane at " + where.to_string();
   std::size_t received = 0;
+  bool answered = false;  // a byte of the answer arrived
   try {
-    send_all(fd.get(), {piece(request.data(), request.size())}, deadline);
-    for (; received < keys.size(); ++received) {
-      if (read_pod<std::uint8_t>(fd.get(), deadline) == 0) continue;  // not there
-      auto header_size = read_pod<std::uint32_t>(fd.get(), deadline);
-      if (header_size > max_wire_header_size)
-        throw TypeError(from + " sent a header of " + std::to_string(header_size) + " bytes");
-      std::string header(header_size, '\0');
-      read_exact(fd.get(), header.data(), header.size(), deadline);
-      wire_receiver receiver(header, limits.max_value_size);
-      for (const auto& buffer : receiver.buffers())
-        read_exact(fd.get(), buffer.data, buffer.size, deadline);
-      values[received] = receiver.finish();
-    }
+    with_connection(
+        where, deadline,
+        [&](int fd) {
+          send_all(fd, {piece(request.data(), request.size())}, deadline);
+          for (received = 0; received < keys.size(); ++received) {
+            auto here = read_pod<std::uint8_t>(fd, deadline);
+            answered = true;
+            if (here == 0) continue;  // not there
+            auto header_size = read_pod<std::uint32_t>(fd, deadline);
+            if (header_size > max_wire_header_size)
+              throw TypeError(from + " sent a header of " + std::to_string(header_size) +
+                              " bytes");
+            std::string header(header_size, '\0');
+            read_exact(fd, header.data(), header.size(), deadline);
+            wire_receiver receiver(header, limits.max_value_size);
+            for (const auto& buffer : receiver.buffers())
+              read_exact(fd, buffer.data, buffer.size, deadline);
+            values[received] = receiver.finish();
+          }
+          return true;
+        },
+        [&] { return answered; });
   } catch (const peer_closed& e) {
     throw ConnectionError(from + " failed while sending " +
                           (received < keys.size() ? keys[received] : std::string("a value")) +

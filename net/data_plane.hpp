@@ -39,9 +39,10 @@ class data_server {
   /// Keeps a value put by a peer; false when it is refused. Null: every put is refused.
   using keep = std::function<bool(const std::string& key, Value value)>;
 
-  /// Listens on host (any free port) and serves until destroyed. ConnectionError when it
-  /// cannot listen there.
-  data_server(const std::string& host, lookup find, data_limits limits = {}, keep store = {});
+  /// Listens on host:port (0: any free port) and serves until destroyed. ConnectionError when
+  /// it cannot listen there.
+  data_server(const std::string& host, lookup find, data_limits limits = {}, keep store = {},
+              std::uint16_t port = 0);
   ~data_server();
   data_server(const data_server&) = delete;
   data_server& operator=(const data_server&) = delete;
@@ -56,6 +57,11 @@ class data_server {
  private:
   std::unique_ptr<impl> impl_;
 };
+
+// Connections to a data server are kept for the next request to the same address (up to 4
+// idle ones each): a new one costs a round trip, and on the server a thread. A kept connection
+// that turns out closed (the server went away and came back) is replaced once, before any
+// answer was read; then the error stands.
 
 /// Puts values on the data server at `address` (scatter); per value, whether it kept it.
 /// ConnectionError as fetch_values.

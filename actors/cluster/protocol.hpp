@@ -152,9 +152,10 @@ struct holders {
 
 /// Values this large or larger move over the data plane (net/data_plane.hpp) where the holder
 /// has one; smaller ones inside a CAF message. Measured here (bench_transfer --kib, medians of
-/// 5, worker to worker): 64 KiB 1.3 ms in a message against 1.6 ms over the data plane (a new
-/// connection and thread per fetch), 1 MiB 2.5 ms both ways, 8 MiB 11.5 against 6.8 ms.
-inline constexpr std::uint64_t data_plane_threshold = 1 << 20;
+/// 7, worker to worker): with connections kept between fetches the data plane takes 1.20 ms
+/// at 64 KiB and 1.25 ms at 256 KiB against 1.25 and 1.51 ms in a message; opening a
+/// connection per fetch it was slower below 1 MiB. The same size as the inline result limit.
+inline constexpr std::uint64_t data_plane_threshold = 1 << 16;
 
 /// Request: the cluster's workers, answered with cluster_info plus their actors.
 struct info_request {};

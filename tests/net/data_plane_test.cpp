@@ -35,7 +35,7 @@ struct served {
   std::map<std::string, Value> values;
   std::unique_ptr<net::data_server> server;
   explicit served(std::map<std::string, Value> v, net::data_limits limits = {},
-                  bool keeps = true)
+                  bool keeps = true, std::uint16_t port = 0)
       : values(std::move(v)) {
     net::data_server::keep store;
     if (keeps)
@@ -52,7 +52,7 @@ struct served {
           if (found == values.end()) return std::nullopt;
           return found->second;
         },
-        limits, store);
+        limits, store, port);
   }
 };
 
@@ -236,4 +236,20 @@ TEST_CASE("data plane: a put with a lying header loses its connection only", "[n
   ::close(fd);
   CHECK(net::fetch_values(peer.server->address(), {"x"}, milliseconds(5000))[0]->as<int>() == 7);
   CHECK_FALSE(net::fetch_values(peer.server->address(), {"k"}, milliseconds(5000))[0]);
+}
+
+TEST_CASE("data plane: a kept connection to a server that went away is replaced", "[net]") {
+  // The first fetch leaves its connection open for the next; the server then stops and a new
+  // one serves on the same port: the next fetch finds the kept connection closed and makes a
+  // new one, with no error.
+  auto first = std::make_unique<served>(std::map<std::string, Value>{{"k", Value(1)}});
+  auto address = first->server->address();
+  CHECK(net::fetch_values(address, {"k"}, milliseconds(5000))[0]->as<int>() == 1);
+  auto port = net::parse_address(address).port;
+  first.reset();
+  served second({{"k", Value(2)}}, {}, true, port);
+  CHECK(net::fetch_values(address, {"k"}, milliseconds(5000))[0]->as<int>() == 2);
+  CHECK(net::put_values(address, {"p"}, {Value(3)}, milliseconds(5000)) ==
+        std::vector<bool>{true});
+  CHECK(net::fetch_values(address, {"p"}, milliseconds(5000))[0]->as<int>() == 3);
 }
