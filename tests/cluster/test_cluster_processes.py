@@ -207,7 +207,7 @@ def check_value(troupe, path, key, value, scheduler_args, timeout=RUN_TIMEOUT_S)
 def check_data_plane(troupe, folder, scheduler_args, scheduler, s_err):
     """Two lists of 50,000 numbers made as two root tasks (so on the two workers) and joined
     into one by a third task: one of them crosses between the worker processes over the data
-    plane (values of 1 MiB or more: a list of 50,000 holds 1.6 MB), and the joined list comes
+    plane (values of 64 KiB or more: a list of 50,000 holds 1.6 MB), and the joined list comes
     back to `troupe run` the same way. The output must be the sync scheduler's, and the scheduler's state dump (SIGUSR1)
     must count at least one input fetched over the data plane."""
     graph = {"a": ["list", *range(50000)], "b": ["list", *range(50000, 100000)],
