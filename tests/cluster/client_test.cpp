@@ -380,3 +380,32 @@ TEST_CASE("client: a worker whose functions differ from the client's is refused"
   node.start_worker(address, info, std::chrono::seconds(10));
   CHECK(node.scheduler_worker_count() == 1);
 }
+
+TEST_CASE("client: many values just over the data plane's threshold scatter and gather",
+          "[cluster][processes]") {
+  // 2,000 arrays of 80 KiB (each over the 64 KiB threshold: one put request per worker
+  // carries a thousand values), one of exactly 64 KiB, and an empty one.
+  Client client(LocalCluster{.n_workers = 2, .threads_per_worker = 1});
+  std::vector<std::vector<double>> arrays;
+  for (int i = 0; i < 2000; ++i) arrays.push_back(ramp(10240, i));
+  arrays.push_back(ramp(8192, -1.0));
+  arrays.push_back({});
+  auto futures = client.scatter(arrays);
+  auto back = client.gather(futures);
+  REQUIRE(back.size() == arrays.size());
+  for (std::size_t i = 0; i < arrays.size(); ++i) REQUIRE(back[i] == arrays[i]);
+  // And used by tasks on the other worker: every pair summed where one of them is not.
+  std::vector<Future<double>> totals;
+  for (std::size_t i = 0; i + 1 < 2000; i += 2)
+    totals.push_back(client.submit(weighted_total, futures[i], futures[i + 1]));
+  auto sums = client.gather(totals);
+  for (std::size_t i = 0; i < sums.size(); ++i)
+    REQUIRE(sums[i] == weighted_total(arrays[2 * i], arrays[2 * i + 1]));
+  // Made on the workers (not scattered: the client has no copy) and gathered: a thousand
+  // values over the data plane from each worker.
+  std::vector<std::int64_t> lengths(2000, 10240);
+  std::vector<double> starts(2000);
+  for (std::size_t i = 0; i < starts.size(); ++i) starts[i] = 0.5 * static_cast<double>(i);
+  auto made = client.gather(client.map(ramp, lengths, starts));
+  for (std::size_t i = 0; i < made.size(); ++i) REQUIRE(made[i] == ramp(10240, starts[i]));
+}
