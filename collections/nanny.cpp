@@ -6,6 +6,8 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <optional>
+#include <utility>
 #include <thread>
 
 #include "actors/cluster/node.hpp"
@@ -58,10 +60,15 @@ int run_nanny(const nanny_options& options) {
       static_cast<std::uint64_t>(static_cast<double>(options.memory_limit) *
                                  options.terminate_fraction);
   int quick_failures = 0;
+  // How the previous worker ended, told to the scheduler once its successor runs: the
+  // message may wait on a connection, and the restart must not.
+  std::optional<std::pair<pid_t, std::string>> untold;
   for (;;) {
     auto started = clock_type::now();
     auto pid = spawn_child(options.command,
                            {{"TROUPE_WORKER_NANNY", "pid " + std::to_string(getpid())}});
+    if (untold) tell_scheduler(options, untold->first, untold->second, true);
+    untold.reset();
     int status = 0;
     std::string over_memory;  // why the nanny killed it, "" when it did not
     while (waitpid(pid, &status, WNOHANG) == 0) {
@@ -95,7 +102,7 @@ int run_nanny(const nanny_options& options) {
     }
     std::cerr << "troupe nanny " << options.worker_name << ": the worker " << what
               << "; restarting it\n";
-    tell_scheduler(options, pid, what, true);
+    untold = std::make_pair(pid, what);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <optional>
 #include <unordered_map>
 
 namespace troupe {
@@ -76,8 +77,9 @@ struct raw_type {
   std::size_t element_size;
   /// Storage for `bytes` bytes of elements, and how to make the Value from it.
   std::function<std::unique_ptr<wire_receiver::sink>(std::size_t count)> make_sink;
-  /// The elements of a Value holding this type.
-  std::function<const_byte_span(const Value&)> elements;
+  /// The elements of a Value holding exactly this type; nullopt for any other type (one with
+  /// the same name: std::vector<long long> is "vector<int64>" too, and goes encoded).
+  std::function<std::optional<const_byte_span>(const Value&)> elements;
 };
 
 }  // namespace
@@ -141,10 +143,11 @@ void add_raw(std::unordered_map<std::string, raw_type>& table) {
                          [](std::size_t count) -> std::unique_ptr<wire_receiver::sink> {
                            return std::make_unique<vector_sink<T>>(count);
                          },
-                         [](const Value& v) -> const_byte_span {
+                         [](const Value& v) -> std::optional<const_byte_span> {
+                           if (!v.holds<std::vector<T>>()) return std::nullopt;
                            const auto& items = v.get<std::vector<T>>();
-                           return {reinterpret_cast<const char*>(items.data()),
-                                   items.size() * sizeof(T)};
+                           return const_byte_span{reinterpret_cast<const char*>(items.data()),
+                                                  items.size() * sizeof(T)};
                          }});
 }
 
@@ -182,8 +185,9 @@ wire_form to_wire_form(Value value) {
     const auto& text = value.get<std::string>();
     form.buffers.push_back({text.data(), text.size()});
     kind = wire_kind::string;
-  } else if (auto raw = raw_types().find(name); raw != raw_types().end()) {
-    form.buffers.push_back(raw->second.elements(value));
+  } else if (auto raw = raw_types().find(name);
+             raw != raw_types().end() && raw->second.elements(value)) {
+    form.buffers.push_back(*raw->second.elements(value));
     kind = wire_kind::raw_vector;
   } else {
     form.encoded = std::make_shared<const std::string>(value.encode());

@@ -18,6 +18,7 @@
 #include <list>
 #include <map>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "core/error.hpp"
@@ -95,7 +96,7 @@ void read_exact(int fd, char* out, std::size_t size,
     auto n = ::recv(fd, out, size, 0);
     if (n == 0) throw peer_closed("the connection closed");
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
       throw peer_closed(system_error_text());
     }
     out += n;
@@ -127,7 +128,7 @@ void send_all(int fd, std::vector<iovec> parts,
     message.msg_iovlen = std::min<std::size_t>(parts.size() - first, IOV_MAX);
     auto n = ::sendmsg(fd, &message, MSG_NOSIGNAL);
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
       throw peer_closed(system_error_text());
     }
     auto sent = static_cast<std::size_t>(n);
@@ -160,6 +161,12 @@ sockaddr_in ipv4_address(const std::string& host, std::uint16_t port) {
 }
 
 }  // namespace
+
+std::uint64_t physical_memory_bytes() noexcept {
+  auto pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+  return pages > 0 && size > 0 ? static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(size)
+                               : 1ull << 40;
+}
 
 // -- server ------------------------------------------------------------------------------------
 
@@ -228,13 +235,17 @@ std::size_t data_server::dropped_connections() const noexcept { return impl_->dr
 
 void data_server::impl::accept_loop() {
   while (!stopping) {
+    // Ended connections are joined on every pass (not only when no connection came for a
+    // while: under steady traffic their descriptors would run out).
+    reap();
     pollfd p{listener.get(), POLLIN, 0};
-    if (::poll(&p, 1, 200) <= 0) {
-      reap();
+    if (::poll(&p, 1, 200) <= 0) continue;
+    int fd = ::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // let some end first
       continue;
     }
-    int fd = ::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) continue;
     set_no_delay(fd);
     std::lock_guard<std::mutex> guard(mutex);
     if (stopping) {
@@ -243,7 +254,13 @@ void data_server::impl::accept_loop() {
     }
     auto& c = connections.emplace_back();
     c.fd = socket_fd(fd);
-    c.thread = std::thread([this, &c] { serve(c); });
+    try {
+      c.thread = std::thread([this, &c] { serve(c); });
+    } catch (const std::system_error& e) {  // no thread to be had: refuse this connection
+      std::cerr << "troupe data plane " << address << ": refused a connection: " << e.what()
+                << std::endl;
+      connections.pop_back();
+    }
   }
 }
 
@@ -392,12 +409,15 @@ class connection_pool {
  public:
   static constexpr std::size_t idle_per_address = 4;
 
-  /// A kept connection to `where` (reused = true), or a new one.
-  socket_fd take(const address& where, clock_type::time_point deadline, bool& reused) {
+  /// A kept connection to `where` (reused = true), or a new one; with `fresh`, a new one,
+  /// and the kept ones are dropped (one was found closed: the others likely are too).
+  socket_fd take(const address& where, clock_type::time_point deadline, bool& reused,
+                 bool fresh = false) {
     {
       std::lock_guard<std::mutex> guard(mutex_);
       auto& idle = idle_[where.to_string()];
-      if (!idle.empty()) {
+      if (fresh) idle.clear();
+      if (!fresh && !idle.empty()) {
         auto fd = std::move(idle.back());
         idle.pop_back();
         reused = true;
@@ -421,8 +441,9 @@ class connection_pool {
 };
 
 connection_pool& connections() {
-  static connection_pool pool;
-  return pool;
+  // Never destroyed: a thread still fetching while the program exits must not find it gone.
+  static auto* pool = new connection_pool;
+  return *pool;
 }
 
 /// Runs `exchange(fd)` on a kept or new connection to `where`, then keeps the connection.
@@ -433,7 +454,7 @@ auto with_connection(const address& where, clock_type::time_point deadline, Exch
                      Answered&& answered) {
   for (int attempt = 0;; ++attempt) {
     bool reused = false;
-    auto fd = connections().take(where, deadline, reused);
+    auto fd = connections().take(where, deadline, reused, attempt > 0);
     try {
       auto result = exchange(fd.get());
       connections().give_back(where, std::move(fd));

@@ -26,10 +26,13 @@
 
 namespace troupe::net {
 
+/// This machine's physical memory in bytes: no value received can be larger.
+std::uint64_t physical_memory_bytes() noexcept;
+
 struct data_limits {
-  std::size_t max_keys = 1 << 20;             ///< per request
-  std::size_t max_key_size = 64 * 1024;       ///< bytes
-  std::uint64_t max_value_size = 1ull << 40;  ///< bytes, per value
+  std::size_t max_keys = 1 << 20;                           ///< per request
+  std::size_t max_key_size = 64 * 1024;                     ///< bytes
+  std::uint64_t max_value_size = physical_memory_bytes();  ///< bytes, per value
 };
 
 class data_server {

@@ -166,8 +166,13 @@ void cluster_node::start_worker(const std::string& scheduler, worker_info info,
           .receive([&](put_reply&) { kept = true; }, [](caf::error&) {});
       return kept;
     };
-    impl_->data_servers.push_back(
-        std::make_unique<net::data_server>(info.host, find, net::data_limits{}, store));
+    try {
+      impl_->data_servers.push_back(
+          std::make_unique<net::data_server>(info.host, find, net::data_limits{}, store));
+    } catch (...) {
+      caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
+      throw;
+    }
     info.data_address = impl_->data_servers.back()->address();
   }
   caf::anon_send(worker, std::move(info));  // registers with the scheduler

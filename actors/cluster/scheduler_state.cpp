@@ -349,6 +349,9 @@ void SchedulerState::task_missing(worker_id worker, const std::string& key,
       if (holder == worker || asked) gone.push_back(holder);
     }
     if (gone.empty()) continue;
+    // The last copies of data a client placed (no recipe to make it again) are kept: the
+    // holders may only have been slow, and the task asks them again.
+    if (!d.has_recipe && gone.size() == d.who_has.size()) continue;
     for (auto holder : gone) {
       d.who_has.erase(std::find(d.who_has.begin(), d.who_has.end(), holder));
       if (holder != worker) send_release(holder, d.spec.key);

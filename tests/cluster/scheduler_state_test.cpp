@@ -898,6 +898,28 @@ TEST_CASE("scheduler_state: holders a worker could not fetch from are no longer 
   CHECK(dispatched(out, left, "t").holders == holder_lists{{left}});
 }
 
+TEST_CASE("scheduler_state: the last holders of scattered data are not dropped", "[cluster]") {
+  // d has no recipe: a worker that could not fetch it from its only holder does not make the
+  // scheduler forget that copy (the holder may only have been slow); the task runs again with
+  // the same holder named.
+  SchedulerState s;
+  auto w1 = s.add_worker(make_worker("w1"));
+  auto w2 = s.add_worker(make_worker("w2"));
+  auto c = s.add_client("client");
+  s.data_placed(c, "d", 8, {w1});
+  s.take_outbox();
+  auto t = make_task("t", {"d"});
+  t.workers = {"w2"};
+  s.update_graph(c, {t}, {"t"});
+  REQUIRE(computed(s.take_outbox(), w2) == strings{"t"});
+  s.task_missing(w2, "t", "d", {w1});
+  auto out = s.take_outbox();
+  CHECK(released(out, w1).empty());
+  CHECK(s.who_has("d") == std::vector<worker_id>{w1});
+  REQUIRE(computed(out, w2) == strings{"t"});
+  CHECK(dispatched(out, w2, "t").holders == holder_lists{{w1}});
+}
+
 TEST_CASE("scheduler_state: an input its own worker lacks is recomputed", "[cluster]") {
   SchedulerState s;
   auto w = s.add_worker(make_worker("w"));

@@ -472,7 +472,11 @@ def checks(troupe, folder, procs, failures, state):
         else:
             print(f"     killed {victim}; worker processes now {after}", flush=True)
     failures.check("kill -9 of a worker process: its nanny starts a new one", problems)
+    # The nanny tells the scheduler once the new worker runs: wait a little for the line.
     told = f"worker process (pid {before[0] if before else '?'}) ended (killed by signal 9)"
+    deadline = time.monotonic() + RESTART_TIMEOUT_S
+    while told not in read(s_err) and time.monotonic() < deadline:
+        time.sleep(0.1)
     failures.check("the nanny tells the scheduler how its worker ended",
                    [] if told in read(s_err) else
                    [f"the scheduler's stderr lacks {told!r}: {tail(read(s_err))!r}"])

@@ -41,6 +41,14 @@ TEST_CASE("wire form: every built-in type and a registered type round-trip", "[w
     CHECK(back.type_name() == value.type_name());
     CHECK(back.encode() == value.encode());
   }
+  // A type whose name another one shares (long long is int64 too) goes encoded, and comes
+  // back as the type of that name.
+  auto long_longs = make_value(std::vector<long long>{1, -2, 3});
+  CHECK(to_wire_form(long_longs).encoded != nullptr);
+  CHECK(wire_round_trip(long_longs).get<std::vector<std::int64_t>>() ==
+        std::vector<std::int64_t>{1, -2, 3});
+  auto chars = make_value(std::vector<char>{'a', 'b'});
+  CHECK(wire_round_trip(chars).encode() == chars.encode());
   auto record = wire_round_trip(make_wire_record({4, 5, 6}));
   CHECK(wire_record_counts(record) == std::vector<std::int64_t>{4, 5, 6});
 }
