@@ -362,7 +362,12 @@ void data_server::impl::answer_put(int fd) {
     } catch (const TypeError& e) {
       throw protocol_error(std::string("a put with a bad header: ") + e.what());
     }
-    for (const auto& buffer : receiver->buffers()) read_exact(fd, buffer.data, buffer.size);
+    try {
+      for (const auto& buffer : receiver->buffers()) read_exact(fd, buffer.data, buffer.size);
+    } catch (const peer_closed&) {  // a short body: the header lied, or the peer died
+      throw protocol_error("a put of " + key + " that ended before its " +
+                           std::to_string(receiver->body_size()) + "-byte body");
+    }
     bool ok = false;
     try {
       ok = store && store(key, receiver->finish());

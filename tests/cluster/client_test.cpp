@@ -3,13 +3,20 @@
 #include <chrono>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <algorithm>
 
 #include "collections/client.hpp"
 #include "actors/cluster/node.hpp"
 #include "core/graph.hpp"
+#include "core/wire_form.hpp"
+#include "net/address.hpp"
 
 namespace {
 
@@ -408,4 +415,42 @@ TEST_CASE("client: many values just over the data plane's threshold scatter and 
   for (std::size_t i = 0; i < starts.size(); ++i) starts[i] = 0.5 * static_cast<double>(i);
   auto made = client.gather(client.map(ramp, lengths, starts));
   for (std::size_t i = 0; i < made.size(); ++i) REQUIRE(made[i] == ramp(10240, starts[i]));
+}
+
+TEST_CASE("client: garbage and a truncated transfer on a worker's data plane leave it serving",
+          "[cluster][processes]") {
+  Client client(LocalCluster{.n_workers = 2, .threads_per_worker = 1});
+  auto workers = client.info().workers;
+  REQUIRE(workers.size() == 2);
+  auto send_to = [](const std::string& address, const std::string& bytes) {
+    auto where = net::parse_address(address);
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in target{};
+    target.sin_family = AF_INET;
+    target.sin_port = htons(where.port);
+    ::inet_pton(AF_INET, where.host.c_str(), &target.sin_addr);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&target), sizeof target) == 0);
+    ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+    ::close(fd);
+  };
+  auto u32 = [](std::uint32_t x) { return std::string(reinterpret_cast<const char*>(&x), 4); };
+  // A put announcing 8 MB that stops after 1,000 bytes, and plain garbage, to each worker.
+  auto form = to_wire_form(make_value(std::vector<double>(1 << 20, 1.0)));
+  std::string truncated = "TRP1" + u32(1) + u32(1) + "k" +
+                          u32(static_cast<std::uint32_t>(form.header.size())) + form.header +
+                          std::string(1000, 'x');
+  for (const auto& w : workers) {
+    REQUIRE_FALSE(w.data_address.empty());
+    send_to(w.data_address, truncated);
+    send_to(w.data_address, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  }
+  // Both still serve: a large value made on one is used on the other and gathered.
+  auto a = client.submit(ramp, std::int64_t{300'000}, 2.0, submit_options{.workers = {workers[0].name}});
+  auto b = client.submit(ramp, std::int64_t{300'000}, 3.0, submit_options{.workers = {workers[1].name}});
+  auto total = client.submit(weighted_total, a, b, submit_options{.workers = {workers[1].name}});
+  CHECK(total.result(std::chrono::seconds(60)) ==
+        weighted_total(ramp(300'000, 2.0), ramp(300'000, 3.0)));
+  CHECK(a.result(std::chrono::seconds(60)) == ramp(300'000, 2.0));
+  CHECK(client.info().workers.size() == 2);
+  CHECK(client.info().workers[0].pid == workers[0].pid);  // not restarted
 }

@@ -234,8 +234,18 @@ TEST_CASE("data plane: a put with a lying header loses its connection only", "[n
   ::send(fd, put.data(), put.size(), MSG_NOSIGNAL);
   REQUIRE(dropped_reaches(*peer.server, 1));
   ::close(fd);
+  // A put whose body stops short of what its header says, then the connection closes.
+  auto form = to_wire_form(make_value(std::vector<double>(1000, 1.0)));
+  fd = connect_raw(peer.server->address());
+  std::string short_put = "TRP1" + u32(1) + u32(1) + "s" +
+                          u32(static_cast<std::uint32_t>(form.header.size())) + form.header +
+                          std::string(100, 'x');
+  ::send(fd, short_put.data(), short_put.size(), MSG_NOSIGNAL);
+  ::close(fd);
+  REQUIRE(dropped_reaches(*peer.server, 2));
   CHECK(net::fetch_values(peer.server->address(), {"x"}, milliseconds(5000))[0]->as<int>() == 7);
   CHECK_FALSE(net::fetch_values(peer.server->address(), {"k"}, milliseconds(5000))[0]);
+  CHECK_FALSE(net::fetch_values(peer.server->address(), {"s"}, milliseconds(5000))[0]);
 }
 
 TEST_CASE("data plane: a kept connection to a server that went away is replaced", "[net]") {
