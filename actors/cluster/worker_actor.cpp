@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <system_error>
 
 #include "actors/cluster/actors.hpp"
 #include "actors/cluster/batching.hpp"
@@ -20,6 +21,7 @@
 #include "actors/task_context.hpp"
 #include "core/stack_trace.hpp"
 #include "net/data_plane.hpp"
+#include "net/fetch_pool.hpp"
 
 namespace troupe::cluster {
 
@@ -44,7 +46,8 @@ constexpr auto idle_check_interval = std::chrono::seconds(1);
 constexpr std::size_t max_batch = 64;
 constexpr int batches_per_executor = 2;
 
-/// A fetch over the data plane, done: sent by the helper thread that made it (in-process only).
+/// A fetch over the data plane, done: sent by the fetch pool's thread that made it (in-process
+/// only).
 struct data_plane_reply {
   std::uint64_t number = 0;
   std::vector<std::string> keys;
@@ -207,6 +210,18 @@ struct worker_actor_state {
   std::map<std::uint64_t, fetch_in_flight> fetches_in_flight;  ///< by request number
   std::uint64_t fetch_number = 0;
   std::uint64_t data_plane_values = 0;  ///< inputs fetched over the data plane so far
+  /// Where the fetch pool's threads deliver: the worker while it lives. The state's
+  /// destructor closes it under the mutex, so no thread sends to a worker that is gone.
+  struct reply_sink {
+    std::mutex mutex;
+    caf::actor worker;
+  };
+  std::shared_ptr<reply_sink> sink = std::make_shared<reply_sink>();
+  net::fetch_pool fetchers{4};
+  ~worker_actor_state() {
+    std::lock_guard<std::mutex> guard(sink->mutex);
+    sink->worker = nullptr;
+  }
   static inline const char* name = "troupe.worker";
 };
 
@@ -282,22 +297,29 @@ void after(worker_self* self) {
   flush_when_idle(self, self->state.flush_scheduled, [self] { flush_report(self); });
 }
 
-// Fetches large inputs over the peer's data plane, on a thread of its own that reports back
-// with a data_plane_reply.
-void fetch_over_data_plane(worker_self* self, std::uint64_t number, std::string address,
-                           std::vector<std::string> keys, std::chrono::milliseconds timeout) {
-  self->spawn<caf::detached>([worker = caf::actor(self), number, address = std::move(address),
-                              keys = std::move(keys), timeout](caf::blocking_actor*) {
-    data_plane_reply reply;
-    reply.number = number;
-    try {
-      reply.values = net::fetch_values(address, keys, timeout);
-    } catch (const std::exception& e) {
-      reply.error = e.what();
-    }
-    reply.keys = keys;
-    caf::anon_send(worker, std::move(reply));
-  });
+// Fetches large inputs over the peer's data plane on the worker's fetch pool, which reports
+// back with a data_plane_reply. False when the pool cannot take it (no thread to be had): the
+// caller fetches through CAF instead.
+bool fetch_over_data_plane(worker_self* self, std::uint64_t number, const std::string& address,
+                           const std::vector<std::string>& keys,
+                           std::chrono::milliseconds timeout) {
+  auto& s = self->state;
+  {
+    std::lock_guard<std::mutex> guard(s.sink->mutex);
+    if (!s.sink->worker) s.sink->worker = caf::actor(self);
+  }
+  try {
+    s.fetchers.fetch(address, keys, timeout,
+                     [sink = s.sink, number, keys](net::fetch_result result) mutable {
+                       data_plane_reply reply{number, std::move(keys), std::move(result.values),
+                                              std::move(result.error)};
+                       std::lock_guard<std::mutex> guard(sink->mutex);
+                       if (sink->worker) caf::anon_send(sink->worker, std::move(reply));
+                     });
+    return true;
+  } catch (const std::system_error&) {
+    return false;
+  }
 }
 
 void start_fetches(worker_self* self) {
@@ -309,11 +331,10 @@ void start_fetches(worker_self* self) {
     auto number = ++s.fetch_number;
     s.fetches_in_flight[number] = {request.peer, keys, clock_type::now() + timeout};
     if (request.nbytes >= data_plane_threshold && request.peer < s.peer_data_addresses.size() &&
-        !s.peer_data_addresses[request.peer].empty()) {
-      fetch_over_data_plane(self, number, s.peer_data_addresses[request.peer],
-                            std::move(request.keys), timeout);
+        !s.peer_data_addresses[request.peer].empty() &&
+        fetch_over_data_plane(self, number, s.peer_data_addresses[request.peer], request.keys,
+                              timeout))
       continue;
-    }
     self->request(peer, timeout, get_data{std::move(request.keys)})
         .then(
             [self, peer = request.peer, number](data_reply& reply) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -22,6 +23,7 @@
 #include "core/wire_test_values.hpp"
 #include "net/address.hpp"
 #include "net/data_plane.hpp"
+#include "net/fetch_pool.hpp"
 
 using namespace troupe;
 using Catch::Contains;
@@ -262,4 +264,52 @@ TEST_CASE("data plane: a kept connection to a server that went away is replaced"
   CHECK(net::put_values(address, {"p"}, {Value(3)}, milliseconds(5000)) ==
         std::vector<bool>{true});
   CHECK(net::fetch_values(address, {"p"}, milliseconds(5000))[0]->as<int>() == 3);
+}
+
+TEST_CASE("fetch_pool: fetches run on a few threads and come back; a pool may go first",
+          "[net]") {
+  std::map<std::string, Value> values;
+  for (int i = 0; i < 20; ++i)
+    values["v" + std::to_string(i)] = make_value(std::vector<double>(20000, i));
+  served peer(values);
+  std::mutex mutex;
+  std::condition_variable all_done;
+  std::map<std::string, std::vector<double>> got;
+  {
+    net::fetch_pool pool(2);
+    for (int i = 0; i < 20; ++i) {
+      auto key = "v" + std::to_string(i);
+      pool.fetch(peer.server->address(), {key, "missing"}, milliseconds(10000),
+                 [&, key](net::fetch_result result) {
+                   std::lock_guard<std::mutex> guard(mutex);
+                   CHECK(result.error.empty());
+                   CHECK_FALSE(result.values.at(1).has_value());
+                   got[key] = result.values.at(0)->get<std::vector<double>>();
+                   all_done.notify_all();
+                 });
+    }
+    std::unique_lock<std::mutex> lock(mutex);
+    REQUIRE(all_done.wait_for(lock, std::chrono::seconds(30), [&] { return got.size() == 20; }));
+  }
+  for (int i = 0; i < 20; ++i) CHECK(got["v" + std::to_string(i)] == std::vector<double>(20000, i));
+
+  // A pool destroyed with fetches queued behind a slow one returns at once; the queued ones
+  // are dropped, the running one finishes on its own.
+  auto finished = std::make_shared<std::atomic<int>>(0);  // outlives the test if need be
+  auto slow = std::make_unique<net::data_server>(
+      "127.0.0.1", [](const std::string&) -> std::optional<Value> {
+        std::this_thread::sleep_for(milliseconds(300));
+        return Value(1);
+      });
+  auto started = std::chrono::steady_clock::now();
+  {
+    net::fetch_pool pool(1);
+    for (int i = 0; i < 3; ++i)
+      pool.fetch(slow->address(), {"x"}, milliseconds(5000),
+                 [finished](net::fetch_result) { ++*finished; });
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  CHECK(std::chrono::steady_clock::now() - started < milliseconds(250));
+  std::this_thread::sleep_for(milliseconds(700));
+  CHECK(finished->load() <= 1);
 }
