@@ -3,8 +3,6 @@
 #include <chrono>
 #include <thread>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -16,7 +14,7 @@
 #include "actors/cluster/node.hpp"
 #include "core/graph.hpp"
 #include "core/wire_form.hpp"
-#include "net/address.hpp"
+#include "net/raw_peer.hpp"
 
 namespace {
 
@@ -423,21 +421,14 @@ TEST_CASE("client: garbage and a truncated transfer on a worker's data plane lea
   auto workers = client.info().workers;
   REQUIRE(workers.size() == 2);
   auto send_to = [](const std::string& address, const std::string& bytes) {
-    auto where = net::parse_address(address);
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in target{};
-    target.sin_family = AF_INET;
-    target.sin_port = htons(where.port);
-    ::inet_pton(AF_INET, where.host.c_str(), &target.sin_addr);
-    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&target), sizeof target) == 0);
+    int fd = connect_raw(address);
     ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     ::close(fd);
   };
-  auto u32 = [](std::uint32_t x) { return std::string(reinterpret_cast<const char*>(&x), 4); };
   // A put announcing 8 MB that stops after 1,000 bytes, and plain garbage, to each worker.
   auto form = to_wire_form(make_value(std::vector<double>(1 << 20, 1.0)));
-  std::string truncated = "TRP1" + u32(1) + u32(1) + "k" +
-                          u32(static_cast<std::uint32_t>(form.header.size())) + form.header +
+  std::string truncated = "TRP1" + u32_bytes(1) + u32_bytes(1) + "k" +
+                          u32_bytes(static_cast<std::uint32_t>(form.header.size())) + form.header +
                           std::string(1000, 'x');
   for (const auto& w : workers) {
     REQUIRE_FALSE(w.data_address.empty());

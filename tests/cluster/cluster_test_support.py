@@ -2,8 +2,10 @@
 processes they start."""
 
 import os
+import re
 import signal
 import subprocess
+import time
 
 
 def kill_group(pgid, sig=signal.SIGKILL):
@@ -24,6 +26,24 @@ def read(path):
             return f.read()
     except OSError:
         return ""
+
+
+DATA_PLANE_MARKER = "inputs fetched over the data plane"
+
+
+def data_plane_fetches(scheduler_pid, s_err, workers=2, timeout=5):
+    """Asks the scheduler for its state dump (SIGUSR1, written to its stderr file s_err) and
+    returns the inputs each of its `workers` workers says it fetched over the data plane, or
+    None when no dump came within `timeout` seconds."""
+    before = read(s_err).count(DATA_PLANE_MARKER)
+    os.kill(scheduler_pid, signal.SIGUSR1)
+    deadline = time.monotonic() + timeout
+    while read(s_err).count(DATA_PLANE_MARKER) < before + workers:
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(0.1)
+    counts = re.findall(r"; (\d+) " + DATA_PLANE_MARKER, read(s_err))
+    return [int(n) for n in counts[-workers:]]
 
 
 def tail(text, n=600):

@@ -25,7 +25,6 @@ import glob
 import json
 import os
 import random
-import re
 import signal
 import socket
 import subprocess
@@ -34,7 +33,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster_test_support import Failures, kill_group, pgrep, read, tail  # noqa: E402
+from cluster_test_support import (Failures, data_plane_fetches, kill_group, pgrep,  # noqa: E402
+                                  read, tail)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GRAPHS = os.path.join(HERE, "..", "cli", "graphs")
@@ -224,17 +224,11 @@ def check_data_plane(troupe, folder, scheduler_args, scheduler, s_err):
     elif out != expected:
         problems.append(f"`{' '.join(args)}` printed {tail(out)!r}, the sync scheduler "
                         f"{tail(expected)!r}")
-    before = read(s_err).count("inputs fetched over the data plane")
-    os.kill(scheduler.pid, signal.SIGUSR1)
-    deadline = time.monotonic() + 5
-    while read(s_err).count("inputs fetched over the data plane") < before + 2:
-        if time.monotonic() > deadline:
-            return problems + [f"no state dump after SIGUSR1: {tail(read(s_err))!r}"]
-        time.sleep(0.1)
-    dump = read(s_err)
-    counts = [int(n) for n in re.findall(r"; (\d+) inputs fetched over the data plane", dump)]
-    if sum(counts[-2:]) < 1:
-        problems.append(f"the workers fetched no input over the data plane: {counts[-2:]}")
+    counts = data_plane_fetches(scheduler.pid, s_err)
+    if counts is None:
+        problems.append(f"no state dump after SIGUSR1: {tail(read(s_err))!r}")
+    elif sum(counts) < 1:
+        problems.append(f"the workers fetched no input over the data plane: {counts}")
     return problems
 
 

@@ -23,7 +23,6 @@ here is killed with its process group, and the test fails if any is left over.
 
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -32,7 +31,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster_test_support import Failures, kill_group, pgrep, read, tail  # noqa: E402
+from cluster_test_support import (Failures, data_plane_fetches, kill_group, pgrep,  # noqa: E402
+                                  read, tail)
 
 SCHEDULER_NS = "troupe-s"
 WORKER_NS = ["troupe-w1", "troupe-w2"]
@@ -362,13 +362,7 @@ def checks(troupe, folder, procs, failures, state):
     joined_path = write_graph(folder, "joined.json", joined, ["joined"])
     problems = compute(troupe, address, joined_path, "joined",
                        [list(range(50000)), list(range(50000, 100000))])
-    marker = "inputs fetched over the data plane"
-    before = read(s_err).count(marker)
-    os.kill(scheduler.pid, signal.SIGUSR1)
-    deadline = time.monotonic() + 5
-    while read(s_err).count(marker) < before + 2 and time.monotonic() < deadline:
-        time.sleep(0.1)
-    counts = [int(n) for n in re.findall(r"; (\d+) " + marker, read(s_err))][-2:]
+    counts = data_plane_fetches(scheduler.pid, s_err) or []
     if sum(counts) < 1:
         problems.append(f"no input crossed over the data plane (state dump counts {counts}): "
                         f"{tail(read(s_err))!r}")

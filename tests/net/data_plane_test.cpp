@@ -24,6 +24,7 @@
 #include "net/address.hpp"
 #include "net/data_plane.hpp"
 #include "net/fetch_pool.hpp"
+#include "net/raw_peer.hpp"
 
 using namespace troupe;
 using Catch::Contains;
@@ -76,17 +77,6 @@ struct fake_peer {
   ~fake_peer() { ::close(listener); }
 };
 
-int connect_raw(const std::string& address) {
-  auto where = net::parse_address(address);
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in target{};
-  target.sin_family = AF_INET;
-  target.sin_port = htons(where.port);
-  ::inet_pton(AF_INET, where.host.c_str(), &target.sin_addr);
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&target), sizeof target) == 0);
-  return fd;
-}
-
 /// Waits (a few seconds at most) for the server to count `n` dropped connections.
 bool dropped_reaches(const net::data_server& server, std::size_t n) {
   for (int i = 0; i < 300 && server.dropped_connections() < n; ++i)
@@ -136,15 +126,14 @@ TEST_CASE("data plane: a peer that breaks the protocol loses only its connection
     ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
     return fd;
   };
-  auto u32 = [](std::uint32_t x) { return std::string(reinterpret_cast<const char*>(&x), 4); };
   int garbage = send_raw("GET / HTTP/1.1\r\n\r\n");
   REQUIRE(dropped_reaches(*peer.server, 1));
-  int too_many = send_raw("TRQ1" + u32(11));
+  int too_many = send_raw("TRQ1" + u32_bytes(11));
   REQUIRE(dropped_reaches(*peer.server, 2));
-  int long_key = send_raw("TRQ1" + u32(1) + u32(101));
+  int long_key = send_raw("TRQ1" + u32_bytes(1) + u32_bytes(101));
   REQUIRE(dropped_reaches(*peer.server, 3));
   // A request cut short just ends that connection when the peer closes it: nothing to drop.
-  int cut = send_raw("TRQ1" + u32(1) + u32(5) + "ab");
+  int cut = send_raw("TRQ1" + u32_bytes(1) + u32_bytes(5) + "ab");
   ::close(cut);
   for (int fd : {garbage, too_many, long_key}) ::close(fd);
   // The server still serves.
@@ -230,17 +219,16 @@ TEST_CASE("data plane: values put on a server come back byte for byte", "[net]")
 
 TEST_CASE("data plane: a put with a lying header loses its connection only", "[net]") {
   served peer({{"x", Value(7)}});
-  auto u32 = [](std::uint32_t x) { return std::string(reinterpret_cast<const char*>(&x), 4); };
   int fd = connect_raw(peer.server->address());
-  std::string put = "TRP1" + u32(1) + u32(1) + "k" + u32(8) + "garbage!";
+  std::string put = "TRP1" + u32_bytes(1) + u32_bytes(1) + "k" + u32_bytes(8) + "garbage!";
   ::send(fd, put.data(), put.size(), MSG_NOSIGNAL);
   REQUIRE(dropped_reaches(*peer.server, 1));
   ::close(fd);
   // A put whose body stops short of what its header says, then the connection closes.
   auto form = to_wire_form(make_value(std::vector<double>(1000, 1.0)));
   fd = connect_raw(peer.server->address());
-  std::string short_put = "TRP1" + u32(1) + u32(1) + "s" +
-                          u32(static_cast<std::uint32_t>(form.header.size())) + form.header +
+  std::string short_put = "TRP1" + u32_bytes(1) + u32_bytes(1) + "s" +
+                          u32_bytes(static_cast<std::uint32_t>(form.header.size())) + form.header +
                           std::string(100, 'x');
   ::send(fd, short_put.data(), short_put.size(), MSG_NOSIGNAL);
   ::close(fd);
