@@ -23,11 +23,11 @@ std::vector<Value> run_sync(const task_graph& graph, sync_run_stats* stats) {
       auto outcome = execute_task(graph, i, results);
       if (outcome.failure) throw TaskError(std::move(*outcome.failure));
       ++s.tasks_run;
-      s.max_results_held = std::max(s.max_results_held, ++held);
+      if (pending_dependents[i] > 0) s.max_results_held = std::max(s.max_results_held, ++held);
     }
     for (task_index d : graph.dependencies_of(i)) {
-      if (--pending_dependents[d] == 0 && !graph.is_target[d]) {
-        results[d] = Value();
+      if (--pending_dependents[d] == 0) {
+        if (!graph.is_target[d]) results[d] = Value();
         if (!graph.is_literal(d)) --held;
       }
     }

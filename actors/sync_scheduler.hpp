@@ -12,7 +12,10 @@ namespace troupe {
 
 struct sync_run_stats {
   std::size_t tasks_run = 0;
-  std::size_t max_results_held = 0;  ///< most task results alive at once (literals excluded)
+  /// Most task results held at once, counted as results_held_peak (core/order.hpp) counts:
+  /// a result from when it is made until its last dependent has run; literals and results no
+  /// task needs (handed to the caller) are not counted.
+  std::size_t max_results_held = 0;
 };
 
 /// The values of graph.targets, in order. Throws TaskError for the first task that raises.

@@ -16,6 +16,7 @@
 #include "cli/json_graph.hpp"
 #include "cli/json_output.hpp"
 #include "collections/client.hpp"
+#include "core/order.hpp"
 #include "core/task_graph.hpp"
 #include "net/address.hpp"
 
@@ -25,7 +26,7 @@ namespace {
 
 constexpr std::string_view usage_head =
     R"(usage: troupe run GRAPH.json [--scheduler sync|threads|processes] [--num-workers N]
-                             [--keys K,...] [--address tcp://HOST:PORT]
+                             [--keys K,...] [--address tcp://HOST:PORT] [--order]
 
 Computes keys of a Dask-style task graph written in JSON and prints their values as one JSON
 object, {"KEY": VALUE, ...}, on one line of standard output, keys in the order requested.
@@ -48,6 +49,10 @@ options:
                      (default: $TROUPE_NUM_WORKERS, else one per hardware thread)
   --keys K,...       compute these keys instead of the file's "targets" (may be repeated);
                      with neither, every key of the graph is computed
+  --order            compute nothing; print {"priorities": {"KEY": N, ...},
+                     "max_results_held": M}: the order the sync scheduler runs the keys in
+                     (0 first) and the most results it holds at once in that order (results
+                     no task needs and literals not counted)
   -h, --help         print this help and exit
 
 Exit status: 0 on success; 2 on any error, after one "troupe run: error: ..." line on stderr.
@@ -144,6 +149,17 @@ std::string describe_failure(const TaskError& e, const Graph& graph) {
          "fix the name)";
 }
 
+// {"priorities": {"KEY": N, ...}, "max_results_held": M}, keys in priority order.
+void write_order(std::ostream& out, const task_graph& graph) {
+  out << "{\"priorities\":{";
+  for (task_index i = 0; i < graph.size(); ++i) {
+    if (i > 0) out << ',';
+    write_json_string(out, graph.keys[i]);
+    out << ':' << i;
+  }
+  out << "},\"max_results_held\":" << results_held_peak(graph) << "}\n";
+}
+
 int fail(std::ostream& err, std::string_view message) {
   err << "troupe run: error: " << message << '\n';
   return 2;
@@ -164,6 +180,7 @@ run_arguments parse_run_arguments(const std::vector<std::string>& args) {
   app.add_option("--num-workers", out.compute.num_workers)
       ->check(CLI::Range(std::size_t{1}, max_num_workers));
   app.add_option("--keys", keys)->allow_extra_args(false);
+  app.add_flag("--order", out.order);
   app.allow_extras();  // named below, in troupe run's own words
   // After "--" every argument is a file name, even one starting with '-'.
   auto options_end = std::find(args.begin(), args.end(), "--");
@@ -184,7 +201,7 @@ run_arguments parse_run_arguments(const std::vector<std::string>& args) {
     const std::string& first = extras.front();
     if (first.size() > 1 && first.front() == '-')
       throw ArgumentError("unknown option " + in_quotes(first.substr(0, first.find('='))) +
-                          ": the options are --scheduler, --num-workers, --keys, --address and --help");
+                          ": the options are --scheduler, --num-workers, --keys, --address, --order and --help");
     throw ArgumentError("unexpected argument " + in_quotes(first) +
                         ": troupe run reads one graph file (see troupe run --help)");
   }
@@ -194,6 +211,9 @@ run_arguments parse_run_arguments(const std::vector<std::string>& args) {
       throw ArgumentError("--address runs the graph on that cluster: leave out --scheduler");
     out.address = net::parse_address(out.address).to_string();
   }
+  if (out.order && (!out.address.empty() || !out.compute.scheduler.empty()))
+    throw ArgumentError("--order computes nothing, so it takes no --address or --scheduler: "
+                        "leave them out");
   if (out.graph_path.empty())
     throw ArgumentError("no graph file given: troupe run GRAPH.json (see troupe run --help)");
   return out;
@@ -217,12 +237,20 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     } catch (const GraphError& e) {
       return fail(err, path + ": " + e.what());
     }
+    if (parsed.order && file->keys.empty() && parsed.keys.empty() && !file->targets) {
+      out << "{\"priorities\":{},\"max_results_held\":0}\n";  // as dask.order({}) is {}
+      return 0;
+    }
     auto keys = requested_keys(parsed, *file, path);
     std::shared_ptr<const task_graph> compiled;
     try {
       compiled = compile(file->graph, keys);
     } catch (const GraphError& e) {
       return fail(err, path + ": " + e.what() + "; fix the graph file");
+    }
+    if (parsed.order) {
+      write_order(out, *compiled);
+      return 0;
     }
     // With --address the graph runs on that cluster, through a Client active for this run.
     std::optional<Client> client;

@@ -6,6 +6,8 @@
 // order. A key requested twice is computed and printed once. Every failure (bad flags, bad
 // file, malformed graph, a task that raises) prints one "troupe run: error: ..." message on
 // stderr and exits with status 2; --help prints the usage on stdout and exits with 0.
+// --order prints {"priorities": {"KEY": N, ...}, "max_results_held": M} instead of computing:
+// the order the sync scheduler would run the keys in, and the results it would hold at once.
 
 #include <iosfwd>
 #include <string>
@@ -21,6 +23,7 @@ struct run_arguments {
   compute_options compute;
   std::vector<Key> keys;  ///< from --keys (which may be repeated); empty: not given
   std::string address;    ///< --address: a running cluster's scheduler
+  bool order = false;     ///< --order: print the priorities instead of computing
   bool help = false;
 };
 

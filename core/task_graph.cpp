@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "core/order.hpp"
+
 namespace troupe {
 
 task_graph_builder::task_graph_builder(std::size_t expected_size)
@@ -78,6 +80,14 @@ std::shared_ptr<const task_graph> task_graph_builder::finish(std::vector<task_in
   for (task_index t : targets) g.is_target[t] = true;
   g.targets = std::move(targets);
   seen_by_.clear();
+  // The compilers append in depth-first post-order; the priorities are the frugal order's.
+  auto sequence = frugal_order(g);
+  for (task_index k = 0; k < n; ++k) {
+    if (sequence[k] != k) {
+      renumber(g, sequence);
+      break;
+    }
+  }
   return std::move(graph_);
 }
 

@@ -3,9 +3,9 @@
 // priority order (index 0 runs first), with dependencies and dependents as CSR arrays, so that
 // scheduling never hashes a key and every state transition is O(1).
 //
-// Ordering, in the spirit of dask.order: tasks are numbered in depth-first post-order from the
-// targets, visiting arguments left to right. Running the lowest-numbered ready task first then
-// finishes one branch before starting the next, so intermediate results are freed early.
+// The compilers append tasks in depth-first post-order; finish() renumbers them by the frugal
+// order (core/order.hpp), dask.order's strategy, so that running the lowest-numbered ready task
+// first frees intermediate results early.
 
 #include <cstdint>
 #include <memory>
@@ -62,8 +62,8 @@ struct task_graph {
   }
 };
 
-/// Appends tasks in priority order (each task after all its dependencies), then finishes the
-/// dependents arrays. Both Graph and Delayed compile through it.
+/// Appends tasks (each after all its dependencies), then finishes the dependents arrays and
+/// renumbers the tasks in priority order. Both Graph and Delayed compile through it.
 class task_graph_builder {
  public:
   explicit task_graph_builder(std::size_t expected_size = 0);

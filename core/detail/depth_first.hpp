@@ -1,12 +1,9 @@
 #pragma once
-// The one depth-first walk that orders every compiled graph, from a Graph (core/graph.cpp) and
-// from Delayed values (collections/delayed.cpp) alike.
-//
-// Ordering: nodes are emitted in depth-first post-order from each target in turn, visiting a
-// node's children in argument order; the emission order is the priority (task index 0 runs
-// first). It is a topological order, so the sync scheduler is a plain loop, and running the
-// lowest ready task first finishes one branch before opening the next, which frees
-// intermediates early (the memory bound in docs/architecture.md rests on this).
+// The one depth-first walk that compiles every graph, from a Graph (core/graph.cpp) and from
+// Delayed values (collections/delayed.cpp) alike: it culls to what the targets need, finds
+// cycles, and emits nodes in depth-first post-order from each target in turn, visiting a
+// node's children in argument order. That is a topological order; the priorities are then
+// the frugal order's (core/order.hpp), which takes this order as one of its two candidates.
 //
 // The walk keeps its own stack (graphs may be millions of nodes deep) and calls a visitor:
 //   walk_state state(Node)                    fresh, open (on the stack) or closed (emitted)

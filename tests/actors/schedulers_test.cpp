@@ -12,6 +12,7 @@
 #include "actors/sync_scheduler.hpp"
 #include "actors/threads_runtime.hpp"
 #include "collections/compute.hpp"
+#include "core/task_graph.hpp"
 #include "test_helpers.hpp"
 
 using namespace troupe;
@@ -162,7 +163,8 @@ std::atomic<int> slow_tasks_run{0};
 
 TEST_CASE("schedulers: after a task fails, its run's tasks that have not started are skipped",
           "[actors]") {
-  // One failing task first in priority order, then 200 siblings of 20 ms each.
+  // One failing task early in priority order (it has the most work behind it, so the ordering
+  // puts it on the critical path), then 200 siblings of 20 ms each.
   auto fail = local_function("fail", [](std::int64_t) -> std::int64_t {
     throw std::runtime_error("first task fails");
   });
@@ -173,12 +175,15 @@ TEST_CASE("schedulers: after a task fails, its run's tasks that have not started
   });
   Graph g;
   std::vector<Arg> items{Arg::ref("bad")};
-  g.add("bad", Task{fail, {Arg(Value(0))}});
+  g.add("zero", Task{find_function("troupe.inc"), {Arg(Value(-1))}});
+  g.add("bad", Task{fail, {Arg::ref("zero")}});
   for (int i = 0; i < 200; ++i) {
     g.add("slow" + std::to_string(i), Task{slow, {Arg(Value(i))}});
     items.push_back(Arg::ref("slow" + std::to_string(i)));
   }
   g.add("all", Task{find_function("troupe.list"), std::move(items)});
+  const auto compiled = compile(g, {"all"});
+  REQUIRE(compiled->keys.at(1) == "bad");
   for (std::size_t threads : {1, 2}) {
     INFO(threads << " threads");
     slow_tasks_run = 0;

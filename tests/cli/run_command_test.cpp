@@ -69,6 +69,27 @@ TEST_CASE("run_command: with neither --keys nor targets every key is computed", 
   CHECK(run({file.path()}).out == "{\"b\":2,\"a\":3}\n");
 }
 
+TEST_CASE("run_command: --order prints every key's priority and the results held", "[cli]") {
+  // A diamond under a sink, plus a literal: priorities are a run order of all five keys.
+  graph_file file(R"({"graph": {"x": 1, "a": ["inc", "x"], "b": ["inc", "a"],
+                                "c": ["inc", "a"], "d": ["add", "b", "c"]}})");
+  auto result = run({file.path(), "--order"});
+  REQUIRE(result.status == 0);
+  CHECK(result.err.empty());
+  // x before a, a before b and c, both before d; while the second of b and c runs, a (still
+  // needed by it), the first and the second are held: 3.
+  const bool b_first = result.out.find("\"b\":2") != std::string::npos;
+  CHECK(result.out == (b_first ? R"({"priorities":{"x":0,"a":1,"b":2,"c":3,"d":4},"max_results_held":3})"
+                                 "\n"
+                               : R"({"priorities":{"x":0,"a":1,"c":2,"b":3,"d":4},"max_results_held":3})"
+                                 "\n"));
+  // --keys culls as for a compute; an empty graph has an empty order.
+  CHECK(run({file.path(), "--order", "--keys", "b"}).out ==
+        "{\"priorities\":{\"x\":0,\"a\":1,\"b\":2},\"max_results_held\":1}\n");
+  graph_file empty(R"({"graph": {}})");
+  CHECK(run({empty.path(), "--order"}).out == "{\"priorities\":{},\"max_results_held\":0}\n");
+}
+
 TEST_CASE("run_command: --help prints the usage and succeeds", "[cli]") {
   auto result = run({"--help"});
   CHECK(result.status == 0);
@@ -99,6 +120,9 @@ TEST_CASE("run_command: every failure is one error line and exit status 2", "[cl
       {{cycle.path()}, "cycle in the graph through key"},
       {{raises.path()}, "task 'a' raised troupe::TypeError"},
       {{raises.path()}, "'nokey' names no key of the graph"},
+      {{good.path(), "--order", "--scheduler", "sync"}, "--order computes nothing"},
+      {{good.path(), "--order", "--address", "tcp://127.0.0.1:8786"}, "--order computes nothing"},
+      {{cycle.path(), "--order"}, "cycle in the graph through key"},
   };
   for (const auto& c : cases) {
     INFO(c.expected);

@@ -1,4 +1,4 @@
-// Graph: validation errors, culling and the depth-first ordering.
+// Graph: validation errors, culling, and the memory bound the ordering gives a tree reduction.
 
 #include <catch2/catch.hpp>
 
@@ -74,7 +74,7 @@ TEST_CASE("graph: a task with the wrong number of arguments is rejected", "[core
   CHECK_THROWS_WITH(compile(g, {"bad"}), "task 'bad': troupe.add takes 2 arguments, got 1");
 }
 
-TEST_CASE("graph: compile culls to the requested keys, in post-order", "[core]") {
+TEST_CASE("graph: compile culls to the requested keys, dependencies first", "[core]") {
   Graph g;
   g.add("x", Value(1));
   g.add("a", inc("x"));
