@@ -135,30 +135,62 @@ class critical_path_orderer {
   // --- static metrics (index order is topological) ------------------------------------------
   void compute_sort_metrics() {
     sort_fields_.assign(n_, {});
-    reach_sets roots(n_);
+    std::vector<task_index> roots;
+    for (task_index v = 0; v < n_; ++v) {
+      if (!is_task(v)) continue;
+      if (num_dependencies_[v] == 0) {
+        roots.push_back(v);
+        sort_fields_[v].total_dependencies = 1;
+        sort_fields_[v].max_dependents = static_cast<std::uint32_t>(g_.dependents_of(v).size());
+        continue;
+      }
+      double total = 1;
+      std::uint32_t most = 0;
+      for_each_task_dependency(v, [&](task_index d) {
+        total += sort_fields_[d].total_dependencies;
+        most = std::max(most, sort_fields_[d].max_dependents);
+      });
+      sort_fields_[v].total_dependencies = total;
+      sort_fields_[v].max_dependents = most;
+    }
+    // A root reaches no root but itself and counts none, as in dask.order.
+    if (roots.size() <= 64) {
+      count_roots_reached_by_bits(roots);
+    } else {
+      count_roots_reached_by_sets();
+    }
+  }
+
+  // Few roots (the common case of a graph fed by a few inputs): one bit per root.
+  void count_roots_reached_by_bits(const std::vector<task_index>& roots) {
+    std::vector<std::uint64_t> reach(n_, 0);
+    for (std::size_t i = 0; i < roots.size(); ++i) reach[roots[i]] = std::uint64_t{1} << i;
+    for (task_index v = 0; v < n_; ++v) {
+      if (!is_task(v) || num_dependencies_[v] == 0) continue;
+      std::uint64_t bits = 0;
+      for_each_task_dependency(v, [&](task_index d) { bits |= reach[d]; });
+      reach[v] = bits;
+      sort_fields_[v].roots_reached = static_cast<std::uint32_t>(__builtin_popcountll(bits));
+    }
+  }
+
+  void count_roots_reached_by_sets() {
+    reach_sets sets(n_);
     std::vector<std::uint32_t> reach(n_, reach_sets::many);
     std::vector<std::uint32_t> parts;
     for (task_index v = 0; v < n_; ++v) {
       if (!is_task(v)) continue;
       if (num_dependencies_[v] == 0) {
-        sort_fields_[v].total_dependencies = 1;
-        sort_fields_[v].max_dependents = static_cast<std::uint32_t>(g_.dependents_of(v).size());
-        reach[v] = roots.single(v);
-        continue;  // a root reaches no root but itself, and counts none (as in dask.order)
+        reach[v] = sets.single(v);
+        continue;
       }
-      double total = 1;
-      std::uint32_t most = 0;
       parts.clear();
-      for_each_task_dependency(v, [&](task_index d) {
-        total += sort_fields_[d].total_dependencies;
-        most = std::max(most, sort_fields_[d].max_dependents);
-        if (std::find(parts.begin(), parts.end(), reach[d]) == parts.end())
-          parts.push_back(reach[d]);
-      });
-      sort_fields_[v].total_dependencies = total;
-      sort_fields_[v].max_dependents = most;
-      reach[v] = parts.size() == 1 ? parts.front() : roots.merge(parts);
-      sort_fields_[v].roots_reached = static_cast<std::uint32_t>(roots.count(reach[v]));
+      for_each_task_dependency(v, [&](task_index d) { parts.push_back(reach[d]); });
+      // Distinct sets only (sorting: a node may have a million inputs).
+      std::sort(parts.begin(), parts.end());
+      parts.erase(std::unique(parts.begin(), parts.end()), parts.end());
+      reach[v] = parts.size() == 1 ? parts.front() : sets.merge(parts);
+      sort_fields_[v].roots_reached = static_cast<std::uint32_t>(sets.count(reach[v]));
     }
   }
 
@@ -481,6 +513,10 @@ class critical_path_orderer {
   // Follows a runnable task forward along chains and through splitters, until each branch
   // ends in a sink or reaches a task with other inputs; see the header for what happens then.
   void follow_runnable(task_index key) {
+    if (splits_nowhere(key)) {
+      in_runnable_hull_[key] = 1;  // what the walk below would conclude, without its lists
+      return;
+    }
     auto& branches = branches_;  // empty between calls; a member to keep its memory
     branches.emplace_back(0, path_t{key});
     while (!branches.empty()) {
@@ -499,7 +535,8 @@ class critical_path_orderer {
         } else if (path.size() == 1 || num_dependencies_[current] == 1) {
           if (downstream.size() > 1) {
             ++splits;
-            std::vector<task_index> next(downstream.begin(), downstream.end());
+            std::vector<task_index>& next = next_;
+            next.assign(downstream.begin(), downstream.end());
             sort_by_key(next);
             for (task_index d : next) {
               if (num_dependencies_[d] != 1) continue;  // splitting, not interleaving
@@ -539,6 +576,16 @@ class critical_path_orderer {
         break;
       }
     }
+  }
+
+  // A runnable task with several dependents, none of which depends on it alone: following it
+  // opens no branch (the common case in dense graphs).
+  bool splits_nowhere(task_index key) const {
+    const auto downstream = g_.dependents_of(key);
+    if (downstream.size() < 2) return false;
+    for (task_index d : downstream)
+      if (num_dependencies_[d] == 1) return false;
+    return true;
   }
 
   // Paths that end at a reducer still waiting for other inputs, kept until it can run.
@@ -609,6 +656,7 @@ class critical_path_orderer {
   std::vector<task_index> deps_;  ///< scratch lists of the walk, kept to reuse their memory
   std::vector<task_index> unknown_;
   std::vector<task_index> known_;
+  std::vector<task_index> next_;
   std::vector<task_index> add_stack_;
 
   std::vector<char> pending_sink_;
