@@ -1,6 +1,7 @@
 #include "core/critical_path_order.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <deque>
 #include <limits>
@@ -12,9 +13,9 @@ namespace {
 
 constexpr std::uint32_t not_run = std::numeric_limits<std::uint32_t>::max();
 
-// The roots (or sinks) each node reaches, listed up to reach_cap, in one arena: a set is a span
-// of it, shared by every node that reaches exactly what one of its neighbours reaches (most
-// nodes of a deep graph). Set 0 stands for "many". The arena has a budget linear in the graph,
+// The roots each node reaches (for graphs with more than 64 roots), listed up to reach_cap, in
+// one arena: a set is a span of it, shared by every node that reaches exactly what one of its
+// inputs reaches (most nodes of a deep graph). Set 0 stands for "many". The arena has a budget linear in the graph,
 // so a graph whose sets keep growing costs O(n·reach_cap) at most; past the budget new unions
 // count as many (Dask's test graphs stay far below it).
 class reach_sets {
@@ -105,16 +106,18 @@ class critical_path_orderer {
   }
 
  private:
-  // --- the graph the order sees ------------------------------------------------------------------
-  // Tasks, and the literals that feed at most one task (as dask.order keeps data nodes with
-  // one dependent: they lengthen that task's chain). A literal shared by several tasks takes
-  // no part: it runs just before its first user, and holding it costs nothing.
-  bool is_task(task_index v) const { return takes_part_[v] != 0; }
+  // --- the graph the order sees ------------------------------------------------------------
+  // Its nodes ("tasks" below): the tasks, and the literals that feed at most one task (as
+  // dask.order keeps data nodes with one dependent: they lengthen that task's chain). A literal
+  // shared by several tasks takes no part: it runs just before its first user, and holding it
+  // costs nothing.
+  bool takes_part(task_index v) const { return takes_part_[v] != 0; }
 
+  /// Calls f on each of v's dependencies that takes part.
   template <class F>
-  void for_each_task_dependency(task_index v, F&& f) const {
+  void for_each_input(task_index v, F&& f) const {
     for (task_index d : g_.dependencies_of(v))
-      if (is_task(d)) f(d);
+      if (takes_part(d)) f(d);
   }
 
   void count_edges() {
@@ -123,21 +126,21 @@ class critical_path_orderer {
       takes_part_[v] = !g_.is_literal(v) || g_.dependents_of(v).size() <= 1;
     num_dependencies_.assign(n_, 0);
     for (task_index v = 0; v < n_; ++v) {
-      if (!is_task(v)) continue;
+      if (!takes_part(v)) continue;
       ++num_tasks_;
-      for_each_task_dependency(v, [&](task_index) { ++num_dependencies_[v]; });
+      for_each_input(v, [&](task_index) { ++num_dependencies_[v]; });
     }
   }
 
-  bool is_root(task_index v) const { return is_task(v) && num_dependencies_[v] == 0; }
-  bool is_sink(task_index v) const { return is_task(v) && g_.dependents_of(v).size() == 0; }
+  bool is_root(task_index v) const { return takes_part(v) && num_dependencies_[v] == 0; }
+  bool is_sink(task_index v) const { return takes_part(v) && g_.dependents_of(v).size() == 0; }
 
   // --- static metrics (index order is topological) ------------------------------------------
   void compute_sort_metrics() {
     sort_fields_.assign(n_, {});
     std::vector<task_index> roots;
     for (task_index v = 0; v < n_; ++v) {
-      if (!is_task(v)) continue;
+      if (!takes_part(v)) continue;
       if (num_dependencies_[v] == 0) {
         roots.push_back(v);
         sort_fields_[v].total_dependencies = 1;
@@ -146,7 +149,7 @@ class critical_path_orderer {
       }
       double total = 1;
       std::uint32_t most = 0;
-      for_each_task_dependency(v, [&](task_index d) {
+      for_each_input(v, [&](task_index d) {
         total += sort_fields_[d].total_dependencies;
         most = std::max(most, sort_fields_[d].max_dependents);
       });
@@ -166,11 +169,11 @@ class critical_path_orderer {
     std::vector<std::uint64_t> reach(n_, 0);
     for (std::size_t i = 0; i < roots.size(); ++i) reach[roots[i]] = std::uint64_t{1} << i;
     for (task_index v = 0; v < n_; ++v) {
-      if (!is_task(v) || num_dependencies_[v] == 0) continue;
+      if (!takes_part(v) || num_dependencies_[v] == 0) continue;
       std::uint64_t bits = 0;
-      for_each_task_dependency(v, [&](task_index d) { bits |= reach[d]; });
+      for_each_input(v, [&](task_index d) { bits |= reach[d]; });
       reach[v] = bits;
-      sort_fields_[v].roots_reached = static_cast<std::uint32_t>(__builtin_popcountll(bits));
+      sort_fields_[v].roots_reached = static_cast<std::uint32_t>(std::popcount(bits));
     }
   }
 
@@ -179,13 +182,13 @@ class critical_path_orderer {
     std::vector<std::uint32_t> reach(n_, reach_sets::many);
     std::vector<std::uint32_t> parts;
     for (task_index v = 0; v < n_; ++v) {
-      if (!is_task(v)) continue;
+      if (!takes_part(v)) continue;
       if (num_dependencies_[v] == 0) {
         reach[v] = sets.single(v);
         continue;
       }
       parts.clear();
-      for_each_task_dependency(v, [&](task_index d) { parts.push_back(reach[d]); });
+      for_each_input(v, [&](task_index d) { parts.push_back(reach[d]); });
       // Distinct sets only (sorting: a node may have a million inputs).
       std::sort(parts.begin(), parts.end());
       parts.erase(std::unique(parts.begin(), parts.end()), parts.end());
@@ -371,7 +374,7 @@ class critical_path_orderer {
     }
     // Every sink has run, so every task has; kept for safety against a broken invariant.
     for (task_index v = 0; v < n_; ++v)
-      if (is_task(v) && position_[v] == not_run) return v;
+      if (takes_part(v) && position_[v] == not_run) return v;
     return 0;
   }
 
@@ -407,7 +410,7 @@ class critical_path_orderer {
       unmark_reachable(v);
       if (position_[v] != not_run) continue;
       for (task_index d : g_.dependencies_of(v))  // its literals just before it
-        if (!is_task(d) && position_[d] == not_run) emit(d);
+        if (!takes_part(d) && position_[d] == not_run) emit(d);
       emit(v);
       ++tasks_run_;
       if (pending_sink_[v]) {
@@ -439,7 +442,7 @@ class critical_path_orderer {
   // --- the critical path ----------------------------------------------------------------------
   void unrun_task_dependencies(task_index v, std::vector<task_index>& out) const {
     out.clear();
-    for_each_task_dependency(v, [&](task_index d) {
+    for_each_input(v, [&](task_index d) {
       if (position_[d] == not_run) out.push_back(d);
     });
   }
@@ -449,7 +452,7 @@ class critical_path_orderer {
     path_.push_back(target);
     std::vector<task_index>& deps = deps_;
     deps.clear();
-    for_each_task_dependency(target, [&](task_index d) { deps.push_back(d); });
+    for_each_input(target, [&](task_index d) { deps.push_back(d); });
     while (!deps.empty()) {
       task_index item = deps.front();
       for (task_index d : deps)

@@ -17,9 +17,9 @@
 //
 // Sort key, smallest first: (tasks behind the node, counted with repeats; its number of
 // dependencies; roots it reaches; minus the most dependents any of those roots has; its key).
-// The sets of roots and sinks each node reaches are capped (reach_cap): past the cap a node
-// counts as reaching "many", which keeps the cost linear on wide graphs; Dask's test graphs
-// stay far below it. A literal that feeds several tasks takes no part: it runs just before its
+// The roots each node reaches and the sinks each root reaches are listed up to reach_cap: past
+// it a node counts as reaching "many", which keeps the cost linear on wide graphs; Dask's test
+// graphs stay far below it. A literal that feeds several tasks takes no part: it runs just before its
 // first user (one that feeds a single task is a node, as in dask.order).
 
 #include <vector>
