@@ -24,6 +24,7 @@
 #include "core/error.hpp"
 #include "core/wire_form.hpp"
 #include "net/address.hpp"
+#include "net/direct_copy.hpp"
 
 namespace troupe::net {
 
@@ -32,7 +33,10 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 
 constexpr char get_magic[4] = {'T', 'R', 'Q', '1'};
+constexpr char get_direct_magic[4] = {'T', 'R', 'Q', '2'};  ///< a get from a reader that names its host
+constexpr std::size_t max_identity_size = 1024;
 constexpr char put_magic[4] = {'T', 'R', 'P', '1'};
+constexpr char put_direct_magic[4] = {'T', 'R', 'P', '2'};  ///< a put from a writer that names its host
 
 /// A socket descriptor, closed on destruction.
 class socket_fd {
@@ -160,6 +164,32 @@ sockaddr_in ipv4_address(const std::string& host, std::uint16_t port) {
   return address;
 }
 
+// Reads the addresses of `receiver`'s buffers in process `pid` (u64 each), copies them from
+// there, and says whether it could (u8 1 or 0). On 0 the body follows on the socket.
+bool copy_announced(int fd, int pid, wire_receiver& receiver,
+                    std::optional<clock_type::time_point> deadline) {
+  const auto& buffers = receiver.buffers();
+  std::vector<std::uint64_t> addresses(buffers.size());
+  read_exact(fd, reinterpret_cast<char*>(addresses.data()),
+             addresses.size() * sizeof(std::uint64_t), deadline);
+  std::vector<remote_span> from;
+  std::vector<remote_span> to;
+  for (std::size_t i = 0; i < buffers.size(); ++i) {
+    from.push_back({addresses[i], buffers[i].size});
+    to.push_back({reinterpret_cast<std::uintptr_t>(buffers[i].data), buffers[i].size});
+  }
+  const std::uint8_t copied = copy_from_process(pid, from, to) ? 1 : 0;
+  send_all(fd, {piece(&copied, 1)}, deadline);
+  return copied == 1;
+}
+
+// The addresses of a wire form's buffers, as copy_announced reads them.
+std::vector<std::uint64_t> buffer_addresses(const wire_form& form) {
+  std::vector<std::uint64_t> addresses;
+  for (const auto& b : form.buffers) addresses.push_back(reinterpret_cast<std::uintptr_t>(b.data));
+  return addresses;
+}
+
 }  // namespace
 
 std::uint64_t physical_memory_bytes() noexcept {
@@ -178,6 +208,7 @@ struct data_server::impl {
   std::string address;
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> dropped{0};
+  std::atomic<std::size_t> direct_copies{0};
   std::thread acceptor;
 
   struct connection {
@@ -192,8 +223,11 @@ struct data_server::impl {
   void serve(connection& c);
   void answer(int fd);
   std::vector<std::string> read_keys(int fd, std::uint32_t count);
-  void answer_get(int fd);
-  void answer_put(int fd);
+  std::string read_identity(int fd);
+  bool same_host(const std::string& identity) const;
+  void answer_get(int fd, bool same_host);
+  void lend(int fd, const wire_form& form);
+  void answer_put(int fd, int direct_from);
   /// Joins the threads of connections that ended.
   void reap();
 };
@@ -216,6 +250,7 @@ data_server::data_server(const std::string& host, lookup find, data_limits limit
   socklen_t length = sizeof where;
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&where), &length);
   impl_->address = net::address{reachable_host(host), ntohs(where.sin_port)}.to_string();
+  allow_direct_readers();
   impl_->acceptor = std::thread([this] { impl_->accept_loop(); });
 }
 
@@ -232,6 +267,8 @@ data_server::~data_server() {
 const std::string& data_server::address() const noexcept { return impl_->address; }
 
 std::size_t data_server::dropped_connections() const noexcept { return impl_->dropped; }
+
+std::size_t data_server::direct_copies() const noexcept { return impl_->direct_copies; }
 
 void data_server::impl::accept_loop() {
   while (!stopping) {
@@ -297,9 +334,31 @@ void data_server::impl::serve(connection& c) {
 void data_server::impl::answer(int fd) {
   char magic[4];
   read_exact(fd, magic, sizeof magic);
-  if (std::memcmp(magic, get_magic, sizeof magic) == 0) return answer_get(fd);
-  if (std::memcmp(magic, put_magic, sizeof magic) == 0) return answer_put(fd);
-  throw protocol_error("a request that starts with neither TRQ1 nor TRP1");
+  if (std::memcmp(magic, get_magic, sizeof magic) == 0) return answer_get(fd, false);
+  if (std::memcmp(magic, put_magic, sizeof magic) == 0) return answer_put(fd, -1);
+  if (std::memcmp(magic, get_direct_magic, sizeof magic) == 0)
+    return answer_get(fd, same_host(read_identity(fd)));
+  if (std::memcmp(magic, put_direct_magic, sizeof magic) == 0) {
+    const bool same = same_host(read_identity(fd));
+    const auto pid = read_pod<std::uint32_t>(fd);
+    const std::uint8_t welcome = same ? 1 : 0;
+    send_all(fd, {piece(&welcome, 1)});
+    return answer_put(fd, same ? static_cast<int>(pid) : -1);
+  }
+  throw protocol_error("a request that starts with none of TRQ1, TRQ2, TRP1 and TRP2");
+}
+
+std::string data_server::impl::read_identity(int fd) {
+  auto size = read_pod<std::uint16_t>(fd);
+  if (size > max_identity_size)
+    throw protocol_error("a host identity of " + std::to_string(size) + " bytes");
+  std::string identity(size, '\0');
+  read_exact(fd, identity.data(), size);
+  return identity;
+}
+
+bool data_server::impl::same_host(const std::string& identity) const {
+  return limits.direct && !identity.empty() && identity == host_identity();
 }
 
 std::vector<std::string> data_server::impl::read_keys(int fd, std::uint32_t count) {
@@ -318,7 +377,7 @@ std::vector<std::string> data_server::impl::read_keys(int fd, std::uint32_t coun
   return keys;
 }
 
-void data_server::impl::answer_get(int fd) {
+void data_server::impl::answer_get(int fd, bool same_host) {
   auto keys = read_keys(fd, read_pod<std::uint32_t>(fd));
   for (const auto& key : keys) {
     std::optional<wire_form> form;
@@ -335,6 +394,10 @@ void data_server::impl::answer_get(int fd) {
       send_all(fd, {piece(&here, 1)});
       continue;
     }
+    if (same_host && form->body_size() >= direct_copy_threshold) {
+      lend(fd, *form);
+      continue;
+    }
     const auto header_size = static_cast<std::uint32_t>(form->header.size());
     std::vector<iovec> parts{piece(&here, 1), piece(&header_size, sizeof header_size),
                              piece(form->header.data(), form->header.size())};
@@ -343,7 +406,31 @@ void data_server::impl::answer_get(int fd) {
   }
 }
 
-void data_server::impl::answer_put(int fd) {
+// Tells a reader on this host where the value's buffers are, and keeps the value until it
+// says it copied them; the body goes over the socket when it could not.
+void data_server::impl::lend(int fd, const wire_form& form) {
+  const std::uint8_t direct = 2;
+  const auto header_size = static_cast<std::uint32_t>(form.header.size());
+  const auto pid = static_cast<std::uint32_t>(::getpid());
+  const auto addresses = buffer_addresses(form);
+  send_all(fd, {piece(&direct, 1), piece(&header_size, sizeof header_size),
+                piece(form.header.data(), form.header.size()), piece(&pid, sizeof pid),
+                piece(addresses.data(), addresses.size() * sizeof(std::uint64_t))});
+  const auto copied = read_pod<std::uint8_t>(fd);
+  if (copied == 1) {
+    ++direct_copies;
+    return;
+  }
+  if (copied != 0) throw protocol_error("a direct copy answered with neither 0 nor 1");
+  std::vector<iovec> body;
+  for (const auto& b : form.buffers) body.push_back(piece(b.data, b.size));
+  send_all(fd, std::move(body));
+}
+
+// A put from `direct_from` (a writer's pid on this host; -1: none) marks each value u8 1 (its
+// body follows) or u8 2 (the addresses of its buffers follow, to copy from the writer's
+// memory; the copy's outcome goes back at once, and on u8 0 the body follows).
+void data_server::impl::answer_put(int fd, int direct_from) {
   auto count = read_pod<std::uint32_t>(fd);
   if (count > limits.max_keys)
     throw protocol_error("a put of " + std::to_string(count) + " values (the limit is " +
@@ -362,8 +449,19 @@ void data_server::impl::answer_put(int fd) {
     } catch (const TypeError& e) {
       throw protocol_error(std::string("a put with a bad header: ") + e.what());
     }
+    bool copied = false;
+    if (direct_from >= 0) {
+      const auto mode = read_pod<std::uint8_t>(fd);
+      if (mode == 2) {
+        copied = copy_announced(fd, direct_from, *receiver, std::nullopt);
+        if (copied) ++direct_copies;
+      } else if (mode != 1) {
+        throw protocol_error("a put value marked " + std::to_string(mode));
+      }
+    }
     try {
-      for (const auto& buffer : receiver->buffers()) read_exact(fd, buffer.data, buffer.size);
+      if (!copied)
+        for (const auto& buffer : receiver->buffers()) read_exact(fd, buffer.data, buffer.size);
     } catch (const peer_closed&) {  // a short body: the header lied, or the peer died
       throw protocol_error("a put of " + key + " that ended before its " +
                            std::to_string(receiver->body_size()) + "-byte body");
@@ -480,45 +578,79 @@ void append_key(std::string& out, const std::string& key) {
   out += key;
 }
 
+// The answer to a direct offer (u8 2 and the header read): the holder's pid, then as
+// copy_announced. False when the copy was refused: the body follows on the socket then.
+bool copy_directly(int fd, wire_receiver& receiver, clock_type::time_point deadline) {
+  const auto pid = read_pod<std::uint32_t>(fd, deadline);
+  return copy_announced(fd, static_cast<int>(pid), receiver, deadline);
+}
+
 }  // namespace
 
 std::vector<bool> put_values(const std::string& address_text,
                              const std::vector<std::string>& keys,
-                             const std::vector<Value>& values, std::chrono::milliseconds timeout) {
+                             const std::vector<Value>& values, std::chrono::milliseconds timeout,
+                             const data_limits& limits) {
   const auto where = parse_address(address_text);
   const auto deadline = clock_type::now() + timeout;
-  // Each value's key and header go in a small buffer of their own; its body from its memory.
   std::vector<wire_form> forms;
-  std::vector<std::string> prefixes(keys.size() + 1);
-  append_bytes(prefixes[0], put_magic, sizeof put_magic);
-  const auto count = static_cast<std::uint32_t>(keys.size());
-  append_bytes(prefixes[0], &count, sizeof count);
-  std::vector<iovec> parts;
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    forms.push_back(to_wire_form(values[i]));
-    auto& prefix = prefixes[i + 1];
-    append_key(prefix, keys[i]);
-    const auto header_size = static_cast<std::uint32_t>(forms.back().header.size());
-    append_bytes(prefix, &header_size, sizeof header_size);
-    prefix += forms.back().header;
+  bool any_large = false;
+  for (const auto& value : values) {
+    forms.push_back(to_wire_form(value));
+    any_large = any_large || forms.back().body_size() >= direct_copy_threshold;
   }
-  parts.push_back(piece(prefixes[0].data(), prefixes[0].size()));
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    parts.push_back(piece(prefixes[i + 1].data(), prefixes[i + 1].size()));
-    for (const auto& b : forms[i].buffers) parts.push_back(piece(b.data, b.size));
-  }
+  const std::string& identity = host_identity();
+  const bool offer_direct = limits.direct && !identity.empty() && any_large;
+  auto exchange = [&](int fd) {
+    bool welcome = false;  // the server is on this host: it copies large values from here
+    if (offer_direct) {
+      std::string opening(put_direct_magic, sizeof put_direct_magic);
+      const auto size = static_cast<std::uint16_t>(identity.size());
+      append_bytes(opening, &size, sizeof size);
+      opening += identity;
+      const auto pid = static_cast<std::uint32_t>(::getpid());
+      append_bytes(opening, &pid, sizeof pid);
+      send_all(fd, {piece(opening.data(), opening.size())}, deadline);
+      welcome = read_pod<std::uint8_t>(fd, deadline) == 1;
+    }
+    // Each value's key and header go in a small buffer of their own, its body from its memory,
+    // all in one writev; a value the server copies from here ends a batch and waits for its
+    // word (on 0 its body follows after all).
+    std::string start;
+    if (!offer_direct) append_bytes(start, put_magic, sizeof put_magic);
+    const auto count = static_cast<std::uint32_t>(keys.size());
+    append_bytes(start, &count, sizeof count);
+    std::vector<std::string> prefixes(keys.size());
+    std::vector<std::vector<std::uint64_t>> addresses(keys.size());
+    std::vector<iovec> parts{piece(start.data(), start.size())};
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      const auto& form = forms[i];
+      auto& prefix = prefixes[i];
+      append_key(prefix, keys[i]);
+      const auto header_size = static_cast<std::uint32_t>(form.header.size());
+      append_bytes(prefix, &header_size, sizeof header_size);
+      prefix += form.header;
+      const bool lend = welcome && form.body_size() >= direct_copy_threshold;
+      if (offer_direct) prefix += static_cast<char>(lend ? 2 : 1);
+      parts.push_back(piece(prefix.data(), prefix.size()));
+      if (lend) {
+        addresses[i] = buffer_addresses(form);
+        parts.push_back(piece(addresses[i].data(), addresses[i].size() * sizeof(std::uint64_t)));
+        send_all(fd, std::move(parts), deadline);
+        parts.clear();
+        if (read_pod<std::uint8_t>(fd, deadline) == 1) continue;
+      }
+      for (const auto& b : form.buffers) parts.push_back(piece(b.data, b.size));
+    }
+    send_all(fd, std::move(parts), deadline);
+    std::vector<std::uint8_t> answer(keys.size());
+    if (!answer.empty())
+      read_exact(fd, reinterpret_cast<char*>(answer.data()), answer.size(), deadline);
+    return answer;
+  };
   try {
     // A put again after a closed kept connection is harmless: the same values, the same keys.
-    auto kept = with_connection(
-        where, deadline,
-        [&](int fd) {
-          std::vector<std::uint8_t> answer(keys.size());
-          send_all(fd, parts, deadline);
-          if (!answer.empty())
-            read_exact(fd, reinterpret_cast<char*>(answer.data()), answer.size(), deadline);
-          return answer;
-        },
-        [] { return false; });
+    auto kept = with_connection(where, deadline, exchange, [] { return false; });
     return std::vector<bool>(kept.begin(), kept.end());
   } catch (const peer_closed& e) {
     throw ConnectionError("the data plane at " + where.to_string() + " failed while taking " +
@@ -529,11 +661,19 @@ std::vector<bool> put_values(const std::string& address_text,
 std::vector<std::optional<Value>> fetch_values(const std::string& address_text,
                                                const std::vector<std::string>& keys,
                                                std::chrono::milliseconds timeout,
-                                               const data_limits& limits) {
+                                               const data_limits& limits,
+                                               fetch_counts* counts) {
   const auto where = parse_address(address_text);
   const auto deadline = clock_type::now() + timeout;
   std::vector<std::optional<Value>> values(keys.size());
-  std::string request(get_magic, sizeof get_magic);
+  const std::string& identity = host_identity();
+  const bool offer_direct = limits.direct && !identity.empty();
+  std::string request(offer_direct ? get_direct_magic : get_magic, sizeof get_magic);
+  if (offer_direct) {
+    const auto size = static_cast<std::uint16_t>(identity.size());
+    append_bytes(request, &size, sizeof size);
+    request += identity;
+  }
   const auto count = static_cast<std::uint32_t>(keys.size());
   append_bytes(request, &count, sizeof count);
   for (const auto& key : keys) append_key(request, key);
@@ -549,6 +689,8 @@ std::vector<std::optional<Value>> fetch_values(const std::string& address_text,
             auto here = read_pod<std::uint8_t>(fd, deadline);
             answered = true;
             if (here == 0) continue;  // not there
+            if (here != 1 && (here != 2 || !offer_direct))
+              throw TypeError(from + " answered a get with " + std::to_string(here));
             auto header_size = read_pod<std::uint32_t>(fd, deadline);
             if (header_size > max_wire_header_size)
               throw TypeError(from + " sent a header of " + std::to_string(header_size) +
@@ -556,8 +698,12 @@ std::vector<std::optional<Value>> fetch_values(const std::string& address_text,
             std::string header(header_size, '\0');
             read_exact(fd, header.data(), header.size(), deadline);
             wire_receiver receiver(header, limits.max_value_size);
-            for (const auto& buffer : receiver.buffers())
-              read_exact(fd, buffer.data, buffer.size, deadline);
+            if (here == 2 && copy_directly(fd, receiver, deadline)) {
+              if (counts != nullptr) ++counts->direct;
+            } else {
+              for (const auto& buffer : receiver.buffers())
+                read_exact(fd, buffer.data, buffer.size, deadline);
+            }
             values[received] = receiver.finish();
           }
           return true;

@@ -1,6 +1,7 @@
 #pragma once
 // The data plane: values move between processes over plain TCP on threads of its own, never
-// through CAF's network thread or its per-element serialiser. Actor messages say what to fetch
+// through CAF's network thread or its per-element serialiser; between processes on one host,
+// large values are copied straight out of the holder's memory (net/direct_copy.hpp). Actor messages say what to fetch
 // from whom; this moves the bytes, in the wire form (core/wire_form.hpp): a small header, then
 // the value's buffers sent with writev from the value's own memory and received straight into
 // the new value's storage.
@@ -8,9 +9,19 @@
 // Protocol, per connection (host byte order), any number of requests in turn:
 //   get       "TRQ1" u32 key count, then per key: u32 length, key bytes
 //     answer  per key in order: u8 1, u32 header length, header, body; or u8 0 (not here)
+//   get       "TRQ2" u16 length, the reader's host identity (net/direct_copy.hpp), then as
+//             TRQ1: from a reader on the same host, a value of direct_copy_threshold bytes or
+//             more is answered u8 2, u32 header length, header, u32 holder pid, u64 address of
+//             each buffer; the reader copies the buffers out of the holder's memory and says
+//             u8 1 (done: the holder may let go) or u8 0 (refused: the body follows as for u8 1)
 //   put       "TRP1" u32 value count, then per value: u32 length, key, u32 header length,
 //             header, body
 //     answer  per value in order: u8 1 (kept) or 0 (refused)
+//   put       "TRP2" u16 length, the writer's host identity, u32 writer pid; answered u8 1
+//             (same host) or 0; then as TRP1, but each header is followed by u8 1 and the body,
+//             or (same host, direct_copy_threshold bytes or more) u8 2 and the u64 address of
+//             each buffer, answered at once u8 1 (copied from the writer's memory) or u8 0
+//             (then the body follows)
 // A peer that sends something else — a bad magic, a count or length past the limits, a short
 // body — loses its connection with one line on stderr; the server keeps serving everyone else.
 
@@ -33,6 +44,16 @@ struct data_limits {
   std::size_t max_keys = 1 << 20;                           ///< per request
   std::size_t max_key_size = 64 * 1024;                     ///< bytes
   std::uint64_t max_value_size = physical_memory_bytes();  ///< bytes, per value
+  bool direct = true;  ///< same host: copy large values straight out of the holder's memory
+};
+
+/// Values at least this large go by direct copy between processes on one host (below it the
+/// extra round trip of the copy's acknowledgement costs more than the socket's copies).
+inline constexpr std::uint64_t direct_copy_threshold = 1 << 20;
+
+/// How the values of a fetch arrived.
+struct fetch_counts {
+  std::size_t direct = 0;  ///< copied straight out of the holder's memory
 };
 
 class data_server {
@@ -54,6 +75,8 @@ class data_server {
   const std::string& address() const noexcept;
   /// Connections dropped for breaking the protocol (for tests and diagnostics).
   std::size_t dropped_connections() const noexcept;
+  /// Values readers copied straight out of this process's memory.
+  std::size_t direct_copies() const noexcept;
 
   struct impl;
 
@@ -69,7 +92,8 @@ class data_server {
 /// Puts values on the data server at `address` (scatter); per value, whether it kept it.
 /// ConnectionError as fetch_values.
 std::vector<bool> put_values(const std::string& address, const std::vector<std::string>& keys,
-                             const std::vector<Value>& values, std::chrono::milliseconds timeout);
+                             const std::vector<Value>& values, std::chrono::milliseconds timeout,
+                             const data_limits& limits = {});
 
 /// Fetches `keys` from the data server at `address`: one value per key, nullopt for a key the
 /// server does not have. ConnectionError naming the address when it cannot be reached, stops
@@ -78,6 +102,7 @@ std::vector<bool> put_values(const std::string& address, const std::vector<std::
 std::vector<std::optional<Value>> fetch_values(const std::string& address,
                                                const std::vector<std::string>& keys,
                                                std::chrono::milliseconds timeout,
-                                               const data_limits& limits = {});
+                                               const data_limits& limits = {},
+                                               fetch_counts* counts = nullptr);
 
 }  // namespace troupe::net

@@ -41,7 +41,9 @@ struct fetch_pool::shared {
       }
       fetch_result result;
       try {
-        result.values = fetch_values(next.address, next.keys, next.timeout);
+        fetch_counts counts;
+        result.values = fetch_values(next.address, next.keys, next.timeout, {}, &counts);
+        result.direct = counts.direct;
       } catch (const std::exception& e) {
         result.error = e.what();
       }

@@ -18,6 +18,7 @@ namespace troupe::net {
 struct fetch_result {
   std::vector<std::optional<Value>> values;  ///< one per key; nullopt: the server lacks it
   std::string error;                         ///< the fetch failed as a whole ("" when not)
+  std::size_t direct = 0;                    ///< values copied from the holder's memory
 };
 
 class fetch_pool {

@@ -46,6 +46,13 @@ def data_plane_fetches(scheduler_pid, s_err, workers=2, timeout=5):
     return [int(n) for n in counts[-workers:]]
 
 
+def data_plane_direct_copies(s_err, workers=2):
+    """Of the inputs in the last state dump's data-plane counts (data_plane_fetches asks for
+    it), how many each worker copied straight from the holder's memory (same host)."""
+    counts = re.findall(r"; \d+ " + DATA_PLANE_MARKER + r" \((\d+) copied", read(s_err))
+    return [int(n) for n in counts[-workers:]]
+
+
 def tail(text, n=600):
     text = text.strip()
     return text if len(text) <= n else "..." + text[-n:]

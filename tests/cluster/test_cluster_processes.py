@@ -33,8 +33,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster_test_support import (Failures, data_plane_fetches, kill_group, pgrep,  # noqa: E402
-                                  read, tail)
+from cluster_test_support import (Failures, data_plane_direct_copies, data_plane_fetches,  # noqa: E402
+                                  kill_group, pgrep, read, tail)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GRAPHS = os.path.join(HERE, "..", "cli", "graphs")
@@ -209,7 +209,8 @@ def check_data_plane(troupe, folder, scheduler_args, scheduler, s_err):
     into one by a third task: one of them crosses between the worker processes over the data
     plane (values of 64 KiB or more: a list of 50,000 holds 1.6 MB), and the joined list comes
     back to `troupe run` the same way. The output must be the sync scheduler's, and the scheduler's state dump (SIGUSR1)
-    must count at least one input fetched over the data plane."""
+    must count at least one input fetched over the data plane, copied straight from the
+    holder's memory (both workers are on this host)."""
     graph = {"a": ["list", *range(50000)], "b": ["list", *range(50000, 100000)],
              "joined": ["list", "a", "b"]}
     path = write_graph(folder, "data-plane.json", graph, ["joined"])
@@ -229,6 +230,9 @@ def check_data_plane(troupe, folder, scheduler_args, scheduler, s_err):
         problems.append(f"no state dump after SIGUSR1: {tail(read(s_err))!r}")
     elif sum(counts) < 1:
         problems.append(f"the workers fetched no input over the data plane: {counts}")
+    elif sum(data_plane_direct_copies(s_err)) < 1:
+        problems.append("no input was copied from the holder's memory although both workers "
+                        f"run on this host: {tail(read(s_err))!r}")
     return problems
 
 

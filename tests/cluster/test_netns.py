@@ -31,8 +31,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster_test_support import (Failures, data_plane_fetches, kill_group, pgrep,  # noqa: E402
-                                  read, tail)
+from cluster_test_support import (Failures, data_plane_direct_copies, data_plane_fetches,  # noqa: E402
+                                  kill_group, pgrep, read, tail)
 
 SCHEDULER_NS = "troupe-s"
 WORKER_NS = ["troupe-w1", "troupe-w2"]
@@ -366,6 +366,9 @@ def checks(troupe, folder, procs, failures, state):
     if sum(counts) < 1:
         problems.append(f"no input crossed over the data plane (state dump counts {counts}): "
                         f"{tail(read(s_err))!r}")
+    elif sum(data_plane_direct_copies(s_err)) != 0:
+        problems.append("an input was copied from another host's memory: hosts in separate "
+                        f"network namespaces must use TCP: {tail(read(s_err))!r}")
     failures.check("two lists of 50,000 numbers joined across the hosts over the data plane",
                    problems)
 

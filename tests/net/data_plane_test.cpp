@@ -1,5 +1,6 @@
 // The data plane (net/data_plane.hpp) over real TCP on loopback: every value type comes back
-// byte for byte, a missing key is nullopt, a 64 MiB vector arrives whole; a peer that breaks the
+// byte for byte, a missing key is nullopt, a 64 MiB vector arrives whole, and on one host large
+// values are copied from the holder's memory (or the body comes on the socket when not); a peer that breaks the
 // protocol loses its connection while the server keeps serving; a server that lies, stops
 // answering or closes mid-value gives the fetcher a clean error, never a partial value.
 
@@ -23,6 +24,7 @@
 #include "core/wire_test_values.hpp"
 #include "net/address.hpp"
 #include "net/data_plane.hpp"
+#include "net/direct_copy.hpp"
 #include "net/fetch_pool.hpp"
 #include "net/raw_peer.hpp"
 
@@ -107,14 +109,120 @@ TEST_CASE("data plane: every value type comes back byte for byte over TCP", "[ne
   CHECK(wire_record_counts(*got[values.size() - 1]) == std::vector<std::int64_t>{4, 5, 6});
 }
 
-TEST_CASE("data plane: a 64 MiB vector arrives whole", "[net]") {
+TEST_CASE("data plane: a 64 MiB vector arrives whole, over TCP and by direct copy", "[net]") {
   std::vector<double> big(8 << 20);
   for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<double>(i % 1000003) / 7;
   served peer({{"big", make_value(big)}});
-  auto got = net::fetch_values(peer.server->address(), {"big", "big"}, milliseconds(60000));
-  REQUIRE(got[0].has_value());
-  CHECK(got[0]->get<std::vector<double>>() == big);
-  CHECK(got[1]->get<std::vector<double>>() == big);
+  for (bool direct : {false, true}) {
+    INFO((direct ? "direct copy" : "TCP"));
+    net::data_limits limits;
+    limits.direct = direct;
+    net::fetch_counts counts;
+    auto got = net::fetch_values(peer.server->address(), {"big", "big"}, milliseconds(60000),
+                                 limits, &counts);
+    REQUIRE(got[0].has_value());
+    CHECK(got[0]->get<std::vector<double>>() == big);
+    CHECK(got[1]->get<std::vector<double>>() == big);
+    CHECK(counts.direct == (direct ? 2u : 0u));
+  }
+  CHECK(peer.server->direct_copies() == 2);
+}
+
+TEST_CASE("data plane: on one host large values of every kind are copied from the holder",
+          "[net]") {
+  // A raw vector (one buffer), a string, and a list of vectors (one encoded buffer), each past
+  // the direct-copy threshold, and a small value that goes over the socket.
+  std::vector<std::int64_t> ints(300000);
+  for (std::size_t i = 0; i < ints.size(); ++i) ints[i] = static_cast<std::int64_t>(i * i) - 7;
+  std::string text(3 << 20, '\0');
+  for (std::size_t i = 0; i < text.size(); ++i) text[i] = static_cast<char>(i * 31 + 5);
+  std::vector<Value> list{make_value(std::vector<double>(200000, 2.5)), Value(7), make_value(text)};
+  std::map<std::string, Value> values{{"ints", make_value(ints)},
+                                      {"text", make_value(text)},
+                                      {"list", make_value(list)},
+                                      {"small", make_value(std::vector<double>{1.5, 2.5})}};
+  served peer(values);
+  net::fetch_counts counts;
+  auto got = net::fetch_values(peer.server->address(), {"ints", "text", "list", "small"},
+                               milliseconds(60000), {}, &counts);
+  CHECK(counts.direct == 3);
+  CHECK(peer.server->direct_copies() == 3);
+  CHECK(got[0]->get<std::vector<std::int64_t>>() == ints);
+  CHECK(got[1]->get<std::string>() == text);
+  CHECK(got[2]->encode() == values["list"].encode());
+  CHECK(got[3]->get<std::vector<double>>() == std::vector<double>{1.5, 2.5});
+}
+
+TEST_CASE("data plane: large values put on one host are copied from the writer", "[net]") {
+  std::vector<double> big(1 << 19);  // 4 MiB
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<double>(i) / 3;
+  const std::string text(2 << 20, 'q');
+  served peer({});
+  for (bool direct : {true, false}) {
+    INFO((direct ? "direct copy" : "TCP"));
+    net::data_limits limits;
+    limits.direct = direct;
+    const std::string suffix = direct ? "-direct" : "-tcp";
+    auto kept = net::put_values(peer.server->address(), {"big" + suffix, "small" + suffix, "text" + suffix},
+                                {make_value(big), Value(5), make_value(text)}, milliseconds(30000),
+                                limits);
+    CHECK(kept == std::vector<bool>{true, true, true});
+    std::lock_guard<std::mutex> guard(peer.mutex);
+    CHECK(peer.values.at("big" + suffix).get<std::vector<double>>() == big);
+    CHECK(peer.values.at("small" + suffix).as<std::int64_t>() == 5);
+    CHECK(peer.values.at("text" + suffix).get<std::string>() == text);
+  }
+  CHECK(peer.server->direct_copies() == 2);  // the two large values of the direct round
+}
+
+TEST_CASE("data plane: a reader that cannot copy, or is on another host, gets the socket",
+          "[net]") {
+  std::vector<double> big(1 << 18);  // 2 MiB
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<double>(i) * 0.25;
+  served peer({{"big", make_value(big)}});
+  const std::string body(reinterpret_cast<const char*>(big.data()), big.size() * sizeof(double));
+  auto get_request = [](const std::string& identity) {
+    const auto size = static_cast<std::uint16_t>(identity.size());
+    return std::string("TRQ2") + std::string(reinterpret_cast<const char*>(&size), 2) +
+           identity + u32_bytes(1) + u32_bytes(3) + "big";
+  };
+  auto read_exactly = [](int fd, std::size_t n) {
+    std::string out(n, '\0');
+    std::size_t got = 0;
+    while (got < n) {
+      auto r = ::recv(fd, out.data() + got, n - got, 0);
+      REQUIRE(r > 0);
+      got += static_cast<std::size_t>(r);
+    }
+    return out;
+  };
+  auto header_of = [&](int fd) {
+    std::uint32_t size = 0;
+    std::memcpy(&size, read_exactly(fd, 4).data(), 4);
+    return read_exactly(fd, size);
+  };
+  int fd = connect_raw(peer.server->address());
+  // The same host: offered a direct copy, the reader refuses and the body follows.
+  auto request = get_request(net::host_identity());
+  REQUIRE(::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
+  CHECK(read_exactly(fd, 1) == std::string(1, '\2'));
+  header_of(fd);
+  read_exactly(fd, 4 + 8);  // the holder's pid and the address of the one buffer
+  const char refused = 0;
+  REQUIRE(::send(fd, &refused, 1, 0) == 1);
+  CHECK(read_exactly(fd, body.size()) == body);
+  // Another host (another identity): the value comes over the socket at once.
+  request = get_request("another host");
+  REQUIRE(::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
+  CHECK(read_exactly(fd, 1) == std::string(1, '\1'));
+  header_of(fd);
+  CHECK(read_exactly(fd, body.size()) == body);
+  ::close(fd);
+  CHECK(peer.server->direct_copies() == 0);
+  // A copy refused by the kernel is the same refusal from the reader's side: here the holder's
+  // pid is made to name no process, so the fetch must take the socket.
+  CHECK(net::copy_from_process(-1, {{reinterpret_cast<std::uintptr_t>(big.data()), 8}},
+                               {{reinterpret_cast<std::uintptr_t>(big.data() + 1), 8}}) == false);
 }
 
 TEST_CASE("data plane: a peer that breaks the protocol loses only its connection", "[net]") {
@@ -149,7 +257,7 @@ TEST_CASE("data plane: a server that lies, is silent or closes mid-value is a cl
   auto answer_with = [&](std::string bytes, bool then_wait) {
     return std::thread([&fake, bytes, then_wait] {
       int fd = ::accept(fake.listener, nullptr, nullptr);
-      char request[64];
+      char request[4096];  // the whole request: unread bytes would make close() a reset
       ::recv(fd, request, sizeof request, 0);
       ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
       if (then_wait) std::this_thread::sleep_for(milliseconds(1500));
