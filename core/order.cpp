@@ -104,18 +104,9 @@ void renumber(task_graph& graph, const std::vector<task_index>& sequence) {
   out.lists = std::move(graph.lists);
   for (auto& list : out.lists)
     for (auto& item : list) remap_arg(item, rank);
-  // Dependents as CSR, each list in the new order.
-  out.dependent_offsets.assign(n + 1, 0);
-  for (task_index d : out.dependencies) ++out.dependent_offsets[d + 1];
-  for (std::size_t i = 0; i < n; ++i) out.dependent_offsets[i + 1] += out.dependent_offsets[i];
-  out.dependents.resize(out.dependencies.size());
-  std::vector<std::uint32_t> fill(out.dependent_offsets.begin(), out.dependent_offsets.end() - 1);
-  for (task_index i = 0; i < n; ++i)
-    for (task_index d : out.dependencies_of(i)) out.dependents[fill[d]++] = i;
   out.targets = std::move(graph.targets);
   for (auto& t : out.targets) t = rank[t];
-  out.is_target.assign(n, false);
-  for (task_index t : out.targets) out.is_target[t] = true;
+  link_dependents(out);
   graph = std::move(out);
 }
 

@@ -65,8 +65,7 @@ task_index task_graph_builder::end_task() {
   return static_cast<task_index>(graph_->keys.size() - 1);
 }
 
-std::shared_ptr<const task_graph> task_graph_builder::finish(std::vector<task_index> targets) {
-  auto& g = *graph_;
+void link_dependents(task_graph& g) {
   const std::size_t n = g.keys.size();
   // Dependents as CSR: count, prefix-sum, fill.
   g.dependent_offsets.assign(n + 1, 0);
@@ -77,8 +76,14 @@ std::shared_ptr<const task_graph> task_graph_builder::finish(std::vector<task_in
   for (task_index i = 0; i < n; ++i)
     for (task_index d : g.dependencies_of(i)) g.dependents[fill[d]++] = i;
   g.is_target.assign(n, false);
-  for (task_index t : targets) g.is_target[t] = true;
+  for (task_index t : g.targets) g.is_target[t] = true;
+}
+
+std::shared_ptr<const task_graph> task_graph_builder::finish(std::vector<task_index> targets) {
+  auto& g = *graph_;
+  const std::size_t n = g.keys.size();
   g.targets = std::move(targets);
+  link_dependents(g);
   seen_by_.clear();
   // The compilers append in depth-first post-order; the priorities are the frugal order's.
   auto sequence = frugal_order(g);

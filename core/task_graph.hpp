@@ -62,6 +62,10 @@ struct task_graph {
   }
 };
 
+/// Fills what follows from the dependencies and targets: the dependents (CSR, each list in
+/// index order) and is_target.
+void link_dependents(task_graph& graph);
+
 /// Appends tasks (each after all its dependencies), then finishes the dependents arrays and
 /// renumbers the tasks in priority order. Both Graph and Delayed compile through it.
 class task_graph_builder {

@@ -272,28 +272,27 @@ def _bundle_spread(o, letters, left, right):
     return total
 
 
-@prop("test_order_with_equal_dependents", 0)
-def _(o, peak, ctx):
-    abc = ctx.letters[:4]
-    total = _bundle_spread(o, abc, lambda x, i: (x, 6, i, 1), lambda x, i: (x, 6, i, 0))
-    need(total <= 32, f"the 6-level pairs are {total} apart in all, want <= 32")
-    pressure_at_most(ctx, peak, 10)
+# Per call of test_order_with_equal_dependents with a spread bound: the levels of the pairs
+# (x, LEFT, i, 1) and (x, RIGHT, i, 0) whose distances in the order add up to at most BOUND.
+_EQUAL_DEPENDENTS_SPREAD = {0: (6, 6, 32), 1: (6, 7, 48), 2: (5, 6, 32)}
 
 
-@prop("test_order_with_equal_dependents", 1)
-def _(o, peak, ctx):
-    abc = ctx.letters[:4]
-    total = _bundle_spread(o, abc, lambda x, i: (x, 6, i, 1), lambda x, i: (x, 7, i, 0))
-    need(total <= 48, f"(x,6,i,1) and (x,7,i,0) are {total} apart in all, want <= 48")
-    pressure_at_most(ctx, peak, 10)
+def _equal_dependents(call):
+    left_level, right_level, bound = _EQUAL_DEPENDENTS_SPREAD[call]
+
+    def check(o, peak, ctx):
+        abc = ctx.letters[:4]
+        total = _bundle_spread(o, abc, lambda x, i: (x, left_level, i, 1),
+                               lambda x, i: (x, right_level, i, 0))
+        need(total <= bound, f"(x,{left_level},i,1) and (x,{right_level},i,0) are {total} "
+                             f"apart in all, want <= {bound}")
+        pressure_at_most(ctx, peak, 10)
+
+    return check
 
 
-@prop("test_order_with_equal_dependents", 2)
-def _(o, peak, ctx):
-    abc = ctx.letters[:4]
-    total = _bundle_spread(o, abc, lambda x, i: (x, 5, i, 1), lambda x, i: (x, 6, i, 0))
-    need(total <= 32, f"(x,5,i,1) and (x,6,i,0) are {total} apart in all, want <= 32")
-    pressure_at_most(ctx, peak, 10)
+for _call in _EQUAL_DEPENDENTS_SPREAD:
+    prop("test_order_with_equal_dependents", _call)(_equal_dependents(_call))
 
 
 @prop("test_order_with_equal_dependents", 3)
