@@ -117,7 +117,7 @@ void drop_worker(scheduler_self* self, worker_id id) {
   s.state.remove_worker(id);
 }
 
-caf::behavior scheduler_behavior(scheduler_self* self) {
+caf::behavior scheduler_behavior(scheduler_self* self, scheduler_timeouts timeouts) {
   self->set_down_handler([self](const caf::down_msg& down) {
     auto& s = self->state;
     if (auto w = s.worker_ids.find(down.source); w != s.worker_ids.end()) {
@@ -241,7 +241,7 @@ caf::behavior scheduler_behavior(scheduler_self* self) {
         return reply;
       },
       [self](const info_request&) -> cluster_members { return members(self); },
-      [self](upload_library& library) -> caf::result<std::string> {
+      [self, timeouts](upload_library& library) -> caf::result<std::string> {
         auto& s = self->state;
         s.libraries.push_back(library);
         if (s.workers.empty()) return std::string();
@@ -255,7 +255,7 @@ caf::behavior scheduler_behavior(scheduler_self* self) {
             if (!why.empty()) *failures += (failures->empty() ? "" : "; ") + address + ": " + why;
             if (--*pending == 0) promise.deliver(*failures);
           };
-          self->request(worker, std::chrono::seconds(60), library)
+          self->request(worker, timeouts.upload, library)
               .then([done](std::string& why) mutable { done(why); },
                     [done](caf::error& e) mutable { done("no answer (" + to_string(e) + ")"); });
         }
@@ -281,14 +281,14 @@ caf::behavior scheduler_behavior(scheduler_self* self) {
         }
         return "";
       },
-      [self](describe_atom) -> caf::result<std::string> {
+      [self, timeouts](describe_atom) -> caf::result<std::string> {
         // The scheduler's account, then each worker's, gathered with a short timeout.
         auto promise = self->make_response_promise<std::string>();
         auto text = std::make_shared<std::string>(self->state.state.describe());
         auto pending = std::make_shared<std::size_t>(self->state.workers.size());
         if (*pending == 0) return *text;
         for (const auto& [id, worker] : self->state.workers) {
-          self->request(worker, std::chrono::seconds(2), describe_atom::value)
+          self->request(worker, timeouts.describe, describe_atom::value)
               .then(
                   [promise, text, pending](std::string& part) mutable {
                     *text += part;
@@ -311,8 +311,8 @@ caf::behavior scheduler_behavior(scheduler_self* self) {
 
 }  // namespace
 
-caf::actor spawn_scheduler(caf::actor_system& system) {
-  return system.spawn(scheduler_behavior);
+caf::actor spawn_scheduler(caf::actor_system& system, scheduler_timeouts timeouts) {
+  return system.spawn(scheduler_behavior, timeouts);
 }
 
 }  // namespace troupe::cluster

@@ -66,9 +66,12 @@ nlohmann::json run(const options& o) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     auto t0 = std::chrono::steady_clock::now();
     auto future = client.scatter_one(std::move(sent));
-    auto back = future.result();
+    // The gathered value itself, as Dask's gather hands back its array: result() would add
+    // a copy into a new std::vector, which is not part of the move.
+    auto back = future.value();
     auto scatter_gather = seconds_since(t0);
-    if (back != data) throw std::runtime_error("gather returned other numbers than scattered");
+    if (back.get<std::vector<double>>() != data)
+      throw std::runtime_error("gather returned other numbers than scattered");
     // Scatter fills the workers round-robin from the first: the array is on the first worker.
     auto workers = client.info().workers;
     auto other = workers.at(1).address;
