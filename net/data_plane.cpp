@@ -601,6 +601,10 @@ std::vector<bool> put_values(const std::string& address_text,
   }
   const std::string& identity = host_identity();
   const bool offer_direct = limits.direct && !identity.empty() && any_large;
+  if (offer_direct) {
+    static std::once_flag allowed;  // the server copies from this process's memory
+    std::call_once(allowed, allow_direct_readers);
+  }
   auto exchange = [&](int fd) {
     bool welcome = false;  // the server is on this host: it copies large values from here
     if (offer_direct) {

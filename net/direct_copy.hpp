@@ -24,7 +24,8 @@ namespace troupe::net {
 const std::string& host_identity();
 
 /// Lets processes of this user read this process's memory where Yama would restrict it (a
-/// no-op elsewhere). Called by every data server.
+/// no-op elsewhere). Called by every data server, and by a process before its first put that
+/// offers a direct copy.
 void allow_direct_readers();
 
 struct remote_span {
