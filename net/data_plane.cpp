@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <iostream>
 #include <list>
 #include <map>
@@ -33,7 +34,9 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 
 constexpr char get_magic[4] = {'T', 'R', 'Q', '1'};
-constexpr char get_direct_magic[4] = {'T', 'R', 'Q', '2'};  ///< a get from a reader that names its host
+constexpr char get_direct_magic[4] = {'T', 'R', 'Q', '2'};  ///< a get that names the reader's host and streams
+constexpr char range_magic[4] = {'T', 'R', 'R', '1'};       ///< a part of a value's body
+constexpr std::uint32_t max_streams = 16;
 constexpr std::size_t max_identity_size = 1024;
 constexpr char put_magic[4] = {'T', 'R', 'P', '1'};
 constexpr char put_direct_magic[4] = {'T', 'R', 'P', '2'};  ///< a put from a writer that names its host
@@ -164,6 +167,36 @@ sockaddr_in ipv4_address(const std::string& host, std::uint16_t port) {
   return address;
 }
 
+// The pieces of `buffers` (spans with .data and .size) that hold bytes [offset, offset + size)
+// of their concatenation.
+template <class Span>
+std::vector<iovec> body_range(const std::vector<Span>& buffers, std::uint64_t offset,
+                              std::uint64_t size) {
+  std::vector<iovec> pieces;
+  for (const auto& b : buffers) {
+    if (size == 0) break;
+    if (offset >= b.size) {
+      offset -= b.size;
+      continue;
+    }
+    const auto take = std::min<std::uint64_t>(b.size - offset, size);
+    pieces.push_back(piece(b.data + offset, take));
+    offset = 0;
+    size -= take;
+  }
+  return pieces;
+}
+
+void read_pieces(int fd, const std::vector<iovec>& pieces,
+                 std::optional<clock_type::time_point> deadline) {
+  for (const auto& p : pieces) read_exact(fd, static_cast<char*>(p.iov_base), p.iov_len, deadline);
+}
+
+/// Where segment `i` of `count` starts in a body of `size` bytes (i == count: its end).
+std::uint64_t segment_start(std::uint64_t size, std::uint32_t i, std::uint32_t count) {
+  return static_cast<std::uint64_t>((static_cast<unsigned __int128>(size) * i) / count);
+}
+
 // Reads the addresses of `receiver`'s buffers in process `pid` (u64 each), copies them from
 // there, and says whether it could (u8 1 or 0). On 0 the body follows on the socket.
 bool copy_announced(int fd, int pid, wire_receiver& receiver,
@@ -209,6 +242,7 @@ struct data_server::impl {
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> dropped{0};
   std::atomic<std::size_t> direct_copies{0};
+  std::atomic<std::size_t> ranges_sent{0};
   std::thread acceptor;
 
   struct connection {
@@ -225,7 +259,8 @@ struct data_server::impl {
   std::vector<std::string> read_keys(int fd, std::uint32_t count);
   std::string read_identity(int fd);
   bool same_host(const std::string& identity) const;
-  void answer_get(int fd, bool same_host);
+  void answer_get(int fd, bool same_host, std::uint32_t streams);
+  void answer_range(int fd);
   void lend(int fd, const wire_form& form);
   void answer_put(int fd, int direct_from);
   /// Joins the threads of connections that ended.
@@ -269,6 +304,8 @@ const std::string& data_server::address() const noexcept { return impl_->address
 std::size_t data_server::dropped_connections() const noexcept { return impl_->dropped; }
 
 std::size_t data_server::direct_copies() const noexcept { return impl_->direct_copies; }
+
+std::size_t data_server::ranges_sent() const noexcept { return impl_->ranges_sent; }
 
 void data_server::impl::accept_loop() {
   while (!stopping) {
@@ -334,10 +371,14 @@ void data_server::impl::serve(connection& c) {
 void data_server::impl::answer(int fd) {
   char magic[4];
   read_exact(fd, magic, sizeof magic);
-  if (std::memcmp(magic, get_magic, sizeof magic) == 0) return answer_get(fd, false);
+  if (std::memcmp(magic, get_magic, sizeof magic) == 0) return answer_get(fd, false, 1);
   if (std::memcmp(magic, put_magic, sizeof magic) == 0) return answer_put(fd, -1);
-  if (std::memcmp(magic, get_direct_magic, sizeof magic) == 0)
-    return answer_get(fd, same_host(read_identity(fd)));
+  if (std::memcmp(magic, get_direct_magic, sizeof magic) == 0) {
+    const bool same = same_host(read_identity(fd));
+    const auto streams = read_pod<std::uint8_t>(fd);
+    return answer_get(fd, same, std::clamp<std::uint32_t>(streams, 1, max_streams));
+  }
+  if (std::memcmp(magic, range_magic, sizeof magic) == 0) return answer_range(fd);
   if (std::memcmp(magic, put_direct_magic, sizeof magic) == 0) {
     const bool same = same_host(read_identity(fd));
     const auto pid = read_pod<std::uint32_t>(fd);
@@ -345,7 +386,7 @@ void data_server::impl::answer(int fd) {
     send_all(fd, {piece(&welcome, 1)});
     return answer_put(fd, same ? static_cast<int>(pid) : -1);
   }
-  throw protocol_error("a request that starts with none of TRQ1, TRQ2, TRP1 and TRP2");
+  throw protocol_error("a request that starts with none of TRQ1, TRQ2, TRR1, TRP1 and TRP2");
 }
 
 std::string data_server::impl::read_identity(int fd) {
@@ -377,7 +418,7 @@ std::vector<std::string> data_server::impl::read_keys(int fd, std::uint32_t coun
   return keys;
 }
 
-void data_server::impl::answer_get(int fd, bool same_host) {
+void data_server::impl::answer_get(int fd, bool same_host, std::uint32_t streams) {
   auto keys = read_keys(fd, read_pod<std::uint32_t>(fd));
   for (const auto& key : keys) {
     std::optional<wire_form> form;
@@ -399,11 +440,43 @@ void data_server::impl::answer_get(int fd, bool same_host) {
       continue;
     }
     const auto header_size = static_cast<std::uint32_t>(form->header.size());
+    const auto body = form->body_size();
+    if (streams > 1 && body >= segmented_threshold) {
+      // Only the first segment here; the reader fetches the others over more connections.
+      const std::uint8_t segmented = 3;
+      std::vector<iovec> parts{piece(&segmented, 1), piece(&header_size, sizeof header_size),
+                               piece(form->header.data(), form->header.size()),
+                               piece(&streams, sizeof streams)};
+      for (const auto& p : body_range(form->buffers, 0, segment_start(body, 1, streams)))
+        parts.push_back(p);
+      send_all(fd, std::move(parts));
+      continue;
+    }
     std::vector<iovec> parts{piece(&here, 1), piece(&header_size, sizeof header_size),
                              piece(form->header.data(), form->header.size())};
     for (const auto& b : form->buffers) parts.push_back(piece(b.data, b.size));
     send_all(fd, std::move(parts));
   }
+}
+
+// A part of a value's body, for a reader that takes a large value over several connections.
+void data_server::impl::answer_range(int fd) {
+  const auto key = read_keys(fd, 1).front();
+  const auto offset = read_pod<std::uint64_t>(fd);
+  const auto size = read_pod<std::uint64_t>(fd);
+  std::optional<wire_form> form;
+  if (auto value = find(key)) form = to_wire_form(std::move(*value));
+  const std::uint8_t here = form ? 1 : 0;
+  if (!form) {
+    send_all(fd, {piece(&here, 1)});
+    return;
+  }
+  if (offset > form->body_size() || size > form->body_size() - offset)
+    throw protocol_error("a range past the end of " + key);
+  std::vector<iovec> parts{piece(&here, 1)};
+  for (const auto& p : body_range(form->buffers, offset, size)) parts.push_back(p);
+  send_all(fd, std::move(parts));
+  ++ranges_sent;
 }
 
 // Tells a reader on this host where the value's buffers are, and keeps the value until it
@@ -585,6 +658,51 @@ bool copy_directly(int fd, wire_receiver& receiver, clock_type::time_point deadl
   return copy_announced(fd, static_cast<int>(pid), receiver, deadline);
 }
 
+// The answer to a segmented get (u8 3 and the header read): the segment count, the first
+// segment from `fd`, the others each over a connection of its own at once.
+void read_segments(int fd, const address& where, const std::string& key, wire_receiver& receiver,
+                   clock_type::time_point deadline) {
+  const auto count = read_pod<std::uint32_t>(fd, deadline);
+  if (count < 2 || count > max_streams)
+    throw TypeError("the data plane at " + where.to_string() + " split " + key + " into " +
+                    std::to_string(count) + " segments");
+  const auto body = receiver.body_size();
+  std::vector<std::exception_ptr> errors(count);
+  std::vector<std::thread> others;
+  for (std::uint32_t i = 1; i < count; ++i) {
+    others.emplace_back([&, i] {
+      try {
+        const auto offset = segment_start(body, i, count);
+        const auto size = segment_start(body, i + 1, count) - offset;
+        std::string request(range_magic, sizeof range_magic);
+        append_key(request, key);
+        append_bytes(request, &offset, sizeof offset);
+        append_bytes(request, &size, sizeof size);
+        with_connection(
+            where, deadline,
+            [&](int other) {
+              send_all(other, {piece(request.data(), request.size())}, deadline);
+              if (read_pod<std::uint8_t>(other, deadline) != 1)
+                throw peer_closed("it no longer has " + key);
+              read_pieces(other, body_range(receiver.buffers(), offset, size), deadline);
+              return true;
+            },
+            [] { return false; });
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    });
+  }
+  try {
+    read_pieces(fd, body_range(receiver.buffers(), 0, segment_start(body, 1, count)), deadline);
+  } catch (...) {
+    errors[0] = std::current_exception();
+  }
+  for (auto& t : others) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
 }  // namespace
 
 std::vector<bool> put_values(const std::string& address_text,
@@ -672,12 +790,13 @@ std::vector<std::optional<Value>> fetch_values(const std::string& address_text,
   std::vector<std::optional<Value>> values(keys.size());
   const std::string& identity = host_identity();
   const bool offer_direct = limits.direct && !identity.empty();
-  std::string request(offer_direct ? get_direct_magic : get_magic, sizeof get_magic);
-  if (offer_direct) {
-    const auto size = static_cast<std::uint16_t>(identity.size());
-    append_bytes(request, &size, sizeof size);
-    request += identity;
-  }
+  std::string request(get_direct_magic, sizeof get_direct_magic);
+  const std::string& named = offer_direct ? identity : std::string();
+  const auto identity_size = static_cast<std::uint16_t>(named.size());
+  append_bytes(request, &identity_size, sizeof identity_size);
+  request += named;
+  const auto streams = static_cast<std::uint8_t>(std::clamp<std::size_t>(limits.streams, 1, max_streams));
+  append_bytes(request, &streams, sizeof streams);
   const auto count = static_cast<std::uint32_t>(keys.size());
   append_bytes(request, &count, sizeof count);
   for (const auto& key : keys) append_key(request, key);
@@ -693,7 +812,7 @@ std::vector<std::optional<Value>> fetch_values(const std::string& address_text,
             auto here = read_pod<std::uint8_t>(fd, deadline);
             answered = true;
             if (here == 0) continue;  // not there
-            if (here != 1 && (here != 2 || !offer_direct))
+            if (here != 1 && (here != 2 || !offer_direct) && (here != 3 || streams < 2))
               throw TypeError(from + " answered a get with " + std::to_string(here));
             auto header_size = read_pod<std::uint32_t>(fd, deadline);
             if (header_size > max_wire_header_size)
@@ -704,6 +823,8 @@ std::vector<std::optional<Value>> fetch_values(const std::string& address_text,
             wire_receiver receiver(header, limits.max_value_size);
             if (here == 2 && copy_directly(fd, receiver, deadline)) {
               if (counts != nullptr) ++counts->direct;
+            } else if (here == 3) {
+              read_segments(fd, where, keys[received], receiver, deadline);
             } else {
               for (const auto& buffer : receiver.buffers())
                 read_exact(fd, buffer.data, buffer.size, deadline);

@@ -128,6 +128,54 @@ TEST_CASE("data plane: a 64 MiB vector arrives whole, over TCP and by direct cop
   CHECK(peer.server->direct_copies() == 2);
 }
 
+TEST_CASE("data plane: between hosts a large value comes in segments over several connections",
+          "[net]") {
+  // 40 MiB of doubles and a 20 MiB list (one encoded buffer), fetched as from another host.
+  std::vector<double> big(5 << 20);
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<double>(i % 999983) * 0.5;
+  std::vector<Value> list{make_value(std::vector<std::int64_t>(2 << 20, -3)), Value("x")};
+  served peer({{"big", make_value(big)}, {"list", make_value(list)}});
+  for (std::size_t streams : {1, 2, 3}) {
+    INFO(streams << " streams");
+    net::data_limits limits;
+    limits.direct = false;
+    limits.streams = streams;
+    const auto before = peer.server->ranges_sent();
+    auto got = net::fetch_values(peer.server->address(), {"big", "list"}, milliseconds(60000),
+                                 limits);
+    CHECK(got[0]->get<std::vector<double>>() == big);
+    CHECK(got[1]->encode() == make_value(list).encode());
+    CHECK(peer.server->ranges_sent() - before == 2 * (streams - 1));
+  }
+}
+
+TEST_CASE("data plane: a segment of a value the holder no longer has is a clean error",
+          "[net]") {
+  // The holder finds the value for the first segment, then it is gone.
+  const std::vector<double> big(3 << 20, 4.0);  // 24 MiB
+  std::atomic<int> lookups{0};
+  net::data_server server("127.0.0.1", [&](const std::string&) -> std::optional<Value> {
+    if (lookups++ == 0) return make_value(big);
+    return std::nullopt;
+  });
+  net::data_limits limits;
+  limits.direct = false;
+  CHECK_THROWS_WITH(net::fetch_values(server.address(), {"big"}, milliseconds(10000), limits),
+                    Contains("no longer has big"));
+  // A range past the end of a value breaks the protocol: that connection only is dropped.
+  served peer({{"v", make_value(std::vector<double>(10, 1.0))}});
+  int fd = connect_raw(peer.server->address());
+  const std::uint64_t offset = 0, size = 1000;
+  std::string request = std::string("TRR1") + u32_bytes(1) + "v" +
+                        std::string(reinterpret_cast<const char*>(&offset), 8) +
+                        std::string(reinterpret_cast<const char*>(&size), 8);
+  REQUIRE(::send(fd, request.data(), request.size(), 0) == static_cast<ssize_t>(request.size()));
+  CHECK(dropped_reaches(*peer.server, 1));
+  ::close(fd);
+  auto again = net::fetch_values(peer.server->address(), {"v"}, milliseconds(5000));
+  CHECK(again[0]->get<std::vector<double>>() == std::vector<double>(10, 1.0));
+}
+
 TEST_CASE("data plane: on one host large values of every kind are copied from the holder",
           "[net]") {
   // A raw vector (one buffer), a string, and a list of vectors (one encoded buffer), each past
@@ -184,7 +232,7 @@ TEST_CASE("data plane: a reader that cannot copy, or is on another host, gets th
   auto get_request = [](const std::string& identity) {
     const auto size = static_cast<std::uint16_t>(identity.size());
     return std::string("TRQ2") + std::string(reinterpret_cast<const char*>(&size), 2) +
-           identity + u32_bytes(1) + u32_bytes(3) + "big";
+           identity + std::string(1, '\1') + u32_bytes(1) + u32_bytes(3) + "big";  // 1 stream
   };
   auto read_exactly = [](int fd, std::size_t n) {
     std::string out(n, '\0');
