@@ -825,6 +825,7 @@ std::vector<std::optional<Value>> fetch_values(const std::string& address_text,
               if (counts != nullptr) ++counts->direct;
             } else if (here == 3) {
               read_segments(fd, where, keys[received], receiver, deadline);
+              if (counts != nullptr) ++counts->segmented;
             } else {
               for (const auto& buffer : receiver.buffers())
                 read_exact(fd, buffer.data, buffer.size, deadline);

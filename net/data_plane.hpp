@@ -66,7 +66,8 @@ inline constexpr std::uint64_t direct_copy_threshold = 1 << 20;
 
 /// How the values of a fetch arrived.
 struct fetch_counts {
-  std::size_t direct = 0;  ///< copied straight out of the holder's memory
+  std::size_t direct = 0;     ///< copied straight out of the holder's memory
+  std::size_t segmented = 0;  ///< came in segments over several connections
 };
 
 class data_server {

@@ -44,6 +44,7 @@ struct fetch_pool::shared {
         fetch_counts counts;
         result.values = fetch_values(next.address, next.keys, next.timeout, {}, &counts);
         result.direct = counts.direct;
+        result.segmented = counts.segmented;
       } catch (const std::exception& e) {
         result.error = e.what();
       }

@@ -19,6 +19,7 @@ struct fetch_result {
   std::vector<std::optional<Value>> values;  ///< one per key; nullopt: the server lacks it
   std::string error;                         ///< the fetch failed as a whole ("" when not)
   std::size_t direct = 0;                    ///< values copied from the holder's memory
+  std::size_t segmented = 0;                 ///< values that came in segments
 };
 
 class fetch_pool {

@@ -54,6 +54,7 @@ struct data_plane_reply {
   std::vector<std::optional<Value>> values;  ///< nullopt: the peer does not have it
   std::string error;                         ///< the fetch failed as a whole
   std::size_t direct = 0;                    ///< values copied from the holder's memory
+  std::size_t segmented = 0;                 ///< values that came in segments
 };
 
 struct task_outcome {
@@ -212,6 +213,7 @@ struct worker_actor_state {
   std::uint64_t fetch_number = 0;
   std::uint64_t data_plane_values = 0;  ///< inputs fetched over the data plane so far
   std::uint64_t direct_values = 0;      ///< of those, copied from the holder's memory
+  std::uint64_t segmented_values = 0;   ///< of those, in segments over several connections
   /// Where the fetch pool's threads deliver: the worker while it lives. The state's
   /// destructor closes it under the mutex, so no thread sends to a worker that is gone.
   struct reply_sink {
@@ -314,7 +316,8 @@ bool fetch_over_data_plane(worker_self* self, std::uint64_t number, const std::s
     s.fetchers.fetch(address, keys, timeout,
                      [sink = s.sink, number, keys](net::fetch_result result) mutable {
                        data_plane_reply reply{number, std::move(keys), std::move(result.values),
-                                              std::move(result.error), result.direct};
+                                              std::move(result.error), result.direct,
+                                              result.segmented};
                        std::lock_guard<std::mutex> guard(sink->mutex);
                        if (sink->worker) caf::anon_send(sink->worker, std::move(reply));
                      });
@@ -481,7 +484,10 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
         if (fetch == s.fetches_in_flight.end()) return;  // expired meanwhile
         auto peer = fetch->second.peer;
         s.fetches_in_flight.erase(fetch);
-        if (reply.error.empty()) s.direct_values += reply.direct;
+        if (reply.error.empty()) {
+          s.direct_values += reply.direct;
+          s.segmented_values += reply.segmented;
+        }
         for (std::size_t i = 0; i < reply.keys.size(); ++i) {
           if (reply.error.empty() && i < reply.values.size() && reply.values[i]) {
             s.state.fetched(reply.keys[i], std::move(*reply.values[i]));
@@ -557,7 +563,8 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
         return "  worker " + s.info.address + ": batches per executor" + batches +
                "; requests" + requests + "; " + std::to_string(s.data_plane_values) +
                " inputs fetched over the data plane (" + std::to_string(s.direct_values) +
-               " copied from the holder's memory); " + s.state.describe();
+               " copied from the holder's memory, " + std::to_string(s.segmented_values) +
+               " in segments); " + s.state.describe();
       },
       [self](flush_atom) {
         self->state.flush_scheduled = false;

@@ -53,6 +53,13 @@ def data_plane_direct_copies(s_err, workers=2):
     return [int(n) for n in counts[-workers:]]
 
 
+def data_plane_segmented(s_err, workers=2):
+    """Of the same, how many each worker received in segments over several connections."""
+    counts = re.findall(r"; \d+ " + DATA_PLANE_MARKER + r" \(\d+ copied from the holder's "
+                        r"memory, (\d+) in segments", read(s_err))
+    return [int(n) for n in counts[-workers:]]
+
+
 def tail(text, n=600):
     text = text.strip()
     return text if len(text) <= n else "..." + text[-n:]
