@@ -1,6 +1,6 @@
 """Records the graphs that Dask's own ordering tests hand to dask.order.order.
 
-Run by hand (not in CI), with a Python that has dask, numpy and pytest:
+Run by hand (not in CI), with the .venv that scripts/install-deps makes (dask, numpy, pytest):
 
     python tests/order/capture_dask_graphs.py [--out tests/order/graphs]
 
