@@ -1,12 +1,18 @@
 #include "actors/threads_runtime.hpp"
 
+#include <pthread.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
-#include <string>
-#include <system_error>
+#include <cstdint>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <mutex>
+#include <string>
+#include <system_error>
 #include <thread>
 
 #include "actors/local_actors.hpp"
@@ -27,6 +33,35 @@ caf::actor_system_config& configure(caf::actor_system_config& cfg) {
   cfg.set("scheduler.policy", caf::atom("sharing"));
   cfg.set("logger.verbosity", caf::atom("quiet"));
   return cfg;
+}
+
+// Bytes of address space this process maps now (VmSize), or 0 when unknown.
+std::uint64_t mapped_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::uint64_t pages = 0;
+  if (!(statm >> pages)) return 0;
+  return pages * static_cast<std::uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+// Under an address-space limit (ulimit -v) too small for `nthreads` more thread stacks, says
+// so before any thread starts. Found by trying, the last threads that did start ran with the
+// space used up, and one could abort the process outright (glibc: "failed to register TLS
+// destructor: out of memory") before the failure was reported.
+std::string address_space_shortfall(std::size_t nthreads) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return {};
+  pthread_attr_t attr;
+  std::size_t stack = 8 << 20;
+  if (pthread_getattr_default_np(&attr) == 0) {
+    pthread_attr_getstacksize(&attr, &stack);
+    pthread_attr_destroy(&attr);
+  }
+  const std::uint64_t needed = mapped_bytes() + static_cast<std::uint64_t>(nthreads) * stack;
+  if (needed <= limit.rlim_cur) return {};
+  const std::uint64_t mib = 1 << 20;
+  return "the address-space limit of " + std::to_string(limit.rlim_cur / mib) +
+         " MiB leaves no room for " + std::to_string(nthreads) + " thread stacks of " +
+         std::to_string(stack / mib) + " MiB";
 }
 
 }  // namespace
@@ -89,6 +124,11 @@ struct threads_runtime::impl {
 
 threads_runtime::threads_runtime(std::size_t nthreads) {
   TROUPE_CHECK_ARG(nthreads > 0, "the threads scheduler needs num_workers >= 1");
+  if (auto shortfall = address_space_shortfall(nthreads); !shortfall.empty())
+    throw error("the threads scheduler could not start " + std::to_string(nthreads) +
+                " threads (" + shortfall +
+                "): use fewer workers (num_workers, --num-workers, TROUPE_NUM_WORKERS) or "
+                "raise the system's limits (ulimit -v for memory)");
   try {
     impl_ = std::make_unique<impl>(this, nthreads);
   } catch (const std::system_error& e) {  // CAF's own threads
