@@ -17,6 +17,8 @@
 
 #include "collections/client.hpp"
 #include "collections/nanny.hpp"
+#include "core/buffer_pool.hpp"
+#include "core/config.hpp"
 #include "core/error.hpp"
 #include "gpu/nvml.hpp"
 
@@ -206,6 +208,10 @@ std::unique_ptr<running_cluster> start_local_cluster(const LocalCluster& options
 int run_worker_process(const worker_process_options& options) {
   install_stop_handlers();
   for (const auto& library : options.preload) load_library(library);
+  // Freed chunk buffers the pool keeps count against the worker's memory like any other: at
+  // most an eighth of its limit, unless the pool's limit was set explicitly.
+  if (options.memory_limit > 0 && !config::get("buffer-pool-limit"))
+    buffer_pool::set_limit(std::min<std::size_t>(buffer_pool::limit(), options.memory_limit / 8));
   cluster::cluster_node node(2);
   for (std::size_t i = 0; i < std::max<std::size_t>(1, options.nworkers); ++i) {
     cluster::worker_info info;

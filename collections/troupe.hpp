@@ -8,5 +8,6 @@
 #include "core/error.hpp"
 #include "core/function.hpp"
 #include "core/graph.hpp"
+#include "core/ndarray.hpp"
 #include "core/tokenize.hpp"
 #include "core/value.hpp"

@@ -8,6 +8,8 @@
 #include <optional>
 #include <unordered_map>
 
+#include "core/ndarray.hpp"
+
 namespace troupe {
 
 namespace {
@@ -18,6 +20,7 @@ enum class wire_kind : std::uint8_t {
   raw_vector = 1,  ///< std::vector<arithmetic>: its elements
   string = 2,      ///< std::string: its characters
   encoded = 3,     ///< anything else: Value::encode()
+  array = 4,       ///< ndarray: its element bytes; the header ends with its dtype and shape
 };
 
 void put(std::string& out, const void* data, std::size_t size) {
@@ -30,7 +33,8 @@ void put_pod(std::string& out, T x) {
 }
 
 std::string make_header(wire_kind kind, const std::string& type_name,
-                        const std::vector<const_byte_span>& buffers) {
+                        const std::vector<const_byte_span>& buffers,
+                        const ndarray* array = nullptr) {
   std::string header;
   put(header, wire_magic, sizeof wire_magic);
   put_pod(header, static_cast<std::uint8_t>(kind));
@@ -38,6 +42,11 @@ std::string make_header(wire_kind kind, const std::string& type_name,
   header += type_name;
   put_pod(header, static_cast<std::uint32_t>(buffers.size()));
   for (const auto& b : buffers) put_pod(header, static_cast<std::uint64_t>(b.size));
+  if (array != nullptr) {
+    put_pod(header, static_cast<std::uint8_t>(array->type()));
+    put_pod(header, static_cast<std::uint8_t>(array->ndim()));
+    for (auto extent : array->shape()) put_pod(header, extent);
+  }
   return header;
 }
 
@@ -122,6 +131,18 @@ struct string_sink final : wire_receiver::sink {
   std::string text;
 };
 
+/// An ndarray's storage comes from the buffer pool: a chunk of a size received before lands
+/// in memory already faulted in, and nothing zero-fills it first.
+struct array_sink final : wire_receiver::sink {
+  explicit array_sink(ndarray a) : array(std::move(a)) {}
+  char* data() override { return reinterpret_cast<char*>(array.mutable_bytes()); }
+  Value finish() override {
+    check_bool_bytes(array);
+    return Value::from(std::move(array));
+  }
+  ndarray array;
+};
+
 struct encoded_sink final : wire_receiver::sink {
   explicit encoded_sink(std::size_t size) : bytes(size, '\0') {}
   char* data() override { return bytes.data(); }
@@ -181,7 +202,12 @@ wire_form to_wire_form(Value value) {
   wire_form form;
   const auto& name = value.type_name();
   wire_kind kind = wire_kind::encoded;
-  if (value.holds<std::string>()) {
+  const ndarray* array = nullptr;
+  if (value.holds<ndarray>()) {
+    array = &value.get<ndarray>();
+    form.buffers.push_back({reinterpret_cast<const char*>(array->bytes()), array->nbytes()});
+    kind = wire_kind::array;
+  } else if (value.holds<std::string>()) {
     const auto& text = value.get<std::string>();
     form.buffers.push_back({text.data(), text.size()});
     kind = wire_kind::string;
@@ -193,7 +219,8 @@ wire_form to_wire_form(Value value) {
     form.encoded = std::make_shared<const std::string>(value.encode());
     form.buffers.push_back({form.encoded->data(), form.encoded->size()});
   }
-  form.header = make_header(kind, kind == wire_kind::encoded ? std::string() : name, form.buffers);
+  form.header = make_header(kind, kind == wire_kind::encoded ? std::string() : name, form.buffers,
+                            array);
   form.value = std::move(value);
   return form;
 }
@@ -212,10 +239,21 @@ wire_receiver::wire_receiver(std::string_view header, std::uint64_t limit) {
     throw TypeError("corrupt wire header: " + std::to_string(count) +
                     " buffers (this version sends one)");
   auto size = in.pod<std::uint64_t>();
-  if (!in.at_end()) throw TypeError("corrupt wire header: bytes after the buffer sizes");
   if (size > limit)
     throw TypeError("wire value of " + std::to_string(size) + " bytes is over the limit of " +
                     std::to_string(limit) + " bytes");
+  if (kind == wire_kind::array) {
+    if (name != type_name<ndarray>())
+      throw TypeError("corrupt wire header: an array kind named " + name);
+    auto code = in.pod<std::uint8_t>();
+    ndarray::shape_type shape(in.pod<std::uint8_t>());
+    for (auto& extent : shape) extent = in.pod<std::int64_t>();
+    if (!in.at_end()) throw TypeError("corrupt wire header: bytes after the array's shape");
+    sink_ = std::make_unique<array_sink>(ndarray_for_body(code, std::move(shape), size));
+    buffers_.push_back({sink_->data(), static_cast<std::size_t>(size)});
+    return;
+  }
+  if (!in.at_end()) throw TypeError("corrupt wire header: bytes after the buffer sizes");
   switch (kind) {
     case wire_kind::raw_vector: {
       auto raw = raw_types().find(name);

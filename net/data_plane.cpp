@@ -753,7 +753,9 @@ std::vector<bool> put_values(const std::string& address_text,
       append_bytes(prefix, &header_size, sizeof header_size);
       prefix += form.header;
       const bool lend = welcome && form.body_size() >= direct_copy_threshold;
-      if (offer_direct) prefix += static_cast<char>(lend ? 2 : 1);
+      // The mode byte only where the server said it copies: one on another host reads the
+      // body straight after the header (sending it anyway shifted every byte of the body).
+      if (welcome) prefix += static_cast<char>(lend ? 2 : 1);
       parts.push_back(piece(prefix.data(), prefix.size()));
       if (lend) {
         addresses[i] = buffer_addresses(form);

@@ -372,11 +372,13 @@ std::vector<std::shared_ptr<future_state>> client_connection::scatter(
   std::map<std::size_t, put_data> puts;
   std::map<std::size_t, put_data> large_puts;
   std::vector<std::vector<std::uint64_t>> placed(keys.size());
+  std::vector<bool> sent_large(keys.size(), false);
   for (std::size_t i = 0; i < keys.size(); ++i) {
     for (std::size_t w = 0; w < members.actors.size(); ++w) {
       if (!broadcast && w != i % members.actors.size()) continue;
       bool large = values[i].nbytes() >= data_plane_threshold &&
                    !members.info.workers[w].data_address.empty();
+      if (large) sent_large[i] = true;
       auto& put = large ? large_puts[w] : puts[w];
       put.keys.push_back(keys[i]);
       put.values.push_back(wire_value{values[i], {}});
@@ -402,7 +404,10 @@ std::vector<std::shared_ptr<future_state>> client_connection::scatter(
   message.client = impl_->id;
   for (std::size_t i = 0; i < keys.size(); ++i) {
     auto state = want(keys[i]);
-    {
+    // A value that went to another process over the data plane is the cluster's now, as in
+    // Dask: the client does not hold a second copy of it (result() fetches it back). Small
+    // values, and values shared by pointer in one process, cost nothing to keep.
+    if (!sent_large[i]) {
       std::lock_guard<std::mutex> guard(impl_->shared->mutex);
       state->has_value = true;
       state->value = values[i];

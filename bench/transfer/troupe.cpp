@@ -10,10 +10,15 @@
 // line for bench/run with the seconds of each repetition.
 //
 //   bench_transfer [--mib N | --kib N] [--repeat R]
+//
+// TROUPE_BENCH_ADDRESS=tcp://H:P runs it on a running cluster of two workers instead of a
+// LocalCluster (bench/netns_transfer does, across ip netns hosts).
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -23,15 +28,14 @@
 #include "bench/common/flags.hpp"
 #include "bench/common/futures_cluster.hpp"
 #include "collections/client.hpp"
+#include "core/ndarray.hpp"
 
 namespace {
 
 using troupe::bench::seconds_since;
 using troupe::bench::usage_error;
 
-std::int64_t length_of(const std::vector<double>& xs) {
-  return static_cast<std::int64_t>(xs.size());
-}
+std::int64_t length_of(const troupe::ndarray& xs) { return static_cast<std::int64_t>(xs.size()); }
 TROUPE_FUNCTION(length_of);
 
 struct options {
@@ -40,10 +44,12 @@ struct options {
   std::size_t repeat = 3;
 };
 
-std::vector<double> contents(std::size_t n, std::size_t repetition) {
-  std::vector<double> xs(n);
+/// A float64 array (troupe's chunk type, as numpy's is Dask's) of fresh contents.
+troupe::ndarray contents(std::size_t n, std::size_t repetition) {
+  troupe::ndarray a(troupe::dtype::float64, {static_cast<std::int64_t>(n)});
+  auto* xs = a.mutable_data<double>();
   for (std::size_t i = 0; i < n; ++i) xs[i] = static_cast<double>(i) + 0.5 * repetition;
-  return xs;
+  return a;
 }
 
 nlohmann::json run(const options& o) {
@@ -56,11 +62,15 @@ nlohmann::json run(const options& o) {
                            {"scatter_gather_seconds", nlohmann::json::array()},
                            {"worker_to_worker_seconds", nlohmann::json::array()}};
   auto start = std::chrono::steady_clock::now();
-  troupe::Client client(troupe::bench::futures_cluster());
+  // A running cluster when TROUPE_BENCH_ADDRESS names one (see above), else a LocalCluster.
+  const char* address = std::getenv("TROUPE_BENCH_ADDRESS");
+  auto owned = address != nullptr ? std::make_unique<troupe::Client>(std::string(address))
+                                   : std::make_unique<troupe::Client>(troupe::bench::futures_cluster());
+  auto& client = *owned;
   report["startup_seconds"] = seconds_since(start);
   for (std::size_t r = 0; r <= o.repeat; ++r) {  // repetition 0 warms up, untimed
     auto data = contents(n, r);
-    auto sent = data;  // scattered by move, as Dask sends an array without copying it
+    auto sent = contents(n, r);  // its own copy: scattered by move, as Dask sends an array
     // Each timed part starts after a pause in which the previous repetition's arrays are
     // freed (on both sides), so it times the move and not that.
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -70,7 +80,7 @@ nlohmann::json run(const options& o) {
     // a copy into a new std::vector, which is not part of the move.
     auto back = future.value();
     auto scatter_gather = seconds_since(t0);
-    if (back.get<std::vector<double>>() != data)
+    if (!(back.get<troupe::ndarray>() == data))
       throw std::runtime_error("gather returned other numbers than scattered");
     // Scatter fills the workers round-robin from the first: the array is on the first worker.
     auto workers = client.info().workers;

@@ -27,13 +27,14 @@
 #include "bench/common/flags.hpp"
 #include "bench/common/futures_cluster.hpp"
 #include "collections/client.hpp"
+#include "core/ndarray.hpp"
 
 namespace {
 
 using troupe::bench::seconds_since;
 using troupe::bench::usage_error;
 
-std::int64_t size_of(const std::vector<double>& xs) { return static_cast<std::int64_t>(xs.size()); }
+std::int64_t size_of(const troupe::ndarray& xs) { return static_cast<std::int64_t>(xs.size()); }
 TROUPE_FUNCTION(size_of);
 
 /// utime + stime of a process in seconds.
@@ -46,6 +47,13 @@ double cpu_seconds(std::uint64_t pid) {
   double user = 0, system = 0;
   fields >> user >> system;
   return (user + system) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+/// A float64 array of n elements, each x (numpy's np.full, as the Dask side sends).
+troupe::ndarray filled(std::size_t n, double x) {
+  troupe::ndarray a(troupe::dtype::float64, {static_cast<std::int64_t>(n)});
+  std::fill_n(a.mutable_data<double>(), n, x);
+  return a;
 }
 
 double median(std::vector<double> xs) {
@@ -93,7 +101,7 @@ nlohmann::json run(std::size_t max_mib, std::size_t repeat) {
     double sender_cpu = 0, receiver_cpu = 0;
     for (std::size_t r = 0; r < reps; ++r) {
       // Scatter fills the workers round-robin from the first: the array is on the sender.
-      auto array = client.scatter_one(std::vector<double>(n, static_cast<double>(r)));
+      auto array = client.scatter_one(filled(n, static_cast<double>(r)));
       std::this_thread::sleep_for(std::chrono::milliseconds(bytes >= (64 << 20) ? 300 : 20));
       auto send_before = cpu_seconds(sender.pid), receive_before = cpu_seconds(receiver.pid);
       auto t0 = std::chrono::steady_clock::now();
@@ -114,7 +122,7 @@ nlohmann::json run(std::size_t max_mib, std::size_t repeat) {
   // The delay of a control message (a tiny task's round trip on the sender) while the largest
   // array moves, against the same with nothing moving.
   report["idle_round_trip_seconds"] = round_trips(client, on(sender), 20, [] { return false; });
-  auto array = client.scatter_one(std::vector<double>((max_mib << 20) / sizeof(double), 1.0));
+  auto array = client.scatter_one(filled((max_mib << 20) / sizeof(double), 1.0));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   auto moving = client.submit(size_of, array, on(receiver));
   report["busy_round_trip_seconds"] =

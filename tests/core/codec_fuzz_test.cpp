@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/ndarray.hpp"
 #include "core/register_type.hpp"
 #include "core/value.hpp"
 
@@ -60,6 +61,9 @@ std::vector<std::string> seed_encodings() {
       make_value(std::map<std::string, Value>{{"a", Value(1)}, {"b", nested}}),
       make_value(std::map<std::string, std::int64_t>{{"x", 1}, {"yy", -2}}),
       make_value(std::map<std::string, double>{{"pi", 3.14}}),
+      make_value(ndarray::from(std::vector<double>{1.5, -2.0, 1e300, 4, 5, 6}, {2, 3})),
+      make_value(ndarray::from(std::vector<bool>{true, false, true, true})),
+      list({make_value(ndarray::from(std::vector<std::int64_t>{9}, {})), Value("after")}),
       make_value(fuzz_record{0.5, 9, "rec", {1.0, 2.0}, {{"t", 1}, {"u", 2}}}),
       list({make_value(fuzz_record{}), Value("after")}),
   };

@@ -4,6 +4,7 @@
 #include <map>
 #include <string>
 
+#include "core/ndarray.hpp"
 #include "core/register_type.hpp"
 
 namespace {
@@ -36,6 +37,9 @@ std::vector<Value> wire_test_values() {
   Value nested = Value(std::vector<Value>{Value(1), Value("two"), Value(std::vector<Value>{})});
   std::vector<double> large(300000);
   for (std::size_t i = 0; i < large.size(); ++i) large[i] = static_cast<double>(i) * 0.5 - 7;
+  // A 2.4 MB matrix, large enough for the data plane's direct copies between processes.
+  std::vector<double> matrix(600 * 500);
+  for (std::size_t i = 0; i < matrix.size(); ++i) matrix[i] = static_cast<double>(i) / 3 - 11;
   return {
       Value(),
       Value(true),
@@ -59,6 +63,12 @@ std::vector<Value> wire_test_values() {
       make_value(std::vector<bool>{true, false, true}),
       make_value(std::vector<std::string>{"a", "", "ccc"}),
       make_value(std::map<std::string, Value>{{"a", Value(1)}, {"b", nested}}),
+      make_value(ndarray::from(matrix, {600, 500})),
+      make_value(ndarray::from(std::vector<float>{1.5f, -0.0f, 3, 4, 5, 6}, {1, 2, 3})),
+      make_value(ndarray::from(std::vector<std::int64_t>{std::numeric_limits<std::int64_t>::min()},
+                               {})),
+      make_value(ndarray::from(std::vector<bool>{true, false, true})),
+      make_value(ndarray(dtype::float64, {0, 5})),
       make_wire_record({4, 5, 6}),
   };
 }

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/ndarray.hpp"
 #include "core/wire_form.hpp"
 #include "core/wire_test_values.hpp"
 #include "net/address.hpp"
@@ -221,6 +222,26 @@ TEST_CASE("data plane: large values put on one host are copied from the writer",
     CHECK(peer.values.at("text" + suffix).get<std::string>() == text);
   }
   CHECK(peer.server->direct_copies() == 2);  // the two large values of the direct round
+}
+
+TEST_CASE("data plane: a large put to a server that will not copy arrives whole", "[net]") {
+  // The writer offers a direct copy (TRP2) and the server declines, as one on another host
+  // does: the body must follow the header at once. (The writer used to send its per-value
+  // mode byte anyway, and the server read it as the body's first byte.)
+  std::vector<double> big(1 << 19);  // 4 MiB
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<double>(i) + 0.5;
+  auto array = ndarray::from(big, {512, 1024});
+  net::data_limits server_limits;
+  server_limits.direct = false;
+  served peer({}, server_limits);
+  auto kept = net::put_values(peer.server->address(), {"vector", "small", "array"},
+                              {make_value(big), Value(5), make_value(array)}, milliseconds(30000));
+  CHECK(kept == std::vector<bool>{true, true, true});
+  std::lock_guard<std::mutex> guard(peer.mutex);
+  CHECK(peer.values.at("vector").get<std::vector<double>>() == big);
+  CHECK(peer.values.at("small").as<std::int64_t>() == 5);
+  CHECK(peer.values.at("array").get<ndarray>() == array);
+  CHECK(peer.server->direct_copies() == 0);
 }
 
 TEST_CASE("data plane: a reader that cannot copy, or is on another host, gets the socket",
