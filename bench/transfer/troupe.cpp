@@ -28,6 +28,7 @@
 #include "bench/common/flags.hpp"
 #include "bench/common/futures_cluster.hpp"
 #include "collections/client.hpp"
+#include "core/buffer_pool.hpp"
 #include "core/ndarray.hpp"
 
 namespace {
@@ -98,6 +99,9 @@ nlohmann::json run(const options& o) {
     report["worker_to_worker_seconds"].push_back(worker_to_worker);
   }
   client.close();
+  // Large buffers this process (the client) took from its pool and mapped fresh.
+  report["client_pool_hits"] = troupe::buffer_pool::stats().hits;
+  report["client_pool_misses"] = troupe::buffer_pool::stats().misses;
   return report;
 }
 
