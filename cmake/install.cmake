@@ -13,8 +13,9 @@ set_target_properties(troupe_library PROPERTIES EXPORT_NAME troupe)
 
 install(TARGETS troupe_library troupe_collections troupe_actors troupe_net troupe_nvml troupe_core EXPORT troupe_targets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+# The array collection (collections/array.hpp, kernels/) is not installed yet.
 install(DIRECTORY core collections actors net DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/troupe
-        FILES_MATCHING PATTERN "*.hpp")
+        FILES_MATCHING PATTERN "*.hpp" PATTERN "array.hpp" EXCLUDE)
 install(FILES ${PROJECT_BINARY_DIR}/include/troupe/troupe.hpp
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/troupe)
 install(EXPORT troupe_targets NAMESPACE troupe:: FILE troupeTargets.cmake

@@ -44,9 +44,9 @@ std::string clash_message(const std::string& name) {
          "with TROUPE_NAMED_FUNCTION(\"other_name\", f)";
 }
 
-void check_name(const std::string& name) {
+void check_name(const std::string& name, bool troupes_own = false) {
   if (name.empty()) throw ArgumentError("a function needs a non-empty name");
-  if (name.rfind(builtin_prefix, 0) == 0)
+  if (!troupes_own && name.rfind(builtin_prefix, 0) == 0)
     throw ArgumentError("function names starting with '" + std::string(builtin_prefix) +
                         "' are reserved for troupe's built-ins; register '" + name +
                         "' under another name");
@@ -97,8 +97,8 @@ void throw_arity_error(std::string_view function, std::size_t expected, std::siz
 namespace {
 
 function_ref add_registered(std::string name, task_callable call, int arity, const void* address,
-                            bool at_startup) {
-  check_name(name);
+                            bool at_startup, bool troupes_own = false) {
+  check_name(name, troupes_own);
   auto fn = std::make_shared<const task_function>(
       task_function{name, arity, std::move(call), true});
   auto& table = functions();
@@ -118,9 +118,9 @@ function_ref register_function(std::string name, task_callable call, int arity,
 namespace detail {
 
 function_ref register_at_startup(std::string name, task_callable call, int arity,
-                                 const void* address) noexcept {
+                                 const void* address, bool troupes_own) noexcept {
   try {
-    return add_registered(name, std::move(call), arity, address, true);
+    return add_registered(name, std::move(call), arity, address, true, troupes_own);
   } catch (const std::exception& e) {
     // Kept, and raised where the function is used (by address, and by name unless the name
     // belongs to another function).

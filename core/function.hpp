@@ -209,9 +209,10 @@ namespace detail {
 
 /// register_function for registrations before main: never throws (an exception there would
 /// end the program before the user can handle it); a failure is kept for
-/// registration_errors() and the result is nullptr.
+/// registration_errors() and the result is nullptr. `troupes_own`: a name under the reserved
+/// "troupe." prefix, taken by one of troupe's own libraries (the array kernels).
 function_ref register_at_startup(std::string name, task_callable call, int arity,
-                                 const void* address) noexcept;
+                                 const void* address, bool troupes_own = false) noexcept;
 
 template <class F>
 const void* address_of(const F& f) {
@@ -230,12 +231,14 @@ function_ref register_typed_function(std::string name, F f) {
 
 namespace detail {
 
-/// What TROUPE_FUNCTION expands to.
+/// What TROUPE_FUNCTION expands to (and troupe's own libraries use, with `troupes_own`).
 template <class F>
-function_ref register_typed_function_at_startup(std::string name, F f) noexcept {
+function_ref register_typed_function_at_startup(std::string name, F f,
+                                                bool troupes_own = false) noexcept {
   try {
     auto [call, arity] = wrap_callable(name, f);
-    return register_at_startup(std::move(name), std::move(call), arity, address_of(f));
+    return register_at_startup(std::move(name), std::move(call), arity, address_of(f),
+                               troupes_own);
   } catch (...) {
     return nullptr;
   }

@@ -1,0 +1,80 @@
+#pragma once
+// An array's plan as the workers run it: a small expression of sources (constants, ranges,
+// seeded random numbers, data), elementwise operations and index maps (slices), evaluated for
+// one box of the result at a time. Index maps are pushed to the sources (a slice of a random
+// array makes only the elements it needs) and elementwise chains are fused: a chunk task
+// works through its box in tiles of a few thousand elements and never writes an intermediate
+// chunk. The array collection (collections/array.hpp) builds plans; tasks carry them as
+// values (a registered type, so they travel to worker processes).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/ndarray.hpp"
+
+namespace troupe::kernels {
+
+enum class plan_op : std::uint8_t {
+  full,     ///< every element `x`
+  arange,   ///< 1-d: x + y * i
+  uniform,  ///< x + (y - x) * U(seed, i), i the element's C-order index
+  normal,   ///< x + y * N(seed, i)
+  data,     ///< the float64 ndarray `data` of the evaluation's data list
+  add, subtract, multiply, divide,  ///< a op b, equal shapes
+  add_scalar, multiply_scalar,      ///< a + x, a * x
+  subtract_from_scalar,             ///< x - a
+  divide_scalar, divide_into_scalar,  ///< a / x, x / a
+  negate, absolute, square_root, exponential, logarithm,
+  slice,  ///< element i of dimension d is a's element starts[d] + steps[d] * i
+};
+
+struct plan_node {
+  plan_op op = plan_op::full;
+  std::vector<std::int64_t> shape;
+  std::int32_t a = -1, b = -1;  ///< operands: indices of earlier nodes
+  double x = 0, y = 0;
+  std::uint64_t seed = 0;
+  std::vector<std::int64_t> starts, steps;
+  std::int32_t data = -1;
+
+  template <class Archive>
+  void serialize(Archive& archive, unsigned) {
+    archive& op& shape& a& b& x& y& seed& starts& steps& data;
+  }
+};
+
+/// Nodes in dependency order; the last one is the array.
+struct array_plan {
+  std::vector<plan_node> nodes;
+
+  const plan_node& root() const { return nodes.back(); }
+  template <class Archive>
+  void serialize(Archive& archive, unsigned) {
+    archive& nodes;
+  }
+};
+
+/// A box of a node's elements: per dimension the first index, the step and the count.
+struct index_box {
+  std::vector<std::int64_t> start, step, count;
+  std::size_t size() const noexcept;
+};
+
+/// The whole of `shape`.
+index_box whole(const std::vector<std::int64_t>& shape);
+
+/// Writes the plan's elements in `box` (of its root), C order, to `out`. `data` holds the
+/// ndarrays the plan's data nodes name. ArgumentError when the plan is malformed (an operand
+/// after its user, a data index out of range, a box outside the shape): plans arrive from
+/// other processes.
+void evaluate(const array_plan& plan, const index_box& box, const std::vector<const ndarray*>& data,
+              double* out);
+
+enum class reduction : std::uint8_t { sum, min, max };
+
+/// The plan's elements in `box` folded by `op` (sum of none: 0; min/max of none: +-inf).
+double reduce(const array_plan& plan, const index_box& box, const std::vector<const ndarray*>& data,
+              reduction op);
+
+}  // namespace troupe::kernels
