@@ -5,6 +5,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "collections/format_bytes.hpp"
 #include "core/config.hpp"
 #include "core/graph.hpp"
 #include "core/tokenize.hpp"
@@ -21,19 +22,6 @@ std::string shape_text(const shape_type& shape) {
   std::string text = "(";
   for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
   return text + (shape.size() == 1 ? ",)" : ")");
-}
-
-std::string bytes_text(double bytes) {
-  const char* units[] = {"B", "kiB", "MiB", "GiB", "TiB", "PiB"};
-  int u = 0;
-  while (bytes >= 1024 && u < 5) {
-    bytes /= 1024;
-    ++u;
-  }
-  std::ostringstream out;
-  out.precision(bytes < 10 ? 2 : 3);
-  out << bytes << ' ' << units[u];
-  return out.str();
 }
 
 std::int64_t configured_chunk_bytes() {
@@ -204,8 +192,8 @@ std::string Array::describe() const {
   std::int64_t chunk_elements = 1;
   for (auto c : chunk_) chunk_elements *= c;
   std::ostringstream out;
-  out << "troupe.array<float64, shape=" << shape_text(shape_) << ", bytes=" << bytes_text(nbytes())
-      << ", chunks=" << shape_text(chunk_) << " (" << bytes_text(chunk_elements * 8.0) << " each), "
+  out << "troupe.array<float64, shape=" << shape_text(shape_) << ", bytes=" << format_bytes(nbytes())
+      << ", chunks=" << shape_text(chunk_) << " (" << format_bytes(chunk_elements * 8.0) << " each), "
       << chunk_count() << " chunks, " << plan_->nodes.size() << " fused operations>";
   return out.str();
 }

@@ -9,6 +9,7 @@
 
 #include "actors/cluster/graph_specs.hpp"
 #include "actors/cluster/node.hpp"
+#include "collections/format_bytes.hpp"
 #include "collections/local_cluster.hpp"
 #include "core/tokenize.hpp"
 
@@ -19,19 +20,9 @@ namespace {
 std::mutex current_mutex;
 std::vector<Client*> active_clients;  // the last one is current
 
-std::string format_bytes(std::uint64_t bytes) {
-  if (bytes == 0) return "no limit";
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double value = static_cast<double>(bytes);
-  int unit = 0;
-  while (value >= 1024 && unit < 4) {
-    value /= 1024;
-    ++unit;
-  }
-  std::ostringstream out;
-  out.precision(value < 10 ? 2 : 3);
-  out << value << ' ' << units[unit];
-  return out.str();
+/// A memory limit: its size, or "no limit" for 0.
+std::string limit_text(std::uint64_t bytes) {
+  return bytes == 0 ? "no limit" : format_bytes(static_cast<double>(bytes));
 }
 
 }  // namespace
@@ -116,10 +107,10 @@ std::string Client::summary() const {
   }
   std::ostringstream out;
   out << "<Client: scheduler='" << summary.scheduler << "' processes=" << summary.workers.size()
-      << " threads=" << threads << ", memory=" << format_bytes(memory) << ">\n";
+      << " threads=" << threads << ", memory=" << limit_text(memory) << ">\n";
   for (const auto& w : summary.workers) {
     out << "  worker " << w.name << " at " << w.address << ": " << w.nthreads << " threads, "
-        << format_bytes(w.memory_limit) << ", pid " << w.pid;
+        << limit_text(w.memory_limit) << ", pid " << w.pid;
     if (!w.nanny.empty()) out << ", nanny " << w.nanny;
     if (!w.gpu.empty()) out << ", GPU " << w.gpu;
     out << '\n';

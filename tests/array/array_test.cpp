@@ -84,6 +84,9 @@ TEST_CASE("array: elementwise chains and reductions match a loop", "[array]") {
   CHECK(da::arange(3, 20, 2.5, {2}).compute(on_sync).to_vector<double>() ==
         std::vector<double>{3, 5.5, 8, 10.5, 13, 15.5, 18});
   CHECK(da::ones({5, 6}, {2, 4}).sum().compute(on_sync) == 30);
+  CHECK(da::ones({1000, 1000}, {100, 100}).describe() ==
+        "troupe.array<float64, shape=(1000, 1000), bytes=7.6 MiB, chunks=(100, 100) "
+        "(78.1 KiB each), 100 chunks, 1 fused operations>");
   CHECK(da::zeros({0, 6}).sum().compute(on_sync) == 0);
 }
 
