@@ -1,7 +1,6 @@
 #pragma once
 // Byte counts for people: "128 MiB", "2.5 GiB" (two significant digits below 10, else three;
-// binary units), as
-// the printable summaries of a Client and of an array show them.
+// binary units), as the printable summaries of a Client and of an array show them.
 
 #include <cstdint>
 #include <sstream>
