@@ -16,6 +16,13 @@ namespace troupe::array {
 using kernels::plan_node;
 using kernels::plan_op;
 
+struct chunked_source {
+  shape_type shape;
+  shape_type chunk;
+  Graph graph;
+  std::vector<Key> keys;
+};
+
 namespace {
 
 std::string shape_text(const shape_type& shape) {
@@ -83,31 +90,16 @@ shape_type chunk_extents(const shape_type& shape, const chunks& c) {
   return out;
 }
 
-Array source(plan_node node, const chunks& c, std::vector<Value> data = {}) {
-  auto chunk = chunk_extents(node.shape, c);
-  auto plan = std::make_shared<kernels::array_plan>();
-  plan->nodes.push_back(std::move(node));
-  return Array(std::move(plan), std::move(data), std::move(chunk));
-}
-
-/// The plan of `a` followed by the nodes of `b`, renumbered; returns the combined plan and
-/// the index of b's root in it.
-std::pair<kernels::array_plan, std::int32_t> merge(const kernels::array_plan& a,
-                                                   const kernels::array_plan& b,
-                                                   std::int32_t data_offset) {
-  kernels::array_plan out = a;
-  const auto offset = static_cast<std::int32_t>(a.nodes.size());
-  for (auto node : b.nodes) {
-    if (node.a >= 0) node.a += offset;
-    if (node.b >= 0) node.b += offset;
-    if (node.data >= 0) node.data += data_offset;
-    out.nodes.push_back(std::move(node));
-  }
-  return {std::move(out), static_cast<std::int32_t>(out.nodes.size()) - 1};
+/// The chunk grid's extents.
+shape_type grid_of(const shape_type& shape, const shape_type& chunk) {
+  shape_type grid(shape.size());
+  for (std::size_t d = 0; d < shape.size(); ++d)
+    grid[d] = chunk[d] > 0 ? (shape[d] + chunk[d] - 1) / chunk[d] : 0;
+  return grid;
 }
 
 /// The chunks of `shape` (chunk extents `chunk`), in C order of the grid: each box's start and
-/// count.
+/// count (none when an extent is 0; one, of no dimensions, for a 0-d array).
 std::vector<std::pair<shape_type, shape_type>> chunk_boxes(const shape_type& shape,
                                                            const shape_type& chunk) {
   std::vector<std::pair<shape_type, shape_type>> boxes;
@@ -133,34 +125,234 @@ std::vector<std::pair<shape_type, shape_type>> chunk_boxes(const shape_type& sha
   }
 }
 
-/// The graph pieces every compute shares: the plan and the data under keys of their own, and
-/// the list argument naming the data.
-struct lowered {
+Value shape_value(const shape_type& s) { return make_value(shape_type(s)); }
+
+/// The key's token part ("-<hash>"), for keys derived from one token.
+std::string suffix(const Key& token) { return token.substr(token.find('-')); }
+
+Array generated(plan_node node, const chunks& c) {
+  auto chunk = chunk_extents(node.shape, c);
+  auto plan = std::make_shared<kernels::array_plan>();
+  plan->nodes.push_back(std::move(node));
+  return Array(std::move(plan), {}, std::move(chunk));
+}
+
+Array over(std::shared_ptr<const chunked_source> source) {
+  plan_node node;
+  node.op = plan_op::data;
+  node.shape = source->shape;
+  node.data = 0;
+  auto plan = std::make_shared<kernels::array_plan>();
+  plan->nodes.push_back(std::move(node));
+  auto chunk = source->chunk;
+  return Array(std::move(plan), {std::move(source)}, std::move(chunk));
+}
+
+/// The plan of `a` followed by the nodes of `b`, renumbered; returns the combined plan and
+/// the index of b's root in it.
+std::pair<kernels::array_plan, std::int32_t> merge(const kernels::array_plan& a,
+                                                   const kernels::array_plan& b,
+                                                   std::int32_t data_offset) {
+  kernels::array_plan out = a;
+  const auto offset = static_cast<std::int32_t>(a.nodes.size());
+  for (auto node : b.nodes) {
+    for (auto* operand : {&node.a, &node.b, &node.c})
+      if (*operand >= 0) *operand += offset;
+    if (node.data >= 0) node.data += data_offset;
+    out.nodes.push_back(std::move(node));
+  }
+  return {std::move(out), static_cast<std::int32_t>(out.nodes.size()) - 1};
+}
+
+/// The box each node of the plan is asked for when the root is asked for `root`: every node
+/// has one user (plans are trees), so the boxes are pushed down from the root.
+std::vector<kernels::index_box> node_boxes(const kernels::array_plan& plan,
+                                           const kernels::index_box& root) {
+  std::vector<kernels::index_box> boxes(plan.nodes.size());
+  std::vector<bool> reached(plan.nodes.size(), false);
+  boxes.back() = root;
+  reached.back() = true;
+  for (std::size_t i = plan.nodes.size(); i-- > 0;) {
+    if (!reached[i]) continue;
+    const auto& n = plan.nodes[i];
+    const auto& box = boxes[i];
+    for (auto operand : {n.a, n.b, n.c})
+      if (operand >= 0) reached[static_cast<std::size_t>(operand)] = true;
+    if (n.op == plan_op::slice) {
+      auto inner = box;
+      for (std::size_t d = 0; d < box.start.size(); ++d) {
+        inner.start[d] = n.starts[d] + n.steps[d] * box.start[d];
+        inner.step[d] = n.steps[d] * box.step[d];
+      }
+      boxes[static_cast<std::size_t>(n.a)] = inner;
+    } else if (n.op == plan_op::transpose) {
+      auto inner = box;
+      for (std::size_t d = 0; d < box.start.size(); ++d) {
+        const auto axis = static_cast<std::size_t>(n.axes[d]);
+        inner.start[axis] = box.start[d];
+        inner.step[axis] = box.step[d];
+        inner.count[axis] = box.count[d];
+      }
+      boxes[static_cast<std::size_t>(n.a)] = inner;
+    } else {
+      for (auto operand : {n.a, n.b, n.c})
+        if (operand >= 0) boxes[static_cast<std::size_t>(operand)] = box;
+    }
+  }
+  return boxes;
+}
+
+void add_graph(Graph& into, const Graph& from) {
+  for (const auto& [key, node] : from.nodes()) {
+    if (std::holds_alternative<Value>(node))
+      into.add(key, std::get<Value>(node));
+    else
+      into.add(key, std::get<Task>(node));
+  }
+}
+
+/// What every lowering of an array shares: the graphs of its chunked sources, its plan under
+/// a key of its own, and a token naming the whole.
+struct lowering {
   Graph graph;
   Key plan_key;
-  Arg data = Arg::list({});
-  std::string token;
+  std::string suffix;
 };
 
-lowered lower(const Array& a) {
-  lowered out;
+lowering start_lowering(const Array& a) {
+  lowering out;
   auto plan = kernels::plan_value(a.plan());
   std::vector<Value> identity{plan};
-  for (const auto& d : a.data()) identity.push_back(d);
-  out.token = tokenize("array", identity);
-  out.plan_key = "array-plan" + out.token.substr(5);
-  out.graph.add(out.plan_key, plan);
-  std::vector<Arg> data;
-  for (std::size_t i = 0; i < a.data().size(); ++i) {
-    Key key = "array-data-" + std::to_string(i) + out.token.substr(5);
-    out.graph.add(key, a.data()[i]);
-    data.push_back(Arg::ref(key));
+  for (const auto& source : a.sources()) {
+    identity.push_back(make_value(std::vector<std::string>(source->keys)));
+    add_graph(out.graph, source->graph);
   }
-  out.data = Arg::list(std::move(data));
+  out.suffix = suffix(tokenize("array", identity));
+  out.plan_key = "array-plan" + out.suffix;
+  out.graph.add(out.plan_key, plan);
   return out;
 }
 
-Value shape_value(const shape_type& s) { return make_value(shape_type(s)); }
+/// The windows argument of a task for the box (start, count) of `a`: per data node, the
+/// part of its source the box reaches and the chunks that cover it.
+Arg windows_for(const Array& a, const shape_type& start, const shape_type& count) {
+  const auto& plan = a.plan();
+  auto boxes = node_boxes(plan, {start, shape_type(start.size(), 1), count});
+  std::vector<Arg> windows(a.sources().size(), Arg::list({}));
+  for (std::size_t i = 0; i < plan.nodes.size(); ++i) {
+    const auto& n = plan.nodes[i];
+    if (n.op != plan_op::data) continue;
+    const auto& source = *a.sources()[static_cast<std::size_t>(n.data)];
+    const auto& box = boxes[i];
+    const auto dims = box.count.size();
+    shape_type lo(dims), extent(dims), first_chunk(dims), chunk_span(dims);
+    bool empty = false;
+    for (std::size_t d = 0; d < dims; ++d) {
+      if (box.count[d] == 0) empty = true;
+      const auto first = box.start[d], last = box.start[d] + box.step[d] * (box.count[d] - 1);
+      lo[d] = std::min(first, last);
+      extent[d] = empty ? 0 : std::max(first, last) - lo[d] + 1;
+    }
+    shape_type positions;
+    std::vector<Arg> parts;
+    if (!empty) {
+      const auto grid = grid_of(source.shape, source.chunk);
+      for (std::size_t d = 0; d < dims; ++d) {
+        first_chunk[d] = lo[d] / source.chunk[d];
+        chunk_span[d] = (lo[d] + extent[d] - 1) / source.chunk[d] - first_chunk[d] + 1;
+      }
+      shape_type j(dims, 0);
+      while (true) {
+        std::int64_t linear = 0;
+        for (std::size_t d = 0; d < dims; ++d) {
+          positions.push_back(first_chunk[d] + j[d]);
+          linear = linear * grid[d] + first_chunk[d] + j[d];
+        }
+        parts.push_back(Arg::ref(source.keys[static_cast<std::size_t>(linear)]));
+        std::size_t d = dims;
+        bool done = dims == 0;
+        while (d > 0) {
+          --d;
+          if (++j[d] < chunk_span[d]) break;
+          j[d] = 0;
+          if (d == 0) done = true;
+        }
+        if (done) break;
+      }
+    }
+    windows[static_cast<std::size_t>(n.data)] =
+        Arg::list({shape_value(lo), shape_value(extent), shape_value(source.chunk),
+                   shape_value(positions), Arg::list(std::move(parts))});
+  }
+  return Arg::list(std::move(windows));
+}
+
+/// The array as chunks of extents `chunk` made by tasks: its own source when it is one
+/// already, else one eval task per chunk.
+std::shared_ptr<const chunked_source> materialize(const Array& a, const shape_type& chunk) {
+  const auto& plan = a.plan();
+  if (plan.nodes.size() == 1 && plan.root().op == plan_op::data &&
+      a.sources().front()->chunk == chunk)
+    return a.sources().front();
+  auto low = start_lowering(a);
+  auto out = std::make_shared<chunked_source>();
+  out->shape = a.shape();
+  out->chunk = chunk;
+  const auto& tasks = kernels::array_tasks();
+  const std::string chunk_suffix = suffix(tokenize("chunks", {shape_value(chunk)}));
+  for (auto& [start, count] : chunk_boxes(a.shape(), chunk)) {
+    Key key = "array-chunk-" + std::to_string(out->keys.size()) + low.suffix + chunk_suffix;
+    low.graph.add(key, Task{tasks.eval, {Arg::ref(low.plan_key), shape_value(start),
+                                         shape_value(count), windows_for(a, start, count)}});
+    out->keys.push_back(std::move(key));
+  }
+  out->graph = std::move(low.graph);
+  return out;
+}
+
+/// Folds `parts` 16 at a time with combine_arrays until one is left; the last one takes
+/// `shape`. Returns its key.
+Key combine_tree(Graph& graph, std::vector<Key> parts, std::int64_t op, const shape_type& shape,
+                 const shape_type& part_shape, const std::string& name) {
+  constexpr std::size_t fan_in = 16;
+  const auto& tasks = kernels::array_tasks();
+  for (int depth = 1;; ++depth) {
+    const bool last = parts.size() <= fan_in;
+    std::vector<Key> next;
+    for (std::size_t i = 0; i < parts.size(); i += fan_in) {
+      std::vector<Arg> group;
+      for (std::size_t j = i; j < std::min(parts.size(), i + fan_in); ++j)
+        group.push_back(Arg::ref(parts[j]));
+      Key key = name + "-" + std::to_string(depth) + "-" + std::to_string(next.size());
+      graph.add(key, Task{tasks.combine_arrays, {Value(op), Arg::list(std::move(group)),
+                                                 shape_value(last ? shape : part_shape)}});
+      next.push_back(std::move(key));
+    }
+    if (last) return next.front();
+    parts = std::move(next);
+  }
+}
+
+/// The dimensions `axes` names, each once (negative counts from the end).
+std::vector<bool> axis_mask(const std::vector<std::int64_t>& axes, std::size_t ndim) {
+  std::vector<bool> mask(ndim, false);
+  for (auto axis : axes) {
+    const auto a = axis < 0 ? axis + static_cast<std::int64_t>(ndim) : axis;
+    if (a < 0 || a >= static_cast<std::int64_t>(ndim))
+      throw ArgumentError("axis " + std::to_string(axis) + " is out of range for a " +
+                          std::to_string(ndim) + "-d array");
+    if (mask[static_cast<std::size_t>(a)])
+      throw ArgumentError("axis " + std::to_string(axis) + " is given twice");
+    mask[static_cast<std::size_t>(a)] = true;
+  }
+  return mask;
+}
+
+std::vector<std::int64_t> all_axes(std::size_t ndim) {
+  std::vector<std::int64_t> axes(ndim);
+  for (std::size_t d = 0; d < ndim; ++d) axes[d] = static_cast<std::int64_t>(d);
+  return axes;
+}
 
 }  // namespace
 
@@ -170,9 +362,9 @@ chunks::chunks(const char* text) {
                         "\": give \"auto\" or the chunk extents, such as {1000, 1000}");
 }
 
-Array::Array(std::shared_ptr<const kernels::array_plan> plan, std::vector<Value> data,
-             shape_type chunk)
-    : plan_(std::move(plan)), data_(std::move(data)), shape_(plan_->root().shape),
+Array::Array(std::shared_ptr<const kernels::array_plan> plan,
+             std::vector<std::shared_ptr<const chunked_source>> sources, shape_type chunk)
+    : plan_(std::move(plan)), sources_(std::move(sources)), shape_(plan_->root().shape),
       chunk_(std::move(chunk)) {}
 
 std::int64_t Array::size() const noexcept {
@@ -183,8 +375,7 @@ std::int64_t Array::size() const noexcept {
 
 std::int64_t Array::chunk_count() const noexcept {
   std::int64_t n = 1;
-  for (std::size_t d = 0; d < shape_.size(); ++d)
-    n *= chunk_[d] > 0 ? (shape_[d] + chunk_[d] - 1) / chunk_[d] : 0;
+  for (auto g : grid_of(shape_, chunk_)) n *= g;
   return n;
 }
 
@@ -192,8 +383,9 @@ std::string Array::describe() const {
   std::int64_t chunk_elements = 1;
   for (auto c : chunk_) chunk_elements *= c;
   std::ostringstream out;
-  out << "troupe.array<float64, shape=" << shape_text(shape_) << ", bytes=" << format_bytes(nbytes())
-      << ", chunks=" << shape_text(chunk_) << " (" << format_bytes(chunk_elements * 8.0) << " each), "
+  out << "troupe.array<float64, shape=" << shape_text(shape_)
+      << ", bytes=" << format_bytes(static_cast<double>(nbytes())) << ", chunks=" << shape_text(chunk_)
+      << " (" << format_bytes(static_cast<double>(chunk_elements) * 8) << " each), "
       << chunk_count() << " chunks, " << plan_->nodes.size() << " fused operations>";
   return out.str();
 }
@@ -206,37 +398,72 @@ Array Array::unary(plan_op op, double x) const {
   node.a = static_cast<std::int32_t>(plan->nodes.size()) - 1;
   node.x = x;
   plan->nodes.push_back(std::move(node));
-  return Array(std::move(plan), data_, chunk_);
+  return Array(std::move(plan), sources_, chunk_);
 }
 
-Array Array::binary(plan_op op, const Array& other, const char* symbol) const {
+Array Array::binary(plan_op op, const Array& other, const char* verb) const {
   if (other.shape_ != shape_)
-    throw ArgumentError(std::string("cannot ") + symbol + " arrays of shapes " + shape_text(shape_) +
+    throw ArgumentError(std::string("cannot ") + verb + " arrays of shapes " + shape_text(shape_) +
                         " and " + shape_text(other.shape_) +
                         " (broadcasting is not supported yet: give equal shapes)");
-  auto [merged, right] = merge(*plan_, *other.plan_, static_cast<std::int32_t>(data_.size()));
+  auto [merged, right] = merge(*plan_, *other.plan_, static_cast<std::int32_t>(sources_.size()));
   plan_node node;
   node.op = op;
   node.shape = shape_;
   node.a = static_cast<std::int32_t>(plan_->nodes.size()) - 1;
   node.b = right;
   merged.nodes.push_back(std::move(node));
-  auto data = data_;
-  data.insert(data.end(), other.data_.begin(), other.data_.end());
-  return Array(std::make_shared<kernels::array_plan>(std::move(merged)), std::move(data), chunk_);
+  auto sources = sources_;
+  sources.insert(sources.end(), other.sources_.begin(), other.sources_.end());
+  return Array(std::make_shared<kernels::array_plan>(std::move(merged)), std::move(sources), chunk_);
 }
 
 Array Array::operator+(const Array& o) const { return binary(plan_op::add, o, "add"); }
 Array Array::operator-(const Array& o) const { return binary(plan_op::subtract, o, "subtract"); }
 Array Array::operator*(const Array& o) const { return binary(plan_op::multiply, o, "multiply"); }
 Array Array::operator/(const Array& o) const { return binary(plan_op::divide, o, "divide"); }
+Array Array::operator>(const Array& o) const { return binary(plan_op::greater, o, "compare"); }
+Array Array::operator<(const Array& o) const { return binary(plan_op::less, o, "compare"); }
+Array Array::operator==(const Array& o) const { return binary(plan_op::equal, o, "compare"); }
 Array Array::operator+(double x) const { return unary(plan_op::add_scalar, x); }
 Array Array::operator-(double x) const { return unary(plan_op::add_scalar, -x); }
 Array Array::operator*(double x) const { return unary(plan_op::multiply_scalar, x); }
 Array Array::operator/(double x) const { return unary(plan_op::divide_scalar, x); }
+Array Array::operator>(double x) const { return unary(plan_op::greater_scalar, x); }
+Array Array::operator<(double x) const { return unary(plan_op::less_scalar, x); }
 Array Array::operator-() const { return unary(plan_op::negate); }
 Array operator-(double x, const Array& a) { return a.unary(plan_op::subtract_from_scalar, x); }
 Array operator/(double x, const Array& a) { return a.unary(plan_op::divide_into_scalar, x); }
+
+Array abs(const Array& x) { return x.unary(plan_op::absolute); }
+Array sqrt(const Array& x) { return x.unary(plan_op::square_root); }
+Array exp(const Array& x) { return x.unary(plan_op::exponential); }
+Array log(const Array& x) { return x.unary(plan_op::logarithm); }
+
+Array where(const Array& condition, const Array& a, const Array& b) {
+  if (condition.shape() != a.shape() || b.shape() != a.shape())
+    throw ArgumentError("where: shapes " + shape_text(condition.shape()) + ", " +
+                        shape_text(a.shape()) + " and " + shape_text(b.shape()) +
+                        " differ (broadcasting is not supported yet: give equal shapes)");
+  // The three operands' plans one after another, then the choice.
+  auto [with_b, b_root] =
+      merge(a.plan(), b.plan(), static_cast<std::int32_t>(a.sources().size()));
+  auto [merged, condition_root] =
+      merge(with_b, condition.plan(),
+            static_cast<std::int32_t>(a.sources().size() + b.sources().size()));
+  plan_node node;
+  node.op = plan_op::where;
+  node.shape = a.shape();
+  node.a = condition_root;
+  node.b = static_cast<std::int32_t>(a.plan().nodes.size()) - 1;
+  node.c = b_root;
+  merged.nodes.push_back(std::move(node));
+  auto sources = a.sources();
+  sources.insert(sources.end(), b.sources().begin(), b.sources().end());
+  sources.insert(sources.end(), condition.sources().begin(), condition.sources().end());
+  return Array(std::make_shared<kernels::array_plan>(std::move(merged)), std::move(sources),
+               a.chunk_shape());
+}
 
 Array Array::slice(const std::vector<array::slice>& slices) const {
   if (slices.size() > shape_.size())
@@ -270,42 +497,217 @@ Array Array::slice(const std::vector<array::slice>& slices) const {
   shape_type chunk(shape_.size());
   for (std::size_t d = 0; d < shape_.size(); ++d)
     chunk[d] = std::max<std::int64_t>(1, std::min(chunk_[d], node.shape[d]));
-  return Array(std::move(plan), data_, std::move(chunk));
+  return Array(std::move(plan), sources_, std::move(chunk));
 }
 
 Array Array::reversed() const {
   return slice(std::vector<array::slice>(shape_.size(), array::slice{{}, {}, -1}));
 }
 
-Scalar Array::sum() const { return Scalar(*this, kernels::reduction::sum, 1); }
-Scalar Array::mean() const {
-  if (size() == 0) throw ArgumentError("mean of an empty array " + shape_text(shape_));
-  return Scalar(*this, kernels::reduction::sum, static_cast<double>(size()));
-}
-Scalar Array::min() const {
-  if (size() == 0) throw ArgumentError("min of an empty array " + shape_text(shape_) + " has no value");
-  return Scalar(*this, kernels::reduction::min, 1);
-}
-Scalar Array::max() const {
-  if (size() == 0) throw ArgumentError("max of an empty array " + shape_text(shape_) + " has no value");
-  return Scalar(*this, kernels::reduction::max, 1);
+Array Array::transpose(const std::vector<std::int64_t>& axes) const {
+  const auto n = shape_.size();
+  std::vector<std::int64_t> order = axes;
+  if (order.empty())
+    for (std::size_t d = n; d-- > 0;) order.push_back(static_cast<std::int64_t>(d));
+  if (order.size() != n)
+    throw ArgumentError("transpose: " + std::to_string(order.size()) + " axes for a " +
+                        std::to_string(n) + "-d array");
+  for (auto& axis : order)
+    if (axis < 0) axis += static_cast<std::int64_t>(n);
+  auto mask = axis_mask(order, n);  // checks range and repeats
+  (void)mask;
+  plan_node node;
+  node.op = plan_op::transpose;
+  node.a = static_cast<std::int32_t>(plan_->nodes.size()) - 1;
+  node.axes = order;
+  shape_type chunk(n);
+  for (std::size_t d = 0; d < n; ++d) {
+    node.shape.push_back(shape_[static_cast<std::size_t>(order[d])]);
+    chunk[d] = chunk_[static_cast<std::size_t>(order[d])];
+  }
+  auto plan = std::make_shared<kernels::array_plan>(*plan_);
+  plan->nodes.push_back(std::move(node));
+  return Array(std::move(plan), sources_, std::move(chunk));
 }
 
-ndarray Array::compute(const compute_options& options) const {
+Array Array::dot(const Array& other) const {
+  if (ndim() != 2 || other.ndim() != 2 || shape_[1] != other.shape_[0])
+    throw ArgumentError("dot: shapes " + shape_text(shape_) + " and " + shape_text(other.shape_) +
+                        " do not make a matrix product (2-d arrays, inner extents equal)");
+  const shape_type a_chunk{chunk_[0], chunk_[1]}, b_chunk{chunk_[1], other.chunk_[1]};
+  const shape_type out_chunk{chunk_[0], other.chunk_[1]};
+  if (shape_[1] == 0) return zeros({shape_[0], other.shape_[1]}, out_chunk);
+  auto a = materialize(*this, a_chunk);
+  auto b = materialize(other, b_chunk);
+  auto out = std::make_shared<chunked_source>();
+  out->shape = {shape_[0], other.shape_[1]};
+  out->chunk = out_chunk;
+  add_graph(out->graph, a->graph);
+  add_graph(out->graph, b->graph);
+  const auto ga = grid_of(shape_, a_chunk), gb = grid_of(other.shape_, b_chunk);
+  const auto token = suffix(tokenize("dot", {make_value(a->keys), make_value(b->keys)}));
   const auto& tasks = kernels::array_tasks();
-  auto low = lower(*this);
-  std::vector<Arg> parts;
-  std::size_t i = 0;
-  for (auto& [start, count] : chunk_boxes(shape_, chunk_)) {
-    Key key = "array-chunk-" + std::to_string(i++) + low.token.substr(5);
-    low.graph.add(key, Task{tasks.eval, {Arg::ref(low.plan_key), shape_value(start),
-                                         shape_value(count), low.data}});
-    parts.push_back(Arg::ref(key));
+  for (std::int64_t i = 0; i < ga[0]; ++i) {
+    for (std::int64_t j = 0; j < gb[1]; ++j) {
+      std::vector<Key> products;
+      for (std::int64_t l = 0; l < ga[1]; ++l) {
+        Key key = "array-matmul-" + std::to_string(i) + "-" + std::to_string(j) + "-" +
+                  std::to_string(l) + token;
+        out->graph.add(key, Task{tasks.matmul, {Arg::ref(a->keys[i * ga[1] + l]),
+                                                Arg::ref(b->keys[l * gb[1] + j])}});
+        products.push_back(std::move(key));
+      }
+      const shape_type block{std::min(out_chunk[0], out->shape[0] - i * out_chunk[0]),
+                             std::min(out_chunk[1], out->shape[1] - j * out_chunk[1])};
+      out->keys.push_back(combine_tree(out->graph, std::move(products),
+                                       static_cast<std::int64_t>(kernels::reduction::sum), block,
+                                       block,
+                                       "array-dot-" + std::to_string(i) + "-" + std::to_string(j) +
+                                           token));
+    }
   }
-  Key result = "array-result" + low.token.substr(5);
-  low.graph.add(result, Task{tasks.concatenate,
-                             {shape_value(shape_), shape_value(chunk_), Arg::list(std::move(parts))}});
-  return get(low.graph, {result}, options).front().get<ndarray>();
+  return over(std::move(out));
+}
+
+Array Array::reduce(const std::vector<std::int64_t>& axes, kernels::reduction op, bool keepdims,
+                    double ddof, bool root) const {
+  const auto n = shape_.size();
+  const auto mask = axis_mask(axes, n);
+  const bool moments = op == kernels::reduction::moments;
+  std::int64_t reduced_count = 1;
+  for (std::size_t d = 0; d < n; ++d)
+    if (mask[d]) reduced_count *= shape_[d];
+  if (reduced_count == 0 && (op == kernels::reduction::min || op == kernels::reduction::max))
+    throw ArgumentError("min and max of an empty array " + shape_text(shape_) + " have no value");
+  // The result's shape and chunks: reduced dimensions become 1 (or go).
+  shape_type out_shape, out_chunk;
+  for (std::size_t d = 0; d < n; ++d) {
+    if (mask[d] && !keepdims) continue;
+    out_shape.push_back(mask[d] ? 1 : shape_[d]);
+    out_chunk.push_back(mask[d] ? 1 : chunk_[d]);
+  }
+  auto out = std::make_shared<chunked_source>();
+  out->shape = out_shape;
+  out->chunk = out_chunk;
+  for (auto& c : out->chunk) c = std::max<std::int64_t>(c, 1);
+  const auto op_value = static_cast<std::int64_t>(op);
+  shape_type mask_value(mask.begin(), mask.end());
+  // An empty reduced extent (sum of nothing) has no chunk to fold: the result is the
+  // identity, made as a constant.
+  bool no_input = false;
+  for (auto extent : shape_)
+    if (extent == 0) no_input = true;
+  if (no_input) {
+    if (moments) throw ArgumentError("var and std of an empty array " + shape_text(shape_));
+    const double identity = op == kernels::reduction::prod ? 1.0 : 0.0;
+    return full(out_shape, identity, out->chunk);
+  }
+  auto low = start_lowering(*this);
+  const auto& tasks = kernels::array_tasks();
+  const auto grid = grid_of(shape_, chunk_);
+  shape_type out_grid;
+  for (std::size_t d = 0; d < n; ++d)
+    if (!mask[d] || keepdims) out_grid.push_back(mask[d] ? 1 : grid[d]);
+  std::size_t out_chunks = 1;
+  for (auto g : out_grid) out_chunks *= static_cast<std::size_t>(g);
+  std::vector<std::vector<Key>> groups(out_chunks);
+  std::vector<shape_type> group_counts(out_chunks);
+  const std::string name = "array-" + std::to_string(op_value) + "-" +
+                           std::to_string(keepdims) + suffix(tokenize("axes", {make_value(mask_value)}));
+  std::size_t k = 0;
+  for (auto& [start, count] : chunk_boxes(shape_, chunk_)) {
+    Key key = name + "-part-" + std::to_string(k++) + low.suffix;
+    low.graph.add(key, Task{tasks.reduce_axes, {Arg::ref(low.plan_key), shape_value(start),
+                                                shape_value(count), windows_for(*this, start, count),
+                                                shape_value(mask_value), Value(op_value)}});
+    // Its result chunk: the grid position without the reduced dimensions.
+    std::size_t linear = 0;
+    shape_type result_count;
+    for (std::size_t d = 0; d < n; ++d) {
+      if (mask[d] && !keepdims) continue;
+      const auto position = mask[d] ? 0 : start[d] / chunk_[d];
+      linear = linear * static_cast<std::size_t>(mask[d] ? 1 : grid[d]) +
+               static_cast<std::size_t>(position);
+      result_count.push_back(mask[d] ? 1 : count[d]);
+    }
+    groups[linear].push_back(std::move(key));
+    group_counts[linear] = std::move(result_count);
+  }
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    shape_type part_shape;  // as reduce_axes makes it: every dimension, reduced ones 1
+    std::size_t kept = 0;
+    for (std::size_t d = 0; d < n; ++d) {
+      if (mask[d]) {
+        part_shape.push_back(1);
+        if (keepdims) ++kept;
+      } else {
+        part_shape.push_back(group_counts[g][kept++]);
+      }
+    }
+    auto shape = group_counts[g];
+    if (moments) {
+      part_shape.push_back(3);
+      shape.push_back(3);
+    }
+    auto key = combine_tree(low.graph, std::move(groups[g]), op_value, shape, part_shape,
+                            name + "-combine-" + std::to_string(g) + low.suffix);
+    if (moments) {
+      Key finished = name + "-finish-" + std::to_string(g) + low.suffix +
+                     suffix(tokenize("ddof", {Value(ddof), Value(root)}));
+      low.graph.add(finished, Task{tasks.finish_moments, {Arg::ref(key), Value(ddof), Value(root)}});
+      key = std::move(finished);
+    }
+    out->keys.push_back(std::move(key));
+  }
+  out->graph = std::move(low.graph);
+  return over(std::move(out));
+}
+
+Array Array::sum(const std::vector<std::int64_t>& axes, bool keepdims) const {
+  return reduce(axes, kernels::reduction::sum, keepdims);
+}
+Array Array::mean(const std::vector<std::int64_t>& axes, bool keepdims) const {
+  const auto mask = axis_mask(axes, shape_.size());
+  double count = 1;
+  for (std::size_t d = 0; d < shape_.size(); ++d)
+    if (mask[d]) count *= static_cast<double>(shape_[d]);
+  if (count == 0) throw ArgumentError("mean of an empty array " + shape_text(shape_));
+  return reduce(axes, kernels::reduction::sum, keepdims) / count;
+}
+Array Array::min(const std::vector<std::int64_t>& axes, bool keepdims) const {
+  return reduce(axes, kernels::reduction::min, keepdims);
+}
+Array Array::max(const std::vector<std::int64_t>& axes, bool keepdims) const {
+  return reduce(axes, kernels::reduction::max, keepdims);
+}
+Array Array::prod(const std::vector<std::int64_t>& axes, bool keepdims) const {
+  return reduce(axes, kernels::reduction::prod, keepdims);
+}
+Array Array::var(const std::vector<std::int64_t>& axes, double ddof, bool keepdims) const {
+  return reduce(axes, kernels::reduction::moments, keepdims, ddof, false);
+}
+Array Array::stddev(const std::vector<std::int64_t>& axes, double ddof, bool keepdims) const {
+  return reduce(axes, kernels::reduction::moments, keepdims, ddof, true);
+}
+
+Scalar Array::sum() const { return Scalar(sum(all_axes(ndim()))); }
+Scalar Array::mean() const { return Scalar(mean(all_axes(ndim()))); }
+Scalar Array::min() const { return Scalar(min(all_axes(ndim()))); }
+Scalar Array::max() const { return Scalar(max(all_axes(ndim()))); }
+Scalar Array::prod() const { return Scalar(prod(all_axes(ndim()))); }
+Scalar Array::var(double ddof) const { return Scalar(var(all_axes(ndim()), ddof)); }
+Scalar Array::stddev(double ddof) const { return Scalar(stddev(all_axes(ndim()), ddof)); }
+
+ndarray Array::compute(const compute_options& options) const {
+  auto source = materialize(*this, chunk_);
+  Graph graph;
+  add_graph(graph, source->graph);
+  std::vector<Arg> parts;
+  for (const auto& key : source->keys) parts.push_back(Arg::ref(key));
+  Key result = "array-result" + suffix(tokenize("concatenate", {make_value(source->keys)}));
+  graph.add(result, Task{kernels::array_tasks().concatenate,
+                         {shape_value(shape_), shape_value(chunk_), Arg::list(std::move(parts))}});
+  return get(graph, {result}, options).front().get<ndarray>();
 }
 
 Eigen::MatrixXd Array::to_eigen(const compute_options& options) const {
@@ -318,47 +720,26 @@ Eigen::MatrixXd Array::to_eigen(const compute_options& options) const {
   return m;
 }
 
-Scalar::Scalar(Array source, kernels::reduction op, double divisor)
-    : source_(std::move(source)), op_(op), divisor_(divisor) {}
-
 double Scalar::compute(const compute_options& options) const {
-  const auto& tasks = kernels::array_tasks();
-  auto low = lower(source_);
-  const auto op = Value(static_cast<std::int64_t>(op_));
-  std::vector<Key> level;
-  for (auto& [start, count] : chunk_boxes(source_.shape(), source_.chunk_shape())) {
-    Key key = "array-reduce-0-" + std::to_string(level.size()) + low.token.substr(5);
-    low.graph.add(key, Task{tasks.reduce, {Arg::ref(low.plan_key), shape_value(start),
-                                           shape_value(count), low.data, op}});
-    level.push_back(std::move(key));
-  }
-  // A tree of partials, 16 to a node, down to one.
-  constexpr std::size_t fan_in = 16;
-  for (int depth = 1; level.size() != 1; ++depth) {
-    std::vector<Key> next;
-    for (std::size_t i = 0; i < std::max<std::size_t>(level.size(), 1); i += fan_in) {
-      std::vector<Arg> group;
-      for (std::size_t j = i; j < std::min(level.size(), i + fan_in); ++j)
-        group.push_back(Arg::ref(level[j]));
-      Key key = "array-reduce-" + std::to_string(depth) + "-" + std::to_string(next.size()) +
-                low.token.substr(5);
-      low.graph.add(key, Task{tasks.combine, {op, Arg::list(std::move(group))}});
-      next.push_back(std::move(key));
-    }
-    level = std::move(next);
-  }
-  return get(low.graph, {level.front()}, options).front().as<double>() / divisor_;
+  return array_.compute(options).data<double>()[0];
 }
+
+namespace linalg {
+Scalar norm(const Array& x) { return Scalar(sqrt(Array(x * x).sum(all_axes(x.ndim())))); }
+}  // namespace linalg
 
 Array ones(const shape_type& shape, const chunks& c) { return full(shape, 1.0, c); }
 Array zeros(const shape_type& shape, const chunks& c) { return full(shape, 0.0, c); }
+Array ones_like(const Array& a) { return full(a.shape(), 1.0, a.chunk_shape()); }
+Array zeros_like(const Array& a) { return full(a.shape(), 0.0, a.chunk_shape()); }
+Array full_like(const Array& a, double value) { return full(a.shape(), value, a.chunk_shape()); }
 
 Array full(const shape_type& shape, double value, const chunks& c) {
   plan_node node;
   node.op = plan_op::full;
   node.shape = shape;
   node.x = value;
-  return source(std::move(node), c);
+  return generated(std::move(node), c);
 }
 
 Array arange(double start, double stop, double step, const chunks& c) {
@@ -371,27 +752,45 @@ Array arange(double start, double stop, double step, const chunks& c) {
   node.shape = {n > 0 ? static_cast<std::int64_t>(n) : 0};
   node.x = start;
   node.y = step;
-  return source(std::move(node), c);
+  return generated(std::move(node), c);
 }
 
+namespace {
+
+/// A chunked source holding `data` split into literal chunks.
+Array split_into_chunks(ndarray data, const chunks& c) {
+  auto source = std::make_shared<chunked_source>();
+  source->shape = data.shape();
+  source->chunk = chunk_extents(data.shape(), c);
+  const auto token = suffix(tokenize("from-data", {make_value(data), shape_value(source->chunk)}));
+  const shape_type origin(data.ndim(), 0);
+  for (auto& [start, count] : chunk_boxes(source->shape, source->chunk)) {
+    ndarray part(dtype::float64, count);
+    plan_node whole;
+    whole.op = plan_op::data;
+    whole.shape = data.shape();
+    whole.data = 0;
+    kernels::array_plan plan{{whole}};
+    kernels::evaluate(plan, {start, shape_type(start.size(), 1), count},
+                      {{data.data<double>(), origin, data.shape()}}, part.mutable_data<double>());
+    Key key = "array-from-" + std::to_string(source->keys.size()) + token;
+    source->graph.add(key, make_value(std::move(part)));
+    source->keys.push_back(std::move(key));
+  }
+  return over(std::move(source));
+}
+
+}  // namespace
+
 Array from_vector(const std::vector<double>& values, const shape_type& shape, const chunks& c) {
-  auto data = ndarray::from(values, shape);
-  plan_node node;
-  node.op = plan_op::data;
-  node.shape = shape;
-  node.data = 0;
-  return source(std::move(node), c, {make_value(std::move(data))});
+  return split_into_chunks(ndarray::from(values, shape), c);
 }
 
 Array from_eigen(const Eigen::MatrixXd& matrix, const chunks& c) {
   ndarray data(dtype::float64, {matrix.rows(), matrix.cols()});
   Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
       data.mutable_data<double>(), matrix.rows(), matrix.cols()) = matrix;
-  plan_node node;
-  node.op = plan_op::data;
-  node.shape = data.shape();
-  node.data = 0;
-  return source(std::move(node), c, {make_value(std::move(data))});
+  return split_into_chunks(std::move(data), c);
 }
 
 namespace random {
@@ -406,7 +805,7 @@ Array seeded(plan_op op, std::uint64_t seed, double x, double y, const shape_typ
   node.seed = seed;
   node.x = x;
   node.y = y;
-  return source(std::move(node), c);
+  return generated(std::move(node), c);
 }
 
 }  // namespace

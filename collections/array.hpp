@@ -3,13 +3,16 @@
 //
 //   namespace da = troupe::array;
 //   auto x = da::random::RandomState(42).normal(10, 1, {10000, 10000}, {1000, 1000});
-//   double total = ((x + 1).slice({{0, {}, 2}, {0, {}, 2}})).sum().compute();
+//   double total = ((x + 1).slice({{{}, {}, 2}, {{}, {}, 2}})).sum().compute();
 //
-// An Array is a lazy plan (kernels/array_plan.hpp): sources, elementwise operations and
-// slices. Computing it makes one task per chunk of the result, each evaluating the fused
-// plan over its box; a reduction makes one task per chunk and a tree of partials (16 to a
-// node). Random arrays are counter-based: element i of a seeded array is a pure function of
-// the seed and i, so the numbers do not depend on the chunking, the slice or the scheduler.
+// An Array is a lazy plan (kernels/array_plan.hpp) over sources: generated ones (constants,
+// ranges, seeded random numbers) and chunked ones (chunks made by tasks: data given by the
+// user, reductions along axes, matrix products). Elementwise operations, slices and
+// transposes only extend the plan; computing makes one task per chunk of the result, each
+// evaluating the fused plan over its box with the parts of the chunked sources it reaches.
+// Reductions are trees (16 partials to a node) in a fixed order, so a result is the same to
+// the last bit on every scheduler. Random arrays are counter-based: element i of a seeded
+// array is a pure function of the seed and i, whatever the chunking, slice or scheduler.
 // The graph runs where compute() would run a graph: sync, threads, or an active Client.
 
 #include <Eigen/Core>
@@ -46,6 +49,9 @@ struct slice {
   std::int64_t step = 1;
 };
 
+/// Chunks made by tasks: `keys` (C order of the grid of `chunk` extents) under `graph`.
+struct chunked_source;
+
 class Scalar;
 
 class Array {
@@ -56,7 +62,7 @@ class Array {
   std::int64_t size() const noexcept;
   std::int64_t nbytes() const noexcept { return size() * 8; }
   std::int64_t chunk_count() const noexcept;
-  /// Like Dask's repr: bytes, shape, chunk shape and bytes, chunks, dtype.
+  /// Like Dask's repr: shape, bytes, chunk shape and bytes, chunk count, dtype.
   std::string describe() const;
 
   Array operator+(const Array& other) const;
@@ -72,17 +78,41 @@ class Array {
   friend Array operator-(double x, const Array& a);
   friend Array operator*(double x, const Array& a) { return a * x; }
   friend Array operator/(double x, const Array& a);
+  /// Comparisons give 1.0 where true and 0.0 where false (float64 until bool arrays come).
+  Array operator>(const Array& other) const;
+  Array operator<(const Array& other) const;
+  Array operator==(const Array& other) const;
+  Array operator>(double x) const;
+  Array operator<(double x) const;
 
   /// x[s0, s1, ...]: one slice per dimension (fewer: the rest whole). The result keeps this
-  /// array's chunk shape.
+  /// array's chunk shape (clipped).
   Array slice(const std::vector<array::slice>& slices) const;
   /// x[::-1, ::-1, ...]
   Array reversed() const;
+  /// The dimensions in the order `axes` gives (empty: reversed), as numpy.transpose.
+  Array transpose(const std::vector<std::int64_t>& axes = {}) const;
+  /// The matrix product of two 2-d arrays (one Eigen block product per task, summed in a
+  /// fixed order).
+  Array dot(const Array& other) const;
 
+  /// Reductions over every element.
   Scalar sum() const;
   Scalar mean() const;
   Scalar min() const;
   Scalar max() const;
+  Scalar prod() const;
+  Scalar var(double ddof = 0) const;
+  Scalar stddev(double ddof = 0) const;
+  /// Reductions along `axes` (negative counts from the end), as numpy's axis= and keepdims=.
+  Array sum(const std::vector<std::int64_t>& axes, bool keepdims = false) const;
+  Array mean(const std::vector<std::int64_t>& axes, bool keepdims = false) const;
+  Array min(const std::vector<std::int64_t>& axes, bool keepdims = false) const;
+  Array max(const std::vector<std::int64_t>& axes, bool keepdims = false) const;
+  Array prod(const std::vector<std::int64_t>& axes, bool keepdims = false) const;
+  /// From (count, mean, M2) partials merged pairwise, not from sums of squares.
+  Array var(const std::vector<std::int64_t>& axes, double ddof = 0, bool keepdims = false) const;
+  Array stddev(const std::vector<std::int64_t>& axes, double ddof = 0, bool keepdims = false) const;
 
   /// The whole array, as one ndarray.
   ndarray compute(const compute_options& options = {}) const;
@@ -90,32 +120,48 @@ class Array {
   Eigen::MatrixXd to_eigen(const compute_options& options = {}) const;
 
   // -- for the collection's own functions -----------------------------------------------------
-  Array(std::shared_ptr<const kernels::array_plan> plan, std::vector<Value> data, shape_type chunk);
+  Array(std::shared_ptr<const kernels::array_plan> plan,
+        std::vector<std::shared_ptr<const chunked_source>> sources, shape_type chunk);
   const kernels::array_plan& plan() const noexcept { return *plan_; }
-  const std::vector<Value>& data() const noexcept { return data_; }
+  const std::vector<std::shared_ptr<const chunked_source>>& sources() const noexcept {
+    return sources_;
+  }
+  Array unary(kernels::plan_op op, double x = 0) const;
+  Array binary(kernels::plan_op op, const Array& other, const char* verb) const;
 
  private:
-  Array unary(kernels::plan_op op, double x = 0) const;
-  Array binary(kernels::plan_op op, const Array& other, const char* symbol) const;
+  Array reduce(const std::vector<std::int64_t>& axes, kernels::reduction op, bool keepdims,
+               double ddof = 0, bool root = false) const;
 
   std::shared_ptr<const kernels::array_plan> plan_;
-  std::vector<Value> data_;  ///< ndarrays the plan's data nodes name
+  std::vector<std::shared_ptr<const chunked_source>> sources_;  ///< data node k: sources_[k]
   shape_type shape_;
   shape_type chunk_;
 };
 
-/// A reduction of an array, computed on demand.
+/// A reduction to one number, computed on demand.
 class Scalar {
  public:
+  explicit Scalar(Array zero_d) : array_(std::move(zero_d)) {}
   double compute(const compute_options& options = {}) const;
-
-  Scalar(Array source, kernels::reduction op, double divisor);
+  /// The 0-d array behind it.
+  const Array& array() const noexcept { return array_; }
 
  private:
-  Array source_;
-  kernels::reduction op_;
-  double divisor_;  ///< mean: the element count; 1 otherwise
+  Array array_;
 };
+
+Array abs(const Array& x);
+Array sqrt(const Array& x);
+Array exp(const Array& x);
+Array log(const Array& x);
+/// condition != 0 ? a : b, elementwise (equal shapes).
+Array where(const Array& condition, const Array& a, const Array& b);
+
+namespace linalg {
+/// The Frobenius (2-) norm of all elements: sqrt(sum(x * x)).
+Scalar norm(const Array& x);
+}  // namespace linalg
 
 Array ones(const shape_type& shape, const chunks& c = "auto");
 Array zeros(const shape_type& shape, const chunks& c = "auto");
@@ -124,6 +170,10 @@ Array full(const shape_type& shape, double value, const chunks& c = "auto");
 Array arange(double start, double stop, double step = 1, const chunks& c = "auto");
 Array from_vector(const std::vector<double>& values, const shape_type& shape, const chunks& c = "auto");
 Array from_eigen(const Eigen::MatrixXd& matrix, const chunks& c = "auto");
+/// An array of the same shape and chunks.
+Array ones_like(const Array& a);
+Array zeros_like(const Array& a);
+Array full_like(const Array& a, double value);
 
 namespace random {
 

@@ -17,66 +17,97 @@ constexpr std::size_t tile_elements = 8192;
   throw ArgumentError("malformed array plan: " + why);
 }
 
+std::vector<std::int64_t> c_strides(const std::vector<std::int64_t>& shape) {
+  std::vector<std::int64_t> stride(shape.size(), 1);
+  for (std::size_t d = shape.size(); d-- > 1;) stride[d - 1] = stride[d] * shape[d];
+  return stride;
+}
+
+bool is_binary(plan_op op) {
+  return op == plan_op::add || op == plan_op::subtract || op == plan_op::multiply ||
+         op == plan_op::divide || op == plan_op::greater || op == plan_op::less ||
+         op == plan_op::equal;
+}
+
 /// Checks the plan once before any evaluation: operands before their users, shapes that fit.
-void check_plan(const array_plan& plan, const std::vector<const ndarray*>& data) {
+void check_plan(const array_plan& plan, const std::vector<data_window>& data) {
   if (plan.nodes.empty()) malformed("no nodes");
   for (std::size_t i = 0; i < plan.nodes.size(); ++i) {
     const auto& n = plan.nodes[i];
+    const auto name = "node " + std::to_string(i);
     auto operand = [&](std::int32_t k) -> const plan_node& {
       if (k < 0 || static_cast<std::size_t>(k) >= i)
-        malformed("node " + std::to_string(i) + " names operand " + std::to_string(k));
+        malformed(name + " names operand " + std::to_string(k));
       return plan.nodes[static_cast<std::size_t>(k)];
     };
     for (auto extent : n.shape)
-      if (extent < 0) malformed("node " + std::to_string(i) + " has a negative extent");
+      if (extent < 0) malformed(name + " has a negative extent");
     switch (n.op) {
       case plan_op::full:
       case plan_op::uniform:
       case plan_op::normal:
         break;
       case plan_op::arange:
-        if (n.shape.size() != 1) malformed("arange node " + std::to_string(i) + " is not 1-d");
+        if (n.shape.size() != 1) malformed("arange " + name + " is not 1-d");
         break;
       case plan_op::data: {
         if (n.data < 0 || static_cast<std::size_t>(n.data) >= data.size())
-          malformed("data node " + std::to_string(i) + " names data " + std::to_string(n.data) +
-                    " of " + std::to_string(data.size()));
-        const auto* d = data[static_cast<std::size_t>(n.data)];
-        if (d->type() != dtype::float64 || d->shape() != n.shape)
-          malformed("data " + std::to_string(n.data) + " is " + d->describe() +
-                    ", not the float64 array its node describes");
+          malformed("data " + name + " names data " + std::to_string(n.data) + " of " +
+                    std::to_string(data.size()));
+        const auto& w = data[static_cast<std::size_t>(n.data)];
+        if (w.origin.size() != n.shape.size() || w.shape.size() != n.shape.size())
+          malformed("the window of data " + name + " has the wrong number of dimensions");
+        for (std::size_t d = 0; d < n.shape.size(); ++d)
+          if (w.origin[d] < 0 || w.shape[d] < 0 || w.origin[d] + w.shape[d] > n.shape[d])
+            malformed("the window of data " + name + " reaches outside its array");
         break;
       }
-      case plan_op::add:
-      case plan_op::subtract:
-      case plan_op::multiply:
-      case plan_op::divide:
-        if (operand(n.a).shape != n.shape || operand(n.b).shape != n.shape)
-          malformed("node " + std::to_string(i) + " combines arrays of other shapes");
+      case plan_op::where:
+        if (operand(n.a).shape != n.shape || operand(n.b).shape != n.shape ||
+            operand(n.c).shape != n.shape)
+          malformed(name + " chooses between arrays of other shapes");
         break;
       case plan_op::slice: {
         const auto& child = operand(n.a);
         if (n.starts.size() != n.shape.size() || n.steps.size() != n.shape.size() ||
             child.shape.size() != n.shape.size())
-          malformed("slice node " + std::to_string(i) + " has the wrong number of dimensions");
+          malformed("slice " + name + " has the wrong number of dimensions");
         for (std::size_t d = 0; d < n.shape.size(); ++d) {
           if (n.shape[d] == 0) continue;
           const auto first = n.starts[d], last = n.starts[d] + n.steps[d] * (n.shape[d] - 1);
           if (n.steps[d] == 0 || std::min(first, last) < 0 ||
               std::max(first, last) >= child.shape[d])
-            malformed("slice node " + std::to_string(i) + " reaches outside its operand");
+            malformed("slice " + name + " reaches outside its operand");
+        }
+        break;
+      }
+      case plan_op::transpose: {
+        const auto& child = operand(n.a);
+        std::vector<bool> seen(n.shape.size(), false);
+        if (n.axes.size() != n.shape.size() || child.shape.size() != n.shape.size())
+          malformed("transpose " + name + " has the wrong number of dimensions");
+        for (std::size_t d = 0; d < n.axes.size(); ++d) {
+          const auto axis = n.axes[d];
+          if (axis < 0 || static_cast<std::size_t>(axis) >= seen.size() || seen[axis] ||
+              child.shape[axis] != n.shape[d])
+            malformed("transpose " + name + " is not a permutation of its operand");
+          seen[axis] = true;
         }
         break;
       }
       default:
-        if (operand(n.a).shape != n.shape)
-          malformed("node " + std::to_string(i) + " has another shape than its operand");
+        if (is_binary(n.op)) {
+          if (operand(n.a).shape != n.shape || operand(n.b).shape != n.shape)
+            malformed(name + " combines arrays of other shapes");
+        } else if (operand(n.a).shape != n.shape) {
+          malformed(name + " has another shape than its operand");
+        }
     }
   }
 }
 
-void check_box(const plan_node& root, const index_box& box) {
-  const auto n = root.shape.size();
+void check_box(const std::vector<std::int64_t>& shape, const index_box& box) {
+  const auto n = shape.size();
   if (box.start.size() != n || box.step.size() != n || box.count.size() != n)
     malformed("a box of " + std::to_string(box.start.size()) + " dimensions for a " +
               std::to_string(n) + "-d array");
@@ -84,30 +115,31 @@ void check_box(const plan_node& root, const index_box& box) {
     if (box.count[d] < 0) malformed("a box with a negative count");
     if (box.count[d] == 0) continue;
     const auto first = box.start[d], last = box.start[d] + box.step[d] * (box.count[d] - 1);
-    if (std::min(first, last) < 0 || std::max(first, last) >= root.shape[d])
+    if (std::min(first, last) < 0 || std::max(first, last) >= shape[d])
       malformed("a box outside the array's shape");
   }
 }
 
-/// Calls f(first C-order index of the row in the node, index step along the row, row length,
-/// offset of the row in the box's output) for every row of `box` along its last dimension.
+/// Calls f(offset of the row's first element in the C-order array of `stride` whose index 0
+/// is `origin`, step along the row, row length, offset of the row in the box's output) for
+/// every row of `box` along its last dimension.
 template <class F>
-void for_each_row(const std::vector<std::int64_t>& shape, const index_box& box, F f) {
-  const auto n = shape.size();
+void for_each_row(const std::vector<std::int64_t>& stride, const std::vector<std::int64_t>& origin,
+                  const index_box& box, F f) {
+  const auto n = box.count.size();
   if (n == 0) {
     f(std::int64_t{0}, std::int64_t{1}, std::int64_t{1}, std::size_t{0});
     return;
   }
-  std::vector<std::int64_t> stride(n, 1);
-  for (std::size_t d = n - 1; d > 0; --d) stride[d - 1] = stride[d] * shape[d];
   for (auto c : box.count)
     if (c == 0) return;
   std::vector<std::int64_t> j(n - 1, 0);
   const auto row = box.count[n - 1];
   std::size_t offset = 0;
   while (true) {
-    std::int64_t first = box.start[n - 1] * stride[n - 1];
-    for (std::size_t d = 0; d + 1 < n; ++d) first += (box.start[d] + box.step[d] * j[d]) * stride[d];
+    std::int64_t first = (box.start[n - 1] - origin[n - 1]) * stride[n - 1];
+    for (std::size_t d = 0; d + 1 < n; ++d)
+      first += (box.start[d] + box.step[d] * j[d] - origin[d]) * stride[d];
     f(first, box.step[n - 1] * stride[n - 1], row, offset);
     offset += static_cast<std::size_t>(row);
     std::size_t d = n - 1;
@@ -123,8 +155,8 @@ void for_each_row(const std::vector<std::int64_t>& shape, const index_box& box, 
 
 class evaluator {
  public:
-  evaluator(const array_plan& plan, const std::vector<const ndarray*>& data)
-      : plan_(plan), data_(data), scratch_(plan.nodes.size()) {}
+  evaluator(const array_plan& plan, const std::vector<data_window>& data)
+      : plan_(plan), data_(data), scratch_(2 * plan.nodes.size()) {}
 
   void fill(std::size_t id, const index_box& box, double* out) {
     const auto& n = plan_.nodes[id];
@@ -141,14 +173,9 @@ class evaluator {
       case plan_op::normal:
         random_rows(n, box, out);
         return;
-      case plan_op::data: {
-        const double* source = data_[static_cast<std::size_t>(n.data)]->data<double>();
-        for_each_row(n.shape, box, [&](std::int64_t first, std::int64_t step, std::int64_t count,
-                                       std::size_t offset) {
-          for (std::int64_t i = 0; i < count; ++i) out[offset + i] = source[first + step * i];
-        });
+      case plan_op::data:
+        data_rows(n, box, out);
         return;
-      }
       case plan_op::slice: {
         index_box inner = box;
         for (std::size_t d = 0; d < box.start.size(); ++d) {
@@ -158,13 +185,25 @@ class evaluator {
         fill(static_cast<std::size_t>(n.a), inner, out);
         return;
       }
+      case plan_op::transpose:
+        transposed(id, n, box, out);
+        return;
+      case plan_op::where: {
+        auto& condition = buffer(id, 0, size);
+        auto& otherwise = buffer(id, 1, size);
+        fill(static_cast<std::size_t>(n.a), box, condition.data());
+        fill(static_cast<std::size_t>(n.b), box, out);
+        fill(static_cast<std::size_t>(n.c), box, otherwise.data());
+        for (std::size_t i = 0; i < size; ++i)
+          if (condition[i] == 0) out[i] = otherwise[i];
+        return;
+      }
       default:
         break;
     }
     fill(static_cast<std::size_t>(n.a), box, out);
-    if (n.b >= 0) {
-      auto& other = scratch_[id];
-      other.resize(size);
+    if (is_binary(n.op)) {
+      auto& other = buffer(id, 0, size);
       fill(static_cast<std::size_t>(n.b), box, other.data());
       const double* b = other.data();
       switch (n.op) {
@@ -172,7 +211,9 @@ class evaluator {
         case plan_op::subtract: for (std::size_t i = 0; i < size; ++i) out[i] -= b[i]; return;
         case plan_op::multiply: for (std::size_t i = 0; i < size; ++i) out[i] *= b[i]; return;
         case plan_op::divide: for (std::size_t i = 0; i < size; ++i) out[i] /= b[i]; return;
-        default: malformed("a unary node with two operands");
+        case plan_op::greater: for (std::size_t i = 0; i < size; ++i) out[i] = out[i] > b[i]; return;
+        case plan_op::less: for (std::size_t i = 0; i < size; ++i) out[i] = out[i] < b[i]; return;
+        default: for (std::size_t i = 0; i < size; ++i) out[i] = out[i] == b[i]; return;
       }
     }
     const double x = n.x;
@@ -187,15 +228,24 @@ class evaluator {
       case plan_op::square_root: for (std::size_t i = 0; i < size; ++i) out[i] = std::sqrt(out[i]); return;
       case plan_op::exponential: for (std::size_t i = 0; i < size; ++i) out[i] = std::exp(out[i]); return;
       case plan_op::logarithm: for (std::size_t i = 0; i < size; ++i) out[i] = std::log(out[i]); return;
-      default: malformed("a binary node with one operand");
+      case plan_op::greater_scalar: for (std::size_t i = 0; i < size; ++i) out[i] = out[i] > x; return;
+      case plan_op::less_scalar: for (std::size_t i = 0; i < size; ++i) out[i] = out[i] < x; return;
+      default: malformed("an operation it does not know");
     }
   }
 
  private:
+  std::vector<double>& buffer(std::size_t id, int which, std::size_t size) {
+    auto& b = scratch_[2 * id + static_cast<std::size_t>(which)];
+    if (b.size() < size) b.resize(size);
+    return b;
+  }
+
   void random_rows(const plan_node& n, const index_box& box, double* out) {
     const bool normal = n.op == plan_op::normal;
-    for_each_row(n.shape, box, [&](std::int64_t first, std::int64_t step, std::int64_t count,
-                                   std::size_t offset) {
+    const std::vector<std::int64_t> origin(n.shape.size(), 0);
+    for_each_row(c_strides(n.shape), origin, box, [&](std::int64_t first, std::int64_t step,
+                                                      std::int64_t count, std::size_t offset) {
       double* row = out + offset;
       const auto start = static_cast<std::uint64_t>(first);
       if (step == 1) {
@@ -214,9 +264,53 @@ class evaluator {
     });
   }
 
+  void data_rows(const plan_node& n, const index_box& box, double* out) {
+    const auto& w = data_[static_cast<std::size_t>(n.data)];
+    for (std::size_t d = 0; d < box.count.size(); ++d) {
+      if (box.count[d] == 0) return;
+      const auto first = box.start[d], last = box.start[d] + box.step[d] * (box.count[d] - 1);
+      if (std::min(first, last) < w.origin[d] || std::max(first, last) >= w.origin[d] + w.shape[d])
+        malformed("a box outside the window of its data");
+    }
+    for_each_row(c_strides(w.shape), w.origin, box, [&](std::int64_t first, std::int64_t step,
+                                                        std::int64_t count, std::size_t offset) {
+      for (std::int64_t i = 0; i < count; ++i) out[offset + i] = w.values[first + step * i];
+    });
+  }
+
+  /// Fills the operand's box (dimensions permuted back), then copies it across permuted.
+  void transposed(std::size_t id, const plan_node& n, const index_box& box, double* out) {
+    const auto dims = box.count.size();
+    index_box inner = box;
+    for (std::size_t d = 0; d < dims; ++d) {
+      const auto axis = static_cast<std::size_t>(n.axes[d]);
+      inner.start[axis] = box.start[d];
+      inner.step[axis] = box.step[d];
+      inner.count[axis] = box.count[d];
+    }
+    const auto size = box.size();
+    if (size == 0) return;
+    auto& source = buffer(id, 0, size);
+    fill(static_cast<std::size_t>(n.a), inner, source.data());
+    const auto inner_stride = c_strides(inner.count);
+    std::vector<std::int64_t> stride(dims);
+    for (std::size_t d = 0; d < dims; ++d) stride[d] = inner_stride[static_cast<std::size_t>(n.axes[d])];
+    std::vector<std::int64_t> j(dims, 0);
+    std::int64_t at = 0;
+    for (std::size_t i = 0; i < size; ++i) {
+      out[i] = source[static_cast<std::size_t>(at)];
+      for (std::size_t d = dims; d-- > 0;) {
+        at += stride[d];
+        if (++j[d] < box.count[d]) break;
+        at -= stride[d] * box.count[d];
+        j[d] = 0;
+      }
+    }
+  }
+
   const array_plan& plan_;
-  const std::vector<const ndarray*>& data_;
-  std::vector<std::vector<double>> scratch_;  ///< per node: its second operand's tile
+  const std::vector<data_window>& data_;
+  std::vector<std::vector<double>> scratch_;  ///< two per node: operands' tiles
 };
 
 /// Calls f(tile, offset) for tiles of `box` along its leading dimension that hold about
@@ -250,41 +344,140 @@ index_box whole(const std::vector<std::int64_t>& shape) {
           shape};
 }
 
-void evaluate(const array_plan& plan, const index_box& box, const std::vector<const ndarray*>& data,
+void evaluate(const array_plan& plan, const index_box& box, const std::vector<data_window>& data,
               double* out) {
   check_plan(plan, data);
-  check_box(plan.root(), box);
+  check_box(plan.root().shape, box);
   evaluator e(plan, data);
   for_each_tile(box, [&](const index_box& tile, std::size_t offset) {
     e.fill(plan.nodes.size() - 1, tile, out + offset);
   });
 }
 
-double reduce(const array_plan& plan, const index_box& box, const std::vector<const ndarray*>& data,
+double identity_of(reduction op) {
+  switch (op) {
+    case reduction::prod: return 1.0;
+    case reduction::min: return std::numeric_limits<double>::infinity();
+    case reduction::max: return -std::numeric_limits<double>::infinity();
+    default: return 0.0;
+  }
+}
+
+/// Folds `count` values into `into` by op (not moments).
+void fold(reduction op, double& into, const double* v, std::size_t count) {
+  switch (op) {
+    case reduction::sum: {
+      double partial = 0;
+      for (std::size_t i = 0; i < count; ++i) partial += v[i];
+      into += partial;
+      return;
+    }
+    case reduction::prod:
+      for (std::size_t i = 0; i < count; ++i) into *= v[i];
+      return;
+    case reduction::min:
+      for (std::size_t i = 0; i < count; ++i) into = std::min(into, v[i]);
+      return;
+    case reduction::max:
+      for (std::size_t i = 0; i < count; ++i) into = std::max(into, v[i]);
+      return;
+    default:
+      malformed("moments folded as a number");
+  }
+}
+
+double reduce(const array_plan& plan, const index_box& box, const std::vector<data_window>& data,
               reduction op) {
+  if (op == reduction::moments) malformed("moments are not one number");
   check_plan(plan, data);
-  check_box(plan.root(), box);
+  check_box(plan.root().shape, box);
   evaluator e(plan, data);
-  std::vector<double> tile_values(std::min(box.size(), tile_elements * 2));
-  double result = op == reduction::sum   ? 0.0
-                  : op == reduction::min ? std::numeric_limits<double>::infinity()
-                                         : -std::numeric_limits<double>::infinity();
+  std::vector<double> tile_values;
+  double result = identity_of(op);
   for_each_tile(box, [&](const index_box& tile, std::size_t) {
     const auto size = tile.size();
-    tile_values.resize(std::max(tile_values.size(), size));
+    if (tile_values.size() < size) tile_values.resize(size);
     e.fill(plan.nodes.size() - 1, tile, tile_values.data());
-    const double* v = tile_values.data();
-    if (op == reduction::sum) {
-      double partial = 0;
-      for (std::size_t i = 0; i < size; ++i) partial += v[i];
-      result += partial;
-    } else if (op == reduction::min) {
-      for (std::size_t i = 0; i < size; ++i) result = std::min(result, v[i]);
-    } else {
-      for (std::size_t i = 0; i < size; ++i) result = std::max(result, v[i]);
-    }
+    fold(op, result, tile_values.data(), size);
   });
   return result;
+}
+
+void merge_moments(double* into, const double* other) noexcept {
+  const double n = into[0] + other[0];
+  if (other[0] == 0) return;
+  if (into[0] == 0) {
+    std::copy_n(other, 3, into);
+    return;
+  }
+  const double delta = other[1] - into[1];
+  into[1] += delta * other[0] / n;
+  into[2] += other[2] + delta * delta * into[0] * other[0] / n;
+  into[0] = n;
+}
+
+void reduce_axes(const array_plan& plan, const index_box& box, const std::vector<data_window>& data,
+                 const std::vector<bool>& reduced, reduction op, double* out) {
+  check_plan(plan, data);
+  check_box(plan.root().shape, box);
+  const auto n = box.count.size();
+  if (reduced.size() != n) malformed("a reduction mask of the wrong length");
+  std::vector<std::int64_t> out_count(n);
+  for (std::size_t d = 0; d < n; ++d) out_count[d] = reduced[d] ? 1 : box.count[d];
+  auto out_stride = c_strides(out_count);
+  const bool moments = op == reduction::moments;
+  const std::size_t width = moments ? 3 : 1;
+  std::size_t out_size = 1;
+  for (auto c : out_count) out_size *= static_cast<std::size_t>(c);
+  if (moments)
+    std::fill_n(out, out_size * 3, 0.0);
+  else
+    std::fill_n(out, out_size, identity_of(op));
+  if (box.size() == 0) return;
+  evaluator e(plan, data);
+  std::vector<double> tile_values;
+  for_each_tile(box, [&](const index_box& tile, std::size_t) {
+    const auto size = tile.size();
+    if (tile_values.size() < size) tile_values.resize(size);
+    e.fill(plan.nodes.size() - 1, tile, tile_values.data());
+    // Row by row along the last dimension; j: the row's index in the box (dimension 0 from
+    // the tile's place).
+    const std::int64_t first_row = n == 0 ? 0 : (tile.start[0] - box.start[0]) / box.step[0];
+    const auto row = n == 0 ? std::int64_t{1} : tile.count[n - 1];
+    std::vector<std::int64_t> j(n, 0);
+    if (n > 0) j[0] = first_row;
+    for (std::size_t at = 0; at < size; at += static_cast<std::size_t>(row)) {
+      std::int64_t target = 0;
+      for (std::size_t d = 0; d + 1 < n; ++d) target += (reduced[d] ? 0 : j[d]) * out_stride[d];
+      const double* v = tile_values.data() + at;
+      double* o = out + static_cast<std::size_t>(target) * width;
+      const bool row_reduced = n == 0 || reduced[n - 1];
+      if (row_reduced && !moments) {
+        fold(op, o[0], v, static_cast<std::size_t>(row));
+      } else if (row_reduced) {
+        double mean = 0;
+        for (std::int64_t i = 0; i < row; ++i) mean += v[i];
+        mean /= static_cast<double>(row);
+        double m2 = 0;
+        for (std::int64_t i = 0; i < row; ++i) m2 += (v[i] - mean) * (v[i] - mean);
+        const double part[3] = {static_cast<double>(row), mean, m2};
+        merge_moments(o, part);
+      } else {
+        for (std::int64_t i = 0; i < row; ++i) {
+          if (moments) {
+            const double part[3] = {1.0, v[i], 0.0};
+            merge_moments(o + 3 * i, part);
+          } else {
+            fold(op, o[i], v + i, 1);
+          }
+        }
+      }
+      for (std::size_t d = n == 0 ? 0 : n - 1; d-- > 0;) {
+        if (++j[d] < (d == 0 ? first_row + tile.count[0] : box.count[d])) break;
+        j[d] = d == 0 ? first_row : 0;
+      }
+    }
+  });
 }
 
 }  // namespace troupe::kernels

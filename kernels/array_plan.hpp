@@ -26,21 +26,26 @@ enum class plan_op : std::uint8_t {
   subtract_from_scalar,             ///< x - a
   divide_scalar, divide_into_scalar,  ///< a / x, x / a
   negate, absolute, square_root, exponential, logarithm,
-  slice,  ///< element i of dimension d is a's element starts[d] + steps[d] * i
+  slice,      ///< element i of dimension d is a's element starts[d] + steps[d] * i
+  transpose,  ///< dimension d is a's dimension axes[d]
+  greater, less, equal,  ///< a op b as 1.0 or 0.0
+  greater_scalar, less_scalar,  ///< a > x, a < x as 1.0 or 0.0
+  where,  ///< x (the condition's node in `a`) != 0 ? b : c
 };
 
 struct plan_node {
   plan_op op = plan_op::full;
   std::vector<std::int64_t> shape;
-  std::int32_t a = -1, b = -1;  ///< operands: indices of earlier nodes
+  std::int32_t a = -1, b = -1, c = -1;  ///< operands: indices of earlier nodes
   double x = 0, y = 0;
   std::uint64_t seed = 0;
   std::vector<std::int64_t> starts, steps;
+  std::vector<std::int64_t> axes;
   std::int32_t data = -1;
 
   template <class Archive>
   void serialize(Archive& archive, unsigned) {
-    archive& op& shape& a& b& x& y& seed& starts& steps& data;
+    archive& op& shape& a& b& c& x& y& seed& starts& steps& axes& data;
   }
 };
 
@@ -64,17 +69,34 @@ struct index_box {
 /// The whole of `shape`.
 index_box whole(const std::vector<std::int64_t>& shape);
 
-/// Writes the plan's elements in `box` (of its root), C order, to `out`. `data` holds the
-/// ndarrays the plan's data nodes name. ArgumentError when the plan is malformed (an operand
-/// after its user, a data index out of range, a box outside the shape): plans arrive from
-/// other processes.
-void evaluate(const array_plan& plan, const index_box& box, const std::vector<const ndarray*>& data,
+/// The part of a data node's array that a task was given: `values` in C order, the box of
+/// the node's indices from `origin` with extents `shape`.
+struct data_window {
+  const double* values = nullptr;
+  std::vector<std::int64_t> origin, shape;
+};
+
+/// Writes the plan's elements in `box` (of its root), C order, to `out`. `data[k]` is the
+/// window of data node k's array (node.data == k) that covers what the box reaches.
+/// ArgumentError when the plan is malformed (an operand after its user, a data index out of
+/// range, a box outside the shape or the window): plans arrive from other processes.
+void evaluate(const array_plan& plan, const index_box& box, const std::vector<data_window>& data,
               double* out);
 
-enum class reduction : std::uint8_t { sum, min, max };
+enum class reduction : std::uint8_t { sum, min, max, prod, moments };
 
-/// The plan's elements in `box` folded by `op` (sum of none: 0; min/max of none: +-inf).
-double reduce(const array_plan& plan, const index_box& box, const std::vector<const ndarray*>& data,
+/// The plan's elements in `box` folded by `op` (sum of none: 0; prod: 1; min/max: +-inf).
+/// Not for moments.
+double reduce(const array_plan& plan, const index_box& box, const std::vector<data_window>& data,
               reduction op);
+
+/// The plan's elements in `box` folded along the dimensions where `reduced[d]` is true, into
+/// `out`: the box's extents with those dimensions 1 (C order). For moments each result is
+/// three values (count, mean, sum of squared deviations), as a last dimension of 3.
+void reduce_axes(const array_plan& plan, const index_box& box, const std::vector<data_window>& data,
+                 const std::vector<bool>& reduced, reduction op, double* out);
+
+/// (count, mean, M2) of two parts merged (Chan et al.).
+void merge_moments(double* into, const double* other) noexcept;
 
 }  // namespace troupe::kernels

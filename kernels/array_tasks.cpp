@@ -1,5 +1,7 @@
 #include "kernels/array_tasks.hpp"
 
+#include <Eigen/Core>
+#include <cmath>
 #include <cstring>
 #include <limits>
 
@@ -11,96 +13,227 @@ namespace troupe::kernels {
 
 namespace {
 
-std::vector<const ndarray*> data_arrays(const std::vector<Value>& data) {
-  std::vector<const ndarray*> arrays;
-  for (const auto& d : data) arrays.push_back(&d.get<ndarray>());
-  return arrays;
-}
+using shape_type = std::vector<std::int64_t>;
 
-index_box box_of(const std::vector<std::int64_t>& start, const std::vector<std::int64_t>& count) {
+index_box box_of(const shape_type& start, const shape_type& count) {
   if (start.size() != count.size())
     throw ArgumentError("a box with " + std::to_string(start.size()) + " starts and " +
                         std::to_string(count.size()) + " counts");
-  return {start, std::vector<std::int64_t>(start.size(), 1), count};
+  return {start, shape_type(start.size(), 1), count};
 }
 
 reduction reduction_of(std::int64_t op) {
-  if (op < 0 || op > static_cast<std::int64_t>(reduction::max))
+  if (op < 0 || op > static_cast<std::int64_t>(reduction::moments))
     throw ArgumentError("unknown array reduction " + std::to_string(op));
   return static_cast<reduction>(op);
 }
 
-ndarray eval_task(const array_plan& plan, const std::vector<std::int64_t>& start,
-                  const std::vector<std::int64_t>& count, const std::vector<Value>& data) {
+shape_type c_strides(const shape_type& shape) {
+  shape_type stride(shape.size(), 1);
+  for (std::size_t d = shape.size(); d-- > 1;) stride[d - 1] = stride[d] * shape[d];
+  return stride;
+}
+
+/// Copies the box [from, from + extent) of `source` (extents source_shape, index 0 at
+/// source_origin) into `target` (target_shape, target_origin), row by row.
+void copy_box(const double* source, const shape_type& source_shape, const shape_type& source_origin,
+              double* target, const shape_type& target_shape, const shape_type& target_origin,
+              const shape_type& from, const shape_type& extent) {
+  const auto n = extent.size();
+  for (auto e : extent)
+    if (e <= 0) return;
+  if (n == 0) {
+    target[0] = source[0];
+    return;
+  }
+  const auto ss = c_strides(source_shape), ts = c_strides(target_shape);
+  shape_type j(n, 0);
+  while (true) {
+    std::int64_t s = 0, t = 0;
+    for (std::size_t d = 0; d < n; ++d) {
+      s += (from[d] + j[d] - source_origin[d]) * ss[d];
+      t += (from[d] + j[d] - target_origin[d]) * ts[d];
+    }
+    std::memcpy(target + t, source + s, static_cast<std::size_t>(extent[n - 1]) * sizeof(double));
+    std::size_t d = n - 1;
+    while (d > 0) {
+      --d;
+      if (++j[d] < extent[d]) break;
+      j[d] = 0;
+      if (d == 0) return;
+    }
+    if (n == 1) return;
+  }
+}
+
+/// The windows a task was given, assembled from their chunks (owned by `storage`).
+std::vector<data_window> assemble_windows(const std::vector<Value>& specs,
+                                          std::vector<ndarray>& storage) {
+  std::vector<data_window> windows;
+  storage.reserve(specs.size());
+  for (const auto& spec_value : specs) {
+    const auto& spec = spec_value.get<std::vector<Value>>();
+    if (spec.size() != 5) throw ArgumentError("an array window of " + std::to_string(spec.size()) + " parts");
+    auto origin = spec[0].as<shape_type>();
+    auto shape = spec[1].as<shape_type>();
+    auto chunk = spec[2].as<shape_type>();
+    auto positions = spec[3].as<shape_type>();
+    const auto& chunks = spec[4].get<std::vector<Value>>();
+    const auto n = origin.size();
+    if (shape.size() != n || chunk.size() != n || positions.size() != chunks.size() * n)
+      throw ArgumentError("an array window whose parts disagree in dimensions");
+    ndarray window(dtype::float64, shape);
+    double* out = window.mutable_data<double>();
+    for (std::size_t k = 0; k < chunks.size(); ++k) {
+      const auto& part = chunks[k].get<ndarray>();
+      shape_type part_origin(n), from(n), extent(n);
+      for (std::size_t d = 0; d < n; ++d) {
+        part_origin[d] = positions[k * n + d] * chunk[d];
+        from[d] = std::max(part_origin[d], origin[d]);
+        const auto end = std::min(part_origin[d] + part.shape()[d], origin[d] + shape[d]);
+        extent[d] = end - from[d];
+      }
+      copy_box(part.data<double>(), part.shape(), part_origin, out, shape, origin, from, extent);
+    }
+    storage.push_back(window);
+    windows.push_back({storage.back().data<double>(), std::move(origin), std::move(shape)});
+  }
+  return windows;
+}
+
+ndarray eval_task(const array_plan& plan, const shape_type& start, const shape_type& count,
+                  const std::vector<Value>& windows) {
+  std::vector<ndarray> storage;
+  auto data = assemble_windows(windows, storage);
   ndarray out(dtype::float64, count);
-  evaluate(plan, box_of(start, count), data_arrays(data), out.mutable_data<double>());
+  evaluate(plan, box_of(start, count), data, out.mutable_data<double>());
   return out;
 }
 
-double reduce_task(const array_plan& plan, const std::vector<std::int64_t>& start,
-                   const std::vector<std::int64_t>& count, const std::vector<Value>& data,
-                   std::int64_t op) {
-  return reduce(plan, box_of(start, count), data_arrays(data), reduction_of(op));
+double reduce_task(const array_plan& plan, const shape_type& start, const shape_type& count,
+                   const std::vector<Value>& windows, std::int64_t op) {
+  std::vector<ndarray> storage;
+  auto data = assemble_windows(windows, storage);
+  return reduce(plan, box_of(start, count), data, reduction_of(op));
+}
+
+ndarray reduce_axes_task(const array_plan& plan, const shape_type& start, const shape_type& count,
+                         const std::vector<Value>& windows, const shape_type& reduced,
+                         std::int64_t op) {
+  std::vector<ndarray> storage;
+  auto data = assemble_windows(windows, storage);
+  const auto r = reduction_of(op);
+  std::vector<bool> mask(reduced.begin(), reduced.end());
+  if (mask.size() != count.size()) throw ArgumentError("a reduction mask of the wrong length");
+  shape_type shape(count.size());
+  for (std::size_t d = 0; d < count.size(); ++d) shape[d] = mask[d] ? 1 : count[d];
+  if (r == reduction::moments) shape.push_back(3);
+  ndarray out(dtype::float64, shape);
+  reduce_axes(plan, box_of(start, count), data, mask, r, out.mutable_data<double>());
+  return out;
 }
 
 double combine_task(std::int64_t op, const std::vector<Value>& partials) {
   const auto r = reduction_of(op);
-  double result = r == reduction::sum   ? 0.0
+  double result = r == reduction::prod  ? 1.0
                   : r == reduction::min ? std::numeric_limits<double>::infinity()
-                                        : -std::numeric_limits<double>::infinity();
+                  : r == reduction::max ? -std::numeric_limits<double>::infinity()
+                                        : 0.0;
   for (const auto& p : partials) {
     const double x = p.as<double>();
-    result = r == reduction::sum ? result + x : r == reduction::min ? std::min(result, x)
-                                                                    : std::max(result, x);
+    switch (r) {
+      case reduction::sum: result += x; break;
+      case reduction::prod: result *= x; break;
+      case reduction::min: result = std::min(result, x); break;
+      case reduction::max: result = std::max(result, x); break;
+      default: throw ArgumentError("moments are combined as arrays");
+    }
   }
   return result;
 }
 
+ndarray combine_arrays_task(std::int64_t op, const std::vector<Value>& parts, const shape_type& shape) {
+  const auto r = reduction_of(op);
+  if (parts.empty()) throw ArgumentError("combine_arrays of no parts");
+  const auto& first = parts.front().get<ndarray>();
+  ndarray out(dtype::float64, shape);
+  if (out.size() != first.size())
+    throw ArgumentError("combine_arrays: parts of " + std::to_string(first.size()) +
+                        " elements into a shape of " + std::to_string(out.size()));
+  double* o = out.mutable_data<double>();
+  std::memcpy(o, first.data<double>(), first.nbytes());
+  for (std::size_t k = 1; k < parts.size(); ++k) {
+    const auto& part = parts[k].get<ndarray>();
+    if (part.size() != first.size()) throw ArgumentError("combine_arrays: parts of other sizes");
+    const double* v = part.data<double>();
+    const auto n = part.size();
+    switch (r) {
+      case reduction::sum: for (std::size_t i = 0; i < n; ++i) o[i] += v[i]; break;
+      case reduction::prod: for (std::size_t i = 0; i < n; ++i) o[i] *= v[i]; break;
+      case reduction::min: for (std::size_t i = 0; i < n; ++i) o[i] = std::min(o[i], v[i]); break;
+      case reduction::max: for (std::size_t i = 0; i < n; ++i) o[i] = std::max(o[i], v[i]); break;
+      case reduction::moments:
+        for (std::size_t i = 0; i + 2 < n; i += 3) merge_moments(o + i, v + i);
+        break;
+    }
+  }
+  return out;
+}
+
+ndarray finish_moments_task(const ndarray& moments, double ddof, bool root) {
+  auto shape = moments.shape();
+  if (shape.empty() || shape.back() != 3) throw ArgumentError("finish_moments: not moments");
+  shape.pop_back();
+  ndarray out(dtype::float64, shape);
+  const double* m = moments.data<double>();
+  double* o = out.mutable_data<double>();
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const double dof = m[3 * i] - ddof;
+    const double var = dof > 0 ? m[3 * i + 2] / dof : std::numeric_limits<double>::quiet_NaN();
+    o[i] = root ? std::sqrt(var) : var;
+  }
+  return out;
+}
+
+ndarray matmul_task(const ndarray& a, const ndarray& b) {
+  if (a.ndim() != 2 || b.ndim() != 2 || a.shape()[1] != b.shape()[0])
+    throw ArgumentError("matmul of blocks " + a.describe() + " and " + b.describe());
+  using row_major = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  ndarray out(dtype::float64, {a.shape()[0], b.shape()[1]});
+  Eigen::Map<row_major>(out.mutable_data<double>(), a.shape()[0], b.shape()[1]).noalias() =
+      Eigen::Map<const row_major>(a.data<double>(), a.shape()[0], a.shape()[1]) *
+      Eigen::Map<const row_major>(b.data<double>(), b.shape()[0], b.shape()[1]);
+  return out;
+}
+
 /// Chunks of a regular grid (each `chunk` along every dimension, the last ones shorter), in
 /// C order of the grid, copied into one array of `shape`.
-ndarray concatenate_task(const std::vector<std::int64_t>& shape,
-                         const std::vector<std::int64_t>& chunk, const std::vector<Value>& chunks) {
+ndarray concatenate_task(const shape_type& shape, const shape_type& chunk,
+                         const std::vector<Value>& chunks) {
   ndarray out(dtype::float64, shape);
   const auto n = shape.size();
   if (chunk.size() != n) throw ArgumentError("concatenate: chunk and shape differ in dimensions");
-  std::vector<std::int64_t> grid(n), stride(n, 1);
+  shape_type grid(n);
   std::size_t expected = 1;
   for (std::size_t d = 0; d < n; ++d) {
     grid[d] = chunk[d] > 0 ? (shape[d] + chunk[d] - 1) / chunk[d] : 0;
     expected *= static_cast<std::size_t>(grid[d]);
   }
-  for (std::size_t d = n; d-- > 1;) stride[d - 1] = stride[d] * shape[d];
   if (chunks.size() != expected)
     throw ArgumentError("concatenate: " + std::to_string(chunks.size()) + " chunks for a grid of " +
                         std::to_string(expected));
-  double* target = out.mutable_data<double>();
+  const shape_type origin(n, 0);
   for (std::size_t c = 0; c < chunks.size(); ++c) {
     const auto& part = chunks[c].get<ndarray>();
-    // The chunk's place: its grid position, from c in C order.
-    std::vector<std::int64_t> origin(n);
+    shape_type part_origin(n);
     std::size_t rest = c;
     for (std::size_t d = n; d-- > 0;) {
-      origin[d] = static_cast<std::int64_t>(rest % static_cast<std::size_t>(grid[d])) * chunk[d];
+      part_origin[d] = static_cast<std::int64_t>(rest % static_cast<std::size_t>(grid[d])) * chunk[d];
       rest /= static_cast<std::size_t>(grid[d]);
     }
-    const double* source = part.data<double>();
-    const auto& extent = part.shape();
-    if (n == 0) {
-      target[0] = source[0];
-      continue;
-    }
-    // Row by row along the last dimension.
-    std::vector<std::int64_t> j(n, 0);
-    const auto row = extent[n - 1];
-    for (std::size_t done = 0; done < part.size(); done += static_cast<std::size_t>(row)) {
-      std::int64_t at = 0;
-      for (std::size_t d = 0; d < n; ++d) at += (origin[d] + j[d]) * stride[d];
-      std::memcpy(target + at, source + done, static_cast<std::size_t>(row) * sizeof(double));
-      for (std::size_t d = n - 1; d-- > 0;) {
-        if (++j[d] < extent[d]) break;
-        j[d] = 0;
-      }
-    }
+    if (part.ndim() != n) throw ArgumentError("concatenate: a chunk of other dimensions");
+    copy_box(part.data<double>(), part.shape(), part_origin, out.mutable_data<double>(), shape,
+             origin, part_origin, part.shape());
   }
   return out;
 }
@@ -108,7 +241,13 @@ ndarray concatenate_task(const std::vector<std::int64_t>& shape,
 const array_task_functions functions{
     detail::register_typed_function_at_startup("troupe.array.eval", eval_task, true),
     detail::register_typed_function_at_startup("troupe.array.reduce", reduce_task, true),
+    detail::register_typed_function_at_startup("troupe.array.reduce_axes", reduce_axes_task, true),
     detail::register_typed_function_at_startup("troupe.array.combine", combine_task, true),
+    detail::register_typed_function_at_startup("troupe.array.combine_arrays", combine_arrays_task,
+                                               true),
+    detail::register_typed_function_at_startup("troupe.array.finish_moments", finish_moments_task,
+                                               true),
+    detail::register_typed_function_at_startup("troupe.array.matmul", matmul_task, true),
     detail::register_typed_function_at_startup("troupe.array.concatenate", concatenate_task, true),
 };
 

@@ -2,12 +2,21 @@
 // The registered task functions that run array plans on any scheduler, and the boxing of a
 // plan into a Value (its type registration lives in array_tasks.cpp alone).
 //
-//   troupe.array.eval(plan, start, count, data)        -> ndarray: the root's box (step 1)
-//   troupe.array.reduce(plan, start, count, data, op)  -> float64: the box folded by op
-//   troupe.array.combine(op, partials)                  -> float64: partials folded by op
-//   troupe.array.concatenate(shape, chunk, chunks)      -> ndarray: regular chunks, C order
+//   troupe.array.eval(plan, start, count, windows)            -> ndarray: the root's box
+//   troupe.array.reduce(plan, start, count, windows, op)      -> float64: the box folded
+//   troupe.array.reduce_axes(plan, start, count, windows, reduced, op)
+//                                                             -> ndarray: folded along axes
+//   troupe.array.combine(op, partials)                        -> float64: partials folded
+//   troupe.array.combine_arrays(op, parts, shape)             -> ndarray: parts folded
+//                                                                elementwise, in `shape`
+//   troupe.array.finish_moments(moments, ddof, root)          -> ndarray: variance (or std)
+//   troupe.array.matmul(a, b)                                 -> ndarray: a 2-d block product
+//   troupe.array.concatenate(shape, chunk, chunks)            -> ndarray: regular chunks joined
 //
-// `data` is a list of the float64 ndarrays the plan's data nodes name.
+// Boxes have step 1 here. `windows` has one entry per data node of the plan (node.data = k):
+// a list [origin, shape, chunk, positions, chunks] — the part of the node's array the box
+// reaches, the array's chunk extents, the grid positions of the chunks given (flat, ndim
+// numbers each) and those chunks, from which the task assembles the window.
 
 #include "core/function.hpp"
 #include "core/value.hpp"
@@ -16,7 +25,8 @@
 namespace troupe::kernels {
 
 struct array_task_functions {
-  function_ref eval, reduce, combine, concatenate;
+  function_ref eval, reduce, reduce_axes, combine, combine_arrays, finish_moments, matmul,
+      concatenate;
 };
 
 /// The functions (registered when this library's array tasks are linked in).

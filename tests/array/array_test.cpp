@@ -188,3 +188,128 @@ TEST_CASE("array: computed on a cluster of worker processes, the same numbers",
   CHECK(x.compute() == local);
   CHECK(x.sum().compute() == sum);
 }
+
+namespace {
+
+/// A brute-force fold of a C-order rows x cols x depth block along the axes in `mask`.
+std::vector<double> fold_3d(const std::vector<double>& v, const std::vector<std::int64_t>& shape,
+                            const std::vector<bool>& mask, const std::string& op) {
+  std::vector<std::int64_t> out_shape;
+  for (std::size_t d = 0; d < 3; ++d) out_shape.push_back(mask[d] ? 1 : shape[d]);
+  const auto out_size = out_shape[0] * out_shape[1] * out_shape[2];
+  std::vector<std::vector<double>> groups(static_cast<std::size_t>(out_size));
+  for (std::int64_t i = 0; i < shape[0]; ++i)
+    for (std::int64_t j = 0; j < shape[1]; ++j)
+      for (std::int64_t k = 0; k < shape[2]; ++k) {
+        const auto o = ((mask[0] ? 0 : i) * out_shape[1] + (mask[1] ? 0 : j)) * out_shape[2] +
+                       (mask[2] ? 0 : k);
+        groups[static_cast<std::size_t>(o)].push_back(v[(i * shape[1] + j) * shape[2] + k]);
+      }
+  std::vector<double> out;
+  for (const auto& g : groups) {
+    double r = op == "prod" ? 1 : op == "min" ? INFINITY : op == "max" ? -INFINITY : 0;
+    for (double x : g) {
+      if (op == "sum" || op == "mean" || op == "var") r += x;
+      if (op == "prod") r *= x;
+      if (op == "min") r = std::min(r, x);
+      if (op == "max") r = std::max(r, x);
+    }
+    if (op == "mean") r /= static_cast<double>(g.size());
+    if (op == "var") {
+      const double mean = r / static_cast<double>(g.size());
+      r = 0;
+      for (double x : g) r += (x - mean) * (x - mean);
+      r /= static_cast<double>(g.size());
+    }
+    out.push_back(r);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("array: reductions along axes match a brute-force fold", "[array]") {
+  const std::vector<std::int64_t> shape{7, 6, 5};
+  std::vector<double> v(7 * 6 * 5);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = std::sin(static_cast<double>(i)) * 3 + 0.5;
+  auto x = da::from_vector(v, shape, {3, 4, 2});
+  const std::vector<std::vector<std::int64_t>> axis_sets{{0}, {1}, {2}, {0, 2}, {-1, -2}, {0, 1, 2}};
+  for (const auto& axes : axis_sets) {
+    std::vector<bool> mask(3, false);
+    for (auto a : axes) mask[static_cast<std::size_t>(a < 0 ? a + 3 : a)] = true;
+    for (std::string op : {"sum", "mean", "min", "max", "prod", "var"}) {
+      INFO(op << " over " << axes.size() << " axes, first " << axes.front());
+      auto want = fold_3d(v, shape, mask, op);
+      for (bool keepdims : {false, true}) {
+        da::Array r = op == "sum"    ? x.sum(axes, keepdims)
+                      : op == "mean" ? x.mean(axes, keepdims)
+                      : op == "min"  ? x.min(axes, keepdims)
+                      : op == "max"  ? x.max(axes, keepdims)
+                      : op == "prod" ? x.prod(axes, keepdims)
+                                     : x.var(axes, 0, keepdims);
+        auto got = r.compute(keepdims ? on_threads : on_sync);
+        ndarray::shape_type want_shape;
+        for (std::size_t d = 0; d < 3; ++d)
+          if (!mask[d] || keepdims) want_shape.push_back(mask[d] ? 1 : shape[d]);
+        REQUIRE(got.shape() == want_shape);
+        for (std::size_t i = 0; i < want.size(); ++i)
+          REQUIRE(got.data<double>()[i] == Approx(want[i]).epsilon(1e-12).margin(1e-12));
+      }
+    }
+  }
+  // std with ddof, and the whole-array forms.
+  double mean = 0, m2 = 0;
+  for (double e : v) mean += e;
+  mean /= static_cast<double>(v.size());
+  for (double e : v) m2 += (e - mean) * (e - mean);
+  CHECK(x.stddev(1).compute(on_sync) == Approx(std::sqrt(m2 / (v.size() - 1))).epsilon(1e-12));
+  CHECK(x.var().compute(on_threads) == Approx(m2 / v.size()).epsilon(1e-12));
+  // A reduction's result feeds further work: the mean of each row's maximum, minus 1.
+  auto rows = da::from_vector(v, {35, 6}, {8, 4});
+  double expected = 0;
+  for (std::size_t r = 0; r < 35; ++r)
+    expected += *std::max_element(v.begin() + r * 6, v.begin() + r * 6 + 6) - 1;
+  CHECK((rows.max({1}) - 1).mean().compute(on_sync) == Approx(expected / 35).epsilon(1e-12));
+  // Empty and out-of-range axes.
+  CHECK(da::zeros({0, 3}).sum({0}).compute(on_sync).to_vector<double>() == std::vector<double>{0, 0, 0});
+  CHECK_THROWS_WITH(x.sum({3}), Contains("axis 3 is out of range"));
+  CHECK_THROWS_WITH(x.sum({1, -2}), Contains("given twice"));
+  CHECK_THROWS_WITH(da::zeros({0, 3}).max({0}), Contains("empty array"));
+}
+
+TEST_CASE("array: transpose, dot and elementwise functions match Eigen", "[array]") {
+  Eigen::MatrixXd a = Eigen::MatrixXd::Random(23, 17), b = Eigen::MatrixXd::Random(17, 11);
+  auto x = da::from_eigen(a, {5, 4});
+  auto y = da::from_eigen(b, {6, 3});  // inner chunks differ from x's: boxes line them up
+  CHECK(x.transpose().to_eigen(on_sync) == a.transpose());
+  CHECK(x.transpose().shape() == da::shape_type{17, 23});
+  Eigen::MatrixXd product = x.dot(y).to_eigen(on_threads);
+  CHECK(product.isApprox(a * b, 1e-12));
+  CHECK(x.dot(x.transpose()).to_eigen(on_sync).isApprox(a * a.transpose(), 1e-12));
+  // A product of generated and sliced operands, and its reduction.
+  auto r = da::random::RandomState(5).normal(0, 1, {40, 30}, {16, 16});
+  Eigen::MatrixXd rm = r.to_eigen(on_sync);
+  auto rr = r.slice({{{}, {}, -1}}).transpose().dot(r);
+  Eigen::MatrixXd want = rm.colwise().reverse().transpose() * rm;
+  CHECK(rr.to_eigen(on_sync).isApprox(want, 1e-12));
+  CHECK(rr.mean({0}).compute(on_sync).size() == 30);
+  // Elementwise functions, comparisons and where against a loop.
+  auto g = da::arange(-3, 5, 0.5, {5});
+  auto got = da::where(g > 0.0, da::sqrt(da::abs(g)) + da::exp(g * 0.1), da::log(1.0 - g)).compute(on_sync);
+  auto gv = da::arange(-3, 5, 0.5, {16}).compute(on_sync).to_vector<double>();
+  for (std::size_t i = 0; i < gv.size(); ++i) {
+    const double e = gv[i];
+    CHECK(got.data<double>()[i] == (e > 0 ? std::sqrt(std::abs(e)) + std::exp(e * 0.1) : std::log(1.0 - e)));
+  }
+  CHECK((g == g).sum().compute(on_sync) == 16);
+  CHECK((g < 0.0).sum().compute(on_sync) == 6);
+  CHECK(da::linalg::norm(g).compute(on_sync) == Approx(std::sqrt([&] {
+    double s = 0;
+    for (double e : gv) s += e * e;
+    return s;
+  }())));
+  CHECK_THROWS_WITH(x.dot(x), Contains("do not make a matrix product"));
+  CHECK_THROWS_WITH(x.transpose({0, 0}), Contains("given twice"));
+  CHECK(da::zeros_like(x).sum().compute(on_sync) == 0);
+  CHECK(da::full_like(x, 2).chunk_shape() == x.chunk_shape());
+}
