@@ -313,3 +313,27 @@ TEST_CASE("array: transpose, dot and elementwise functions match Eigen", "[array
   CHECK(da::zeros_like(x).sum().compute(on_sync) == 0);
   CHECK(da::full_like(x, 2).chunk_shape() == x.chunk_shape());
 }
+
+TEST_CASE("array: rows longer than a tile are worked through in pieces", "[array]") {
+  // Chunks of 2 x 15,000: a row is more than one tile, so tiles are pieces of single rows.
+  const std::int64_t rows = 3, cols = 20000;
+  std::vector<double> v(rows * cols);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = std::cos(0.001 * static_cast<double>(i)) + 0.25;
+  auto x = da::from_vector(v, {rows, cols}, {2, 15000});
+  auto reversed = x.reversed().compute(on_sync);
+  for (std::int64_t r = 0; r < rows; ++r)
+    for (std::int64_t c = 0; c < cols; ++c)
+      REQUIRE(reversed.data<double>()[r * cols + c] == v[(rows - 1 - r) * cols + (cols - 1 - c)]);
+  auto column_sums = x.sum({0}).compute(on_threads);
+  auto row_vars = x.var({1}, 1).compute(on_sync);
+  for (std::int64_t c = 0; c < cols; ++c)
+    REQUIRE(column_sums.data<double>()[c] == Approx(v[c] + v[cols + c] + v[2 * cols + c]));
+  for (std::int64_t r = 0; r < rows; ++r) {
+    double mean = 0, m2 = 0;
+    for (std::int64_t c = 0; c < cols; ++c) mean += v[r * cols + c];
+    mean /= cols;
+    for (std::int64_t c = 0; c < cols; ++c) m2 += (v[r * cols + c] - mean) * (v[r * cols + c] - mean);
+    CHECK(row_vars.data<double>()[r] == Approx(m2 / (cols - 1)).epsilon(1e-12));
+  }
+  CHECK(x.max().compute(on_sync) == *std::max_element(v.begin(), v.end()));
+}
