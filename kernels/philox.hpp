@@ -4,30 +4,38 @@
 // functions of (seed, element index) — the same for every chunking, slice and scheduler.
 //
 // Element i of a seeded array uses counter (i / 2, 0, 0, 0) with the seed as key: the four
-// 32-bit words make two 64-bit uniforms, which give elements 2c and 2c + 1 (uniform: each
-// word pair's top 53 bits; normal: Box-Muller on the pair).
+// 32-bit words make two uniforms in [0, 1) of 52 bits each, which give elements 2c and 2c + 1
+// (uniform: as they are; normal: Box-Muller on the pair).
 
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <bit>
 
 namespace troupe::kernels {
 
 using philox_counter = std::array<std::uint32_t, 4>;
 using philox_key = std::array<std::uint32_t, 2>;
 
-inline philox_counter philox4x32_10(philox_counter c, philox_key k) noexcept {
+/// One Philox round.
+inline philox_counter philox_round(const philox_counter& c, const philox_key& k) noexcept {
   constexpr std::uint32_t m0 = 0xD2511F53u, m1 = 0xCD9E8D57u;
+  const std::uint64_t p0 = std::uint64_t{m0} * c[0];
+  const std::uint64_t p1 = std::uint64_t{m1} * c[2];
+  return {static_cast<std::uint32_t>(p1 >> 32) ^ c[1] ^ k[0], static_cast<std::uint32_t>(p1),
+          static_cast<std::uint32_t>(p0 >> 32) ^ c[3] ^ k[1], static_cast<std::uint32_t>(p0)};
+}
+
+/// Ten rounds, the key bumped between them (written out, so that a loop over counters has
+/// no inner loop and vectorises).
+inline philox_counter philox4x32_10(philox_counter c, philox_key k) noexcept {
   constexpr std::uint32_t w0 = 0x9E3779B9u, w1 = 0xBB67AE85u;
-  for (int round = 0; round < 10; ++round) {
-    if (round > 0) {
-      k[0] += w0;
-      k[1] += w1;
-    }
-    const std::uint64_t p0 = std::uint64_t{m0} * c[0];
-    const std::uint64_t p1 = std::uint64_t{m1} * c[2];
-    c = {static_cast<std::uint32_t>(p1 >> 32) ^ c[1] ^ k[0], static_cast<std::uint32_t>(p1),
-         static_cast<std::uint32_t>(p0 >> 32) ^ c[3] ^ k[1], static_cast<std::uint32_t>(p0)};
+  c = philox_round(c, k);
+#pragma GCC unroll 9
+  for (int round = 1; round < 10; ++round) {
+    k[0] += w0;
+    k[1] += w1;
+    c = philox_round(c, k);
   }
   return c;
 }
@@ -37,22 +45,108 @@ inline philox_key philox_key_of(std::uint64_t seed) noexcept {
 }
 
 /// Two uniforms in [0, 1) from counter `pair` (elements 2 * pair and 2 * pair + 1).
-inline std::array<double, 2> uniform_pair(philox_key key, std::uint64_t pair) noexcept {
+inline void uniform_pair_into(philox_key key, std::uint64_t pair, double& u0, double& u1) noexcept {
   auto r = philox4x32_10({static_cast<std::uint32_t>(pair), static_cast<std::uint32_t>(pair >> 32),
                           0, 0},
                          key);
-  constexpr double scale = 1.0 / 9007199254740992.0;  // 2^-53
-  const std::uint64_t a = (std::uint64_t{r[0]} << 32 | r[1]) >> 11;
-  const std::uint64_t b = (std::uint64_t{r[2]} << 32 | r[3]) >> 11;
-  return {static_cast<double>(a) * scale, static_cast<double>(b) * scale};
+  // The top 52 bits of each word pair as the mantissa of a number in [1, 2), less 1: exact,
+  // and no integer -> double conversion (which AVX2 cannot do four at a time).
+  constexpr std::uint64_t one = 0x3ff0000000000000ull;
+  u0 = std::bit_cast<double>(((std::uint64_t{r[0]} << 32 | r[1]) >> 12) | one) - 1.0;
+  u1 = std::bit_cast<double>(((std::uint64_t{r[2]} << 32 | r[3]) >> 12) | one) - 1.0;
+}
+
+inline std::array<double, 2> uniform_pair(philox_key key, std::uint64_t pair) noexcept {
+  std::array<double, 2> u;
+  uniform_pair_into(key, pair, u[0], u[1]);
+  return u;
+}
+
+/// log(x) for a normal double x > 0, in plain arithmetic (no libm call, no branch), so that
+/// loops over it vectorise and every CPU computes the same bits: x = m * 2^e with m in
+/// [sqrt(1/2), sqrt(2)), log m = 2 atanh(s) for s = (m - 1) / (m + 1), |s| <= 0.172, as its
+/// odd series to s^21 (the next term is below 2^-60 of the result).
+inline double log_of_positive(double x) noexcept {
+  const auto bits = std::bit_cast<std::uint64_t>(x);
+  // The exponent as a double, exactly, by the 2^52 trick (no int64 -> double conversion).
+  double e = std::bit_cast<double>((bits >> 52) | 0x4330000000000000ull);
+  e -= 4503599627370496.0 + 1023.0;
+  double m = std::bit_cast<double>((bits & 0x000fffffffffffffull) | 0x3ff0000000000000ull);
+  const double high = m > 1.4142135623730951 ? 1.0 : 0.0;  // a blend, not a branch
+  m = m * (1.0 - 0.5 * high);
+  e = e + high;
+  const double s = (m - 1.0) / (m + 1.0);
+  const double s2 = s * s;
+  double p = 1.0 / 21;
+  p = p * s2 + 1.0 / 19;
+  p = p * s2 + 1.0 / 17;
+  p = p * s2 + 1.0 / 15;
+  p = p * s2 + 1.0 / 13;
+  p = p * s2 + 1.0 / 11;
+  p = p * s2 + 1.0 / 9;
+  p = p * s2 + 1.0 / 7;
+  p = p * s2 + 1.0 / 5;
+  p = p * s2 + 1.0 / 3;
+  p = p * s2 + 1.0;
+  constexpr double ln2_high = 0.6931471803691238;      // 1.62e-10 below ln 2 ...
+  constexpr double ln2_low = 1.9082149292705877e-10;   // ... and the rest
+  return e * ln2_high + (e * ln2_low + 2.0 * s * p);
+}
+
+/// cos and sin of 2 pi u for u in [0, 1), in plain arithmetic as log_of_positive: the quarter
+/// turn u * 4 falls in, then Taylor series of the angle within it (to degree 23 and 22; the
+/// next terms are below 1e-18).
+inline void cos_sin_of_turn(double u, double& cosine, double& sine) noexcept {
+  const double x = u * 4.0;
+  const double quarter = static_cast<double>(static_cast<std::int32_t>(x));  // 0, 1, 2 or 3
+  const double a = (x - quarter) * 1.5707963267948966;  // in [0, pi/2)
+  const double a2 = a * a;
+  double sp = -1.0 / 25852016738884976640000.0;          // -1/23!
+  sp = sp * a2 + 1.0 / 51090942171709440000.0;           // 1/21!
+  sp = sp * a2 - 1.0 / 121645100408832000.0;             // 1/19!
+  sp = sp * a2 + 1.0 / 355687428096000.0;                // 1/17!
+  sp = sp * a2 - 1.0 / 1307674368000.0;                  // 1/15!
+  sp = sp * a2 + 1.0 / 6227020800.0;                     // 1/13!
+  sp = sp * a2 - 1.0 / 39916800.0;                       // 1/11!
+  sp = sp * a2 + 1.0 / 362880.0;                         // 1/9!
+  sp = sp * a2 - 1.0 / 5040.0;                           // 1/7!
+  sp = sp * a2 + 1.0 / 120.0;                            // 1/5!
+  sp = sp * a2 - 1.0 / 6.0;                              // 1/3!
+  const double s = a + a * (a2 * sp);
+  double cp = 1.0 / 1124000727777607680000.0;            // 1/22!
+  cp = cp * a2 - 1.0 / 2432902008176640000.0;            // 1/20!
+  cp = cp * a2 + 1.0 / 6402373705728000.0;               // 1/18!
+  cp = cp * a2 - 1.0 / 20922789888000.0;                 // 1/16!
+  cp = cp * a2 + 1.0 / 87178291200.0;                    // 1/14!
+  cp = cp * a2 - 1.0 / 479001600.0;                      // 1/12!
+  cp = cp * a2 + 1.0 / 3628800.0;                        // 1/10!
+  cp = cp * a2 - 1.0 / 40320.0;                          // 1/8!
+  cp = cp * a2 + 1.0 / 720.0;                            // 1/6!
+  cp = cp * a2 - 1.0 / 24.0;                             // 1/4!
+  cp = cp * a2 + 0.5;                                    // 1/2!
+  const double c = 1.0 - a2 * cp;
+  // Rotate by the quarter turns: (c, s) -> (-s, c) -> (-c, -s) -> (s, -c).
+  const bool swap = quarter == 1.0 || quarter == 3.0;
+  const double c0 = swap ? s : c, s0 = swap ? c : s;
+  cosine = quarter == 1.0 || quarter == 2.0 ? -c0 : c0;
+  sine = quarter >= 2.0 ? -s0 : s0;
 }
 
 /// Two standard normals from counter `pair`, by Box-Muller.
+inline void normal_pair_into(philox_key key, std::uint64_t pair, double& z0, double& z1) noexcept {
+  double u0, u1;
+  uniform_pair_into(key, pair, u0, u1);
+  const double radius = std::sqrt(-2.0 * log_of_positive(1.0 - u0));  // 1 - u0 is in (0, 1]
+  double c, s;
+  cos_sin_of_turn(u1, c, s);
+  z0 = radius * c;
+  z1 = radius * s;
+}
+
 inline std::array<double, 2> normal_pair(philox_key key, std::uint64_t pair) noexcept {
-  auto u = uniform_pair(key, pair);
-  const double radius = std::sqrt(-2.0 * std::log1p(-u[0]));  // 1 - u0 is in (0, 1]
-  const double angle = 6.283185307179586 * u[1];
-  return {radius * std::cos(angle), radius * std::sin(angle)};
+  std::array<double, 2> z;
+  normal_pair_into(key, pair, z[0], z[1]);
+  return z;
 }
 
 /// Element `index` of the uniform [0, 1) array seeded with `seed`.
@@ -63,21 +157,6 @@ inline double uniform_at(std::uint64_t seed, std::uint64_t index) noexcept {
 /// Element `index` of the standard normal array seeded with `seed`.
 inline double standard_normal_at(std::uint64_t seed, std::uint64_t index) noexcept {
   return normal_pair(philox_key_of(seed), index / 2)[index % 2];
-}
-
-/// Elements first .. first + count - 1 of a seeded uniform or standard normal array.
-template <bool Normal>
-void fill_random(std::uint64_t seed, std::uint64_t first, std::uint64_t count, double* out) noexcept {
-  const auto key = philox_key_of(seed);
-  auto pair_of = [&](std::uint64_t p) { return Normal ? normal_pair(key, p) : uniform_pair(key, p); };
-  std::uint64_t i = 0;
-  if (count > 0 && first % 2 == 1) out[i++] = pair_of(first / 2)[1];
-  for (; i + 1 < count; i += 2) {
-    auto two = pair_of((first + i) / 2);
-    out[i] = two[0];
-    out[i + 1] = two[1];
-  }
-  if (i < count) out[i] = pair_of((first + i) / 2)[0];
 }
 
 }  // namespace troupe::kernels
