@@ -7,6 +7,7 @@
 
 #include "collections/format_bytes.hpp"
 #include "core/config.hpp"
+#include "core/function.hpp"
 #include "core/graph.hpp"
 #include "core/tokenize.hpp"
 #include "kernels/array_tasks.hpp"
@@ -192,6 +193,30 @@ std::vector<kernels::index_box> node_boxes(const kernels::array_plan& plan,
         inner.start[axis] = box.start[d];
         inner.step[axis] = box.step[d];
         inner.count[axis] = box.count[d];
+      }
+      boxes[static_cast<std::size_t>(n.a)] = inner;
+    } else if (n.op == plan_op::broadcast) {
+      const auto& child = plan.nodes[static_cast<std::size_t>(n.a)];
+      const auto lead = n.shape.size() - child.shape.size();
+      kernels::index_box inner;
+      for (std::size_t k = 0; k < child.shape.size(); ++k) {
+        const bool stretched = child.shape[k] == 1;
+        inner.start.push_back(stretched ? 0 : box.start[lead + k]);
+        inner.step.push_back(stretched ? 1 : box.step[lead + k]);
+        inner.count.push_back(stretched ? 1 : box.count[lead + k]);
+      }
+      boxes[static_cast<std::size_t>(n.a)] = inner;
+    } else if (n.op == plan_op::squeeze) {
+      const auto& child = plan.nodes[static_cast<std::size_t>(n.a)];
+      kernels::index_box inner;
+      std::size_t k = 0;
+      for (std::size_t d = 0; d < child.shape.size(); ++d) {
+        const bool dropped =
+            std::find(n.axes.begin(), n.axes.end(), static_cast<std::int64_t>(d)) != n.axes.end();
+        inner.start.push_back(dropped ? 0 : box.start[k]);
+        inner.step.push_back(dropped ? 1 : box.step[k]);
+        inner.count.push_back(dropped ? 1 : box.count[k]);
+        if (!dropped) ++k;
       }
       boxes[static_cast<std::size_t>(n.a)] = inner;
     } else {
@@ -401,21 +426,74 @@ Array Array::unary(plan_op op, double x) const {
   return Array(std::move(plan), sources_, chunk_);
 }
 
+namespace {
+
+/// numpy's broadcast shape of two shapes (aligned to the right, each pair equal or one 1).
+shape_type broadcast_shape(const shape_type& a, const shape_type& b, const char* verb) {
+  const auto n = std::max(a.size(), b.size());
+  shape_type out(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto x = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    const auto y = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    if (x != y && x != 1 && y != 1)
+      throw ArgumentError(std::string("cannot ") + verb + " arrays of shapes " + shape_text(a) +
+                          " and " + shape_text(b) +
+                          ": they do not broadcast (aligned from the right, each pair of "
+                          "extents must be equal or one of them 1)");
+    out[i] = x == 1 ? y : x;
+  }
+  return out;
+}
+
+/// The chunk extents of a result of `shape` made from operands with these shapes and chunks:
+/// along each dimension, those of the first operand that spans it.
+shape_type broadcast_chunks(const shape_type& shape,
+                            const std::vector<std::pair<shape_type, shape_type>>& operands) {
+  shape_type out(shape.size(), 1);
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    out[i] = std::max<std::int64_t>(shape[i], 1);
+    for (const auto& [s, c] : operands) {
+      const auto lead = shape.size() - s.size();
+      if (i >= lead && s[i - lead] == shape[i]) {
+        out[i] = c[i - lead];
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Array Array::broadcast_to(const shape_type& shape) const {
+  if (shape == shape_) return *this;
+  if (broadcast_shape(shape_, shape, "broadcast") != shape)
+    throw ArgumentError("cannot broadcast an array of shape " + shape_text(shape_) + " to " +
+                        shape_text(shape));
+  auto plan = std::make_shared<kernels::array_plan>(*plan_);
+  plan_node node;
+  node.op = plan_op::broadcast;
+  node.shape = shape;
+  node.a = static_cast<std::int32_t>(plan->nodes.size()) - 1;
+  plan->nodes.push_back(std::move(node));
+  return Array(std::move(plan), sources_, broadcast_chunks(shape, {{shape_, chunk_}}));
+}
+
 Array Array::binary(plan_op op, const Array& other, const char* verb) const {
-  if (other.shape_ != shape_)
-    throw ArgumentError(std::string("cannot ") + verb + " arrays of shapes " + shape_text(shape_) +
-                        " and " + shape_text(other.shape_) +
-                        " (broadcasting is not supported yet: give equal shapes)");
-  auto [merged, right] = merge(*plan_, *other.plan_, static_cast<std::int32_t>(sources_.size()));
+  const auto shape = broadcast_shape(shape_, other.shape_, verb);
+  const auto chunk = broadcast_chunks(shape, {{shape_, chunk_}, {other.shape_, other.chunk_}});
+  const Array left = broadcast_to(shape), right_operand = other.broadcast_to(shape);
+  auto [merged, right] =
+      merge(*left.plan_, *right_operand.plan_, static_cast<std::int32_t>(left.sources_.size()));
   plan_node node;
   node.op = op;
-  node.shape = shape_;
-  node.a = static_cast<std::int32_t>(plan_->nodes.size()) - 1;
+  node.shape = shape;
+  node.a = static_cast<std::int32_t>(left.plan_->nodes.size()) - 1;
   node.b = right;
   merged.nodes.push_back(std::move(node));
-  auto sources = sources_;
-  sources.insert(sources.end(), other.sources_.begin(), other.sources_.end());
-  return Array(std::make_shared<kernels::array_plan>(std::move(merged)), std::move(sources), chunk_);
+  auto sources = left.sources_;
+  sources.insert(sources.end(), right_operand.sources_.begin(), right_operand.sources_.end());
+  return Array(std::make_shared<kernels::array_plan>(std::move(merged)), std::move(sources), chunk);
 }
 
 Array Array::operator+(const Array& o) const { return binary(plan_op::add, o, "add"); }
@@ -440,11 +518,14 @@ Array sqrt(const Array& x) { return x.unary(plan_op::square_root); }
 Array exp(const Array& x) { return x.unary(plan_op::exponential); }
 Array log(const Array& x) { return x.unary(plan_op::logarithm); }
 
-Array where(const Array& condition, const Array& a, const Array& b) {
-  if (condition.shape() != a.shape() || b.shape() != a.shape())
-    throw ArgumentError("where: shapes " + shape_text(condition.shape()) + ", " +
-                        shape_text(a.shape()) + " and " + shape_text(b.shape()) +
-                        " differ (broadcasting is not supported yet: give equal shapes)");
+Array where(const Array& condition_in, const Array& a_in, const Array& b_in) {
+  const auto shape = broadcast_shape(broadcast_shape(condition_in.shape(), a_in.shape(), "choose with"),
+                                     b_in.shape(), "choose with");
+  const auto chunk = broadcast_chunks(shape, {{a_in.shape(), a_in.chunk_shape()},
+                                              {b_in.shape(), b_in.chunk_shape()},
+                                              {condition_in.shape(), condition_in.chunk_shape()}});
+  const Array condition = condition_in.broadcast_to(shape), a = a_in.broadcast_to(shape),
+              b = b_in.broadcast_to(shape);
   // The three operands' plans one after another, then the choice.
   auto [with_b, b_root] =
       merge(a.plan(), b.plan(), static_cast<std::int32_t>(a.sources().size()));
@@ -453,7 +534,7 @@ Array where(const Array& condition, const Array& a, const Array& b) {
             static_cast<std::int32_t>(a.sources().size() + b.sources().size()));
   plan_node node;
   node.op = plan_op::where;
-  node.shape = a.shape();
+  node.shape = shape;
   node.a = condition_root;
   node.b = static_cast<std::int32_t>(a.plan().nodes.size()) - 1;
   node.c = b_root;
@@ -461,8 +542,7 @@ Array where(const Array& condition, const Array& a, const Array& b) {
   auto sources = a.sources();
   sources.insert(sources.end(), b.sources().begin(), b.sources().end());
   sources.insert(sources.end(), condition.sources().begin(), condition.sources().end());
-  return Array(std::make_shared<kernels::array_plan>(std::move(merged)), std::move(sources),
-               a.chunk_shape());
+  return Array(std::make_shared<kernels::array_plan>(std::move(merged)), std::move(sources), chunk);
 }
 
 Array Array::slice(const std::vector<array::slice>& slices) const {
@@ -528,6 +608,98 @@ Array Array::transpose(const std::vector<std::int64_t>& axes) const {
   auto plan = std::make_shared<kernels::array_plan>(*plan_);
   plan->nodes.push_back(std::move(node));
   return Array(std::move(plan), sources_, std::move(chunk));
+}
+
+Array Array::squeeze(const std::vector<std::int64_t>& axes) const {
+  std::vector<std::int64_t> drop;
+  if (axes.empty()) {
+    for (std::size_t d = 0; d < shape_.size(); ++d)
+      if (shape_[d] == 1) drop.push_back(static_cast<std::int64_t>(d));
+  } else {
+    const auto mask = axis_mask(axes, shape_.size());
+    for (std::size_t d = 0; d < shape_.size(); ++d) {
+      if (!mask[d]) continue;
+      if (shape_[d] != 1)
+        throw ArgumentError("cannot squeeze axis " + std::to_string(d) + " of shape " +
+                            shape_text(shape_) + ": its extent is not 1");
+      drop.push_back(static_cast<std::int64_t>(d));
+    }
+  }
+  if (drop.empty()) return *this;
+  plan_node node;
+  node.op = plan_op::squeeze;
+  node.a = static_cast<std::int32_t>(plan_->nodes.size()) - 1;
+  node.axes = drop;
+  shape_type chunk;
+  for (std::size_t d = 0; d < shape_.size(); ++d) {
+    if (std::find(drop.begin(), drop.end(), static_cast<std::int64_t>(d)) != drop.end()) continue;
+    node.shape.push_back(shape_[d]);
+    chunk.push_back(chunk_[d]);
+  }
+  auto plan = std::make_shared<kernels::array_plan>(*plan_);
+  plan->nodes.push_back(std::move(node));
+  return Array(std::move(plan), sources_, std::move(chunk));
+}
+
+Array Array::select(std::int64_t axis, std::int64_t index) const {
+  const auto mask = axis_mask({axis}, shape_.size());
+  const auto d = static_cast<std::size_t>(std::find(mask.begin(), mask.end(), true) - mask.begin());
+  const auto extent = shape_[d];
+  const auto i = index < 0 ? index + extent : index;
+  if (i < 0 || i >= extent)
+    throw ArgumentError("index " + std::to_string(index) + " is out of range for axis " +
+                        std::to_string(d) + " of extent " + std::to_string(extent));
+  std::vector<array::slice> slices(shape_.size());
+  slices[d] = array::slice{i, i + 1, 1};
+  return slice(slices).squeeze({static_cast<std::int64_t>(d)});
+}
+
+Array Array::rechunk(const chunks& c) const {
+  // Chunk tasks evaluate any box of the plan, reading their sources' chunks through windows,
+  // so a new chunking is only a new grid of boxes.
+  return Array(plan_, sources_, chunk_extents(shape_, c));
+}
+
+Array Array::map_blocks(const std::string& function) const {
+  auto f = find_function(function);
+  if (!f)
+    throw ArgumentError("map_blocks: no function is registered as '" + function +
+                        "' (register it with TROUPE_FUNCTION; it takes and returns a "
+                        "troupe::ndarray of the same shape)");
+  auto source = materialize(*this, chunk_);
+  auto out = std::make_shared<chunked_source>();
+  out->shape = shape_;
+  out->chunk = chunk_;
+  add_graph(out->graph, source->graph);
+  const auto token = suffix(tokenize("map-blocks", {Value(function), make_value(source->keys)}));
+  for (std::size_t i = 0; i < source->keys.size(); ++i) {
+    Key key = "array-" + function + "-" + std::to_string(i) + token;
+    out->graph.add(key, Task{f, {Arg::ref(source->keys[i])}});
+    out->keys.push_back(std::move(key));
+  }
+  return over(std::move(out));
+}
+
+void Array::store(const std::string& path, const compute_options& options) const {
+  auto source = materialize(*this, chunk_);
+  Graph graph;
+  add_graph(graph, source->graph);
+  const auto& tasks = kernels::array_tasks();
+  const auto token = suffix(tokenize("store", {Value(path), make_value(source->keys)}));
+  std::vector<Arg> written;
+  std::size_t i = 0;
+  for (auto& [start, count] : chunk_boxes(shape_, chunk_)) {
+    Key key = "array-store-" + std::to_string(i) + token;
+    graph.add(key, Task{tasks.store_chunk, {Value(path), shape_value(shape_), shape_value(start),
+                                            Arg::ref(source->keys[i])}});
+    written.push_back(Arg::ref(key));
+    ++i;
+  }
+  // The file is made at its full size first, so chunks land at their offsets in any order.
+  kernels::create_raw_file(path, static_cast<std::uint64_t>(nbytes()));
+  Key done = "array-stored" + token;
+  graph.add(done, Task{tasks.combine, {Value(std::int64_t{0}), Arg::list(std::move(written))}});
+  get(graph, {done}, options);
 }
 
 Array Array::dot(const Array& other) const {

@@ -92,6 +92,21 @@ class Array {
   Array reversed() const;
   /// The dimensions in the order `axes` gives (empty: reversed), as numpy.transpose.
   Array transpose(const std::vector<std::int64_t>& axes = {}) const;
+  /// numpy's broadcasting: the array stretched to `shape` (aligned from the right; extents of
+  /// 1 stretch). Arithmetic, comparisons and where broadcast their operands the same way.
+  Array broadcast_to(const shape_type& shape) const;
+  /// Without the dimensions `axes` (each of extent 1; empty: every dimension of extent 1).
+  Array squeeze(const std::vector<std::int64_t>& axes = {}) const;
+  /// x[..., i, ...]: element `index` along `axis` (negative counts from the end), the axis gone.
+  Array select(std::int64_t axis, std::int64_t index) const;
+  /// The same array in other chunks (each chunk task reads across the old chunks it spans).
+  Array rechunk(const chunks& c) const;
+  /// `function` (registered with TROUPE_FUNCTION, ndarray -> ndarray of the same shape)
+  /// applied to every chunk.
+  Array map_blocks(const std::string& function) const;
+  /// Computes the array into a raw file at `path`: its float64 elements in C order, host byte
+  /// order, written by the chunk tasks at their offsets (the file is made at its full size).
+  void store(const std::string& path, const compute_options& options = {}) const;
   /// The matrix product of two 2-d arrays (one Eigen block product per task, summed in a
   /// fixed order).
   Array dot(const Array& other) const;

@@ -104,6 +104,31 @@ void check_plan(const array_plan& plan, const std::vector<data_window>& data) {
         }
         break;
       }
+      case plan_op::broadcast: {
+        const auto& child = operand(n.a);
+        if (child.shape.size() > n.shape.size())
+          malformed("broadcast " + name + " has fewer dimensions than its operand");
+        const auto lead = n.shape.size() - child.shape.size();
+        for (std::size_t k = 0; k < child.shape.size(); ++k)
+          if (child.shape[k] != n.shape[lead + k] && child.shape[k] != 1)
+            malformed("broadcast " + name + " stretches an extent other than 1");
+        break;
+      }
+      case plan_op::squeeze: {
+        const auto& child = operand(n.a);
+        std::vector<bool> dropped(child.shape.size(), false);
+        for (auto axis : n.axes) {
+          if (axis < 0 || static_cast<std::size_t>(axis) >= dropped.size() || dropped[axis] ||
+              child.shape[axis] != 1)
+            malformed("squeeze " + name + " drops a dimension it cannot");
+          dropped[axis] = true;
+        }
+        std::vector<std::int64_t> kept;
+        for (std::size_t d = 0; d < child.shape.size(); ++d)
+          if (!dropped[d]) kept.push_back(child.shape[d]);
+        if (kept != n.shape) malformed("squeeze " + name + " has the wrong shape");
+        break;
+      }
       default:
         if (is_binary(n.op)) {
           if (operand(n.a).shape != n.shape || operand(n.b).shape != n.shape)
@@ -248,6 +273,25 @@ class evaluator {
       case plan_op::transpose:
         transposed(id, n, box, out);
         return;
+      case plan_op::broadcast:
+        broadcasted(id, n, box, out);
+        return;
+      case plan_op::squeeze: {
+        // The dropped dimensions have extent 1: the same elements in the same C order.
+        const auto& child = plan_.nodes[static_cast<std::size_t>(n.a)];
+        index_box inner{{}, {}, {}};
+        std::size_t k = 0;
+        for (std::size_t d = 0; d < child.shape.size(); ++d) {
+          const bool dropped = std::find(n.axes.begin(), n.axes.end(),
+                                         static_cast<std::int64_t>(d)) != n.axes.end();
+          inner.start.push_back(dropped ? 0 : box.start[k]);
+          inner.step.push_back(dropped ? 1 : box.step[k]);
+          inner.count.push_back(dropped ? 1 : box.count[k]);
+          if (!dropped) ++k;
+        }
+        fill(static_cast<std::size_t>(n.a), inner, out);
+        return;
+      }
       case plan_op::where: {
         auto& condition = buffer(id, 0, size);
         auto& otherwise = buffer(id, 1, size);
@@ -332,6 +376,49 @@ class evaluator {
     });
   }
 
+  /// Fills the operand's box (one element along each stretched dimension), then copies it
+  /// out with a stride of 0 along those.
+  void broadcasted(std::size_t id, const plan_node& n, const index_box& box, double* out) {
+    const auto& child = plan_.nodes[static_cast<std::size_t>(n.a)];
+    const auto dims = box.count.size();
+    const auto lead = dims - child.shape.size();
+    index_box inner{{}, {}, {}};
+    for (std::size_t k = 0; k < child.shape.size(); ++k) {
+      const bool stretched = child.shape[k] == 1;
+      inner.start.push_back(stretched ? 0 : box.start[lead + k]);
+      inner.step.push_back(stretched ? 1 : box.step[lead + k]);
+      inner.count.push_back(stretched ? 1 : box.count[lead + k]);
+    }
+    const auto size = box.size();
+    if (size == 0) return;
+    auto& source = buffer(id, 0, inner.size());
+    fill(static_cast<std::size_t>(n.a), inner, source.data());
+    const auto inner_stride = c_strides(inner.count);
+    std::vector<std::int64_t> stride(dims, 0);
+    for (std::size_t k = 0; k < child.shape.size(); ++k)
+      stride[lead + k] = child.shape[k] == 1 ? 0 : inner_stride[k];
+    copy_strided(source.data(), stride, box.count, out);
+  }
+
+  /// out (C order over `count`) from `source` read with per-dimension strides.
+  static void copy_strided(const double* source, const std::vector<std::int64_t>& stride,
+                           const std::vector<std::int64_t>& count, double* out) {
+    const auto dims = count.size();
+    std::size_t size = 1;
+    for (auto c : count) size *= static_cast<std::size_t>(c);
+    std::vector<std::int64_t> j(dims, 0);
+    std::int64_t at = 0;
+    for (std::size_t i = 0; i < size; ++i) {
+      out[i] = source[at];
+      for (std::size_t d = dims; d-- > 0;) {
+        at += stride[d];
+        if (++j[d] < count[d]) break;
+        at -= stride[d] * count[d];
+        j[d] = 0;
+      }
+    }
+  }
+
   /// Fills the operand's box (dimensions permuted back), then copies it across permuted.
   void transposed(std::size_t id, const plan_node& n, const index_box& box, double* out) {
     const auto dims = box.count.size();
@@ -349,17 +436,7 @@ class evaluator {
     const auto inner_stride = c_strides(inner.count);
     std::vector<std::int64_t> stride(dims);
     for (std::size_t d = 0; d < dims; ++d) stride[d] = inner_stride[static_cast<std::size_t>(n.axes[d])];
-    std::vector<std::int64_t> j(dims, 0);
-    std::int64_t at = 0;
-    for (std::size_t i = 0; i < size; ++i) {
-      out[i] = source[static_cast<std::size_t>(at)];
-      for (std::size_t d = dims; d-- > 0;) {
-        at += stride[d];
-        if (++j[d] < box.count[d]) break;
-        at -= stride[d] * box.count[d];
-        j[d] = 0;
-      }
-    }
+    copy_strided(source.data(), stride, box.count, out);
   }
 
   const array_plan& plan_;

@@ -31,6 +31,8 @@ enum class plan_op : std::uint8_t {
   greater, less, equal,  ///< a op b as 1.0 or 0.0
   greater_scalar, less_scalar,  ///< a > x, a < x as 1.0 or 0.0
   where,  ///< x (the condition's node in `a`) != 0 ? b : c
+  broadcast,  ///< a, its dimensions aligned to the right of `shape`, stretched where its extent is 1
+  squeeze,    ///< a without its dimensions `axes` (each of extent 1)
 };
 
 struct plan_node {

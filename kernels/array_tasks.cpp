@@ -1,6 +1,10 @@
 #include "kernels/array_tasks.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <Eigen/Core>
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -238,6 +242,49 @@ ndarray concatenate_task(const shape_type& shape, const shape_type& chunk,
   return out;
 }
 
+std::string system_reason() { return std::strerror(errno); }
+
+std::int64_t store_chunk_task(const std::string& path, const shape_type& shape,
+                              const shape_type& start, const ndarray& chunk) {
+  const auto n = shape.size();
+  if (start.size() != n || chunk.ndim() != n)
+    throw ArgumentError("store: a chunk of other dimensions than the array");
+  for (std::size_t d = 0; d < n; ++d)
+    if (start[d] < 0 || start[d] + chunk.shape()[d] > shape[d])
+      throw ArgumentError("store: a chunk outside the array");
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) throw error("store: cannot open " + path + ": " + system_reason());
+  const auto stride = c_strides(shape);
+  const std::int64_t row = n == 0 ? 1 : chunk.shape()[n - 1];
+  const double* values = chunk.data<double>();
+  shape_type j(n, 0);
+  std::int64_t written = 0;
+  for (std::size_t at = 0; at < chunk.size(); at += static_cast<std::size_t>(row)) {
+    std::int64_t offset = 0;
+    for (std::size_t d = 0; d < n; ++d) offset += (start[d] + j[d]) * stride[d];
+    const auto bytes = static_cast<std::size_t>(row) * sizeof(double);
+    const auto* from = reinterpret_cast<const char*>(values + at);
+    for (std::size_t done = 0; done < bytes;) {
+      const auto r = ::pwrite(fd, from + done, bytes - done,
+                              static_cast<off_t>(offset * 8 + static_cast<std::int64_t>(done)));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) {
+        const auto reason = system_reason();
+        ::close(fd);
+        throw error("store: cannot write " + path + ": " + reason);
+      }
+      done += static_cast<std::size_t>(r);
+    }
+    written += static_cast<std::int64_t>(bytes);
+    for (std::size_t d = n == 0 ? 0 : n - 1; d-- > 0;) {
+      if (++j[d] < chunk.shape()[d]) break;
+      j[d] = 0;
+    }
+  }
+  ::close(fd);
+  return written;
+}
+
 const array_task_functions functions{
     detail::register_typed_function_at_startup("troupe.array.eval", eval_task, true),
     detail::register_typed_function_at_startup("troupe.array.reduce", reduce_task, true),
@@ -249,6 +296,7 @@ const array_task_functions functions{
                                                true),
     detail::register_typed_function_at_startup("troupe.array.matmul", matmul_task, true),
     detail::register_typed_function_at_startup("troupe.array.concatenate", concatenate_task, true),
+    detail::register_typed_function_at_startup("troupe.array.store_chunk", store_chunk_task, true),
 };
 
 }  // namespace
@@ -256,5 +304,16 @@ const array_task_functions functions{
 const array_task_functions& array_tasks() { return functions; }
 
 Value plan_value(array_plan plan) { return make_value(std::move(plan)); }
+
+void create_raw_file(const std::string& path, std::uint64_t bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw error("store: cannot create " + path + ": " + system_reason());
+  if (::ftruncate(fd, static_cast<off_t>(bytes)) != 0) {
+    const auto reason = system_reason();
+    ::close(fd);
+    throw error("store: cannot make " + path + " " + std::to_string(bytes) + " bytes: " + reason);
+  }
+  ::close(fd);
+}
 
 }  // namespace troupe::kernels

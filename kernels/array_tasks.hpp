@@ -12,11 +12,15 @@
 //   troupe.array.finish_moments(moments, ddof, root)          -> ndarray: variance (or std)
 //   troupe.array.matmul(a, b)                                 -> ndarray: a 2-d block product
 //   troupe.array.concatenate(shape, chunk, chunks)            -> ndarray: regular chunks joined
+//   troupe.array.store_chunk(path, shape, start, chunk)       -> int64: bytes written into the
+//                                                                raw file of the whole array
 //
 // Boxes have step 1 here. `windows` has one entry per data node of the plan (node.data = k):
 // a list [origin, shape, chunk, positions, chunks] — the part of the node's array the box
 // reaches, the array's chunk extents, the grid positions of the chunks given (flat, ndim
 // numbers each) and those chunks, from which the task assembles the window.
+
+#include <string>
 
 #include "core/function.hpp"
 #include "core/value.hpp"
@@ -26,11 +30,15 @@ namespace troupe::kernels {
 
 struct array_task_functions {
   function_ref eval, reduce, reduce_axes, combine, combine_arrays, finish_moments, matmul,
-      concatenate;
+      concatenate, store_chunk;
 };
 
 /// The functions (registered when this library's array tasks are linked in).
 const array_task_functions& array_tasks();
+
+/// Creates (or truncates) the raw file `path` at `bytes` bytes, for store_chunk tasks to fill;
+/// troupe::error naming the path and the reason when it cannot.
+void create_raw_file(const std::string& path, std::uint64_t bytes);
 
 /// The plan as a Value, to pass to those functions.
 Value plan_value(array_plan plan);

@@ -4,7 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <vector>
 
@@ -359,4 +362,74 @@ TEST_CASE("array: rows longer than a tile are worked through in pieces", "[array
     CHECK(row_vars.data<double>()[r] == Approx(m2 / (cols - 1)).epsilon(1e-12));
   }
   CHECK(x.max().compute(on_sync) == *std::max_element(v.begin(), v.end()));
+}
+
+namespace {
+
+/// A registered block function for map_blocks: x -> 2x + 1.
+ndarray twice_plus_one(const ndarray& block) {
+  ndarray out(troupe::dtype::float64, block.shape());
+  for (std::size_t i = 0; i < block.size(); ++i)
+    out.mutable_data<double>()[i] = 2 * block.data<double>()[i] + 1;
+  return out;
+}
+TROUPE_FUNCTION(twice_plus_one);
+
+}  // namespace
+
+TEST_CASE("array: broadcasting, integer indexing, rechunk, map_blocks and store", "[array]") {
+  Eigen::MatrixXd a = Eigen::MatrixXd::Random(9, 7);
+  auto x = da::from_eigen(a, {4, 3});
+  // Rows centred by their means: (9, 7) - (9, 1), as numpy broadcasts.
+  auto centred = (x - x.mean({1}, true)).to_eigen(on_sync);
+  Eigen::MatrixXd want = a.colwise() - a.rowwise().mean();
+  CHECK(centred.isApprox(want, 1e-12));
+  // (7,) against (9, 7), and a (9, 1) column against a (1, 7) row.
+  auto row = da::arange(0, 7, 1, {3});
+  Eigen::MatrixXd sum_rows = (x + row).to_eigen(on_threads);
+  auto column = da::arange(0, 9, 1, {2}).broadcast_to({1, 9}).transpose();
+  Eigen::MatrixXd outer = (column * row.broadcast_to({1, 7})).to_eigen(on_sync);
+  for (int r = 0; r < 9; ++r)
+    for (int c = 0; c < 7; ++c) {
+      CHECK(sum_rows(r, c) == a(r, c) + c);
+      CHECK(outer(r, c) == r * c);
+    }
+  CHECK(da::where(x > 0.0, x, 0.0 * row).min().compute(on_sync) >= 0);
+  CHECK_THROWS_WITH(x + da::ones({9}), Contains("do not broadcast"));
+  CHECK_THROWS_WITH(x.broadcast_to({7}), Contains("cannot broadcast"));
+  // Integer indexing and squeeze.
+  auto third_row = x.select(0, 2).compute(on_sync);
+  auto last_column = x.select(1, -1).compute(on_sync);
+  REQUIRE(third_row.shape() == ndarray::shape_type{7});
+  REQUIRE(last_column.shape() == ndarray::shape_type{9});
+  for (int c = 0; c < 7; ++c) CHECK(third_row.data<double>()[c] == a(2, c));
+  for (int r = 0; r < 9; ++r) CHECK(last_column.data<double>()[r] == a(r, 6));
+  CHECK(x.select(0, 4).select(0, 5).compute(on_sync).data<double>()[0] == a(4, 5));
+  CHECK_THROWS_WITH(x.select(0, 9), Contains("out of range"));
+  CHECK_THROWS_WITH(x.squeeze({0}), Contains("not 1"));
+  CHECK(x.sum({1}, true).squeeze().shape() == da::shape_type{9});
+  // Rechunk: the same numbers in other chunks.
+  auto again = x.rechunk({2, 7});
+  CHECK(again.chunk_shape() == da::shape_type{2, 7});
+  CHECK(again.to_eigen(on_threads) == a);
+  CHECK(x.reversed().rechunk({5, 5}).to_eigen(on_sync) == a.reverse());
+  // map_blocks with a registered function, and an unknown name.
+  Eigen::MatrixXd mapped = ((2 * a).array() + 1).matrix();
+  CHECK(x.map_blocks("twice_plus_one").to_eigen(on_sync) == mapped);
+  CHECK_THROWS_WITH(x.map_blocks("no_such_block_function"), Contains("TROUPE_FUNCTION"));
+  // store: the raw file holds the elements in C order.
+  const std::string path = "/tmp/troupe-array-store-test-" + std::to_string(::getpid()) + ".f64";
+  x.transpose().store(path, on_threads);
+  std::vector<double> back(9 * 7);
+  {
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    REQUIRE(f != nullptr);
+    CHECK(std::fread(back.data(), sizeof(double), back.size(), f) == back.size());
+    CHECK(std::fgetc(f) == EOF);
+    std::fclose(f);
+  }
+  std::remove(path.c_str());
+  for (int c = 0; c < 7; ++c)
+    for (int r = 0; r < 9; ++r) CHECK(back[c * 9 + r] == a(r, c));
+  CHECK_THROWS_WITH(x.store("/nonexistent-dir/x.f64"), Contains("cannot create /nonexistent-dir/x.f64"));
 }
