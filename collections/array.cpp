@@ -703,9 +703,18 @@ void Array::store(const std::string& path, const compute_options& options) const
 }
 
 Array Array::dot(const Array& other) const {
+  // Vectors, as numpy: 1-d . 1-d is their inner product, 2-d . 1-d and 1-d . 2-d contract the
+  // shared extent (as elementwise products summed, broadcasting the vector).
+  const bool left_vector = ndim() == 1, right_vector = other.ndim() == 1;
+  if ((left_vector || right_vector) && ndim() <= 2 && other.ndim() <= 2 &&
+      shape_.back() == other.shape_[0]) {
+    if (left_vector && right_vector) return (*this * other).sum(all_axes(1));
+    if (right_vector) return (*this * other).sum({1});
+    return (broadcast_to({1, shape_[0]}).transpose() * other).sum({0});
+  }
   if (ndim() != 2 || other.ndim() != 2 || shape_[1] != other.shape_[0])
     throw ArgumentError("dot: shapes " + shape_text(shape_) + " and " + shape_text(other.shape_) +
-                        " do not make a matrix product (2-d arrays, inner extents equal)");
+                        " do not make a product (1-d or 2-d arrays whose inner extents are equal)");
   const shape_type a_chunk{chunk_[0], chunk_[1]}, b_chunk{chunk_[1], other.chunk_[1]};
   const shape_type out_chunk{chunk_[0], other.chunk_[1]};
   if (shape_[1] == 0) return zeros({shape_[0], other.shape_[1]}, out_chunk);

@@ -108,7 +108,8 @@ class Array {
   /// order, written by the chunk tasks at their offsets (the file is made at its full size).
   void store(const std::string& path, const compute_options& options = {}) const;
   /// The matrix product of two 2-d arrays (one Eigen block product per task, summed in a
-  /// fixed order).
+  /// fixed order); with a 1-d operand, as numpy.dot (a vector's inner product, or a
+  /// matrix-vector product).
   Array dot(const Array& other) const;
 
   /// Reductions over every element.

@@ -334,7 +334,17 @@ TEST_CASE("array: transpose, dot and elementwise functions match Eigen", "[array
     for (double e : gv) s += e * e;
     return s;
   }())));
-  CHECK_THROWS_WITH(x.dot(x), Contains("do not make a matrix product"));
+  CHECK_THROWS_WITH(x.dot(x), Contains("do not make a product"));
+  // With vectors, as numpy.dot.
+  Eigen::VectorXd v = Eigen::VectorXd::Random(17), w = Eigen::VectorXd::Random(23);
+  auto vx = da::from_vector(std::vector<double>(v.data(), v.data() + 17), {17}, {5});
+  auto wx = da::from_vector(std::vector<double>(w.data(), w.data() + 23), {23}, {7});
+  auto av = x.dot(vx).compute(on_sync);
+  auto wa = wx.dot(x).compute(on_threads);
+  Eigen::VectorXd want_av = a * v, want_wa = a.transpose() * w;
+  for (int i = 0; i < 23; ++i) CHECK(av.data<double>()[i] == Approx(want_av(i)).epsilon(1e-12));
+  for (int i = 0; i < 17; ++i) CHECK(wa.data<double>()[i] == Approx(want_wa(i)).epsilon(1e-12));
+  CHECK(vx.dot(vx).compute(on_sync).data<double>()[0] == Approx(v.dot(v)).epsilon(1e-12));
   CHECK_THROWS_WITH(x.transpose({0, 0}), Contains("given twice"));
   CHECK(da::zeros_like(x).sum().compute(on_sync) == 0);
   CHECK(da::full_like(x, 2).chunk_shape() == x.chunk_shape());

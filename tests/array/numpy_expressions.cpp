@@ -1,0 +1,72 @@
+// Prints troupe's results for the expressions tests/array/check_against_numpy.py evaluates
+// with numpy on the same inputs, as one JSON object: {name: {"shape": [...], "values": [...]}}.
+// The inputs are formulas of the element index, chunked so that chunks do not divide them.
+//
+//   array_numpy_expressions [sync|threads]
+
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "collections/array.hpp"
+
+namespace da = troupe::array;
+
+namespace {
+
+/// x[i] = sin(0.37 i) * 3 + 0.1 * (i % 7), shaped and chunked.
+da::Array input(const da::shape_type& shape, const da::shape_type& chunks, double phase) {
+  std::int64_t n = 1;
+  for (auto e : shape) n *= e;
+  std::vector<double> values(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i)
+    values[static_cast<std::size_t>(i)] =
+        std::sin(0.37 * static_cast<double>(i) + phase) * 3 + 0.1 * static_cast<double>(i % 7);
+  return da::from_vector(values, shape, chunks);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const troupe::compute_options options{.scheduler = argc > 1 ? argv[1] : "sync"};
+  const auto x = input({13, 11}, {4, 3}, 0.0);
+  const auto y = input({13, 11}, {5, 4}, 1.0);
+  const auto v = input({11}, {4}, 2.0);
+  const auto row = input({11}, {3}, 3.0);
+  const auto all = [](std::size_t n) {
+    std::vector<std::int64_t> axes;
+    for (std::size_t d = 0; d < n; ++d) axes.push_back(static_cast<std::int64_t>(d));
+    return axes;
+  };
+  const std::vector<std::pair<std::string, std::function<da::Array()>>> expressions{
+      {"arith", [&] { return x + y * 2.0 - 1.0 / (x * x + 1.0); }},
+      {"slice_neg", [&] { return x.slice({{{}, {}, -1}, {2, -1, 3}}); }},
+      {"slice_sum0", [&] { return x.slice({{1, {}, 2}, {{}, {}, -2}}).sum({0}); }},
+      {"centred", [&] { return x - x.mean({1}, true); }},
+      {"t_dot", [&] { return x.transpose().dot(y); }},
+      {"var0_ddof1", [&] { return x.var({0}, 1.0); }},
+      {"std_all", [&] { return x.stddev(all(2)); }},
+      {"where", [&] { return da::where(x > 0.0, x, y); }},
+      {"funcs", [&] { return da::sqrt(da::abs(x)) + da::exp(x / 10.0) + da::log(da::abs(y) + 1.0); }},
+      {"max1", [&] { return x.max({1}); }},
+      {"min_all", [&] { return x.min(all(2)); }},
+      {"prod0", [&] { return (x / 3.0).prod({0}); }},
+      {"select3", [&] { return x.select(0, 3); }},
+      {"last_col", [&] { return x.select(1, -1); }},
+      {"mat_vec", [&] { return x.dot(v); }},
+      {"vec_vec", [&] { return v.dot(v); }},
+      {"rechunk_rev", [&] { return x.reversed().rechunk({6, 6}); }},
+      {"broadcast_row", [&] { return x * row + (x < y); }},
+      {"mean_keep", [&] { return y.mean({0}, true); }},
+  };
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& [name, make] : expressions) {
+    auto result = make().compute(options);
+    out[name] = {{"shape", result.shape()}, {"values", result.to_vector<double>()}};
+  }
+  std::printf("%s\n", out.dump().c_str());
+}
