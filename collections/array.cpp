@@ -5,6 +5,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "collections/array_memory.hpp"
 #include "collections/format_bytes.hpp"
 #include "core/config.hpp"
 #include "core/function.hpp"
@@ -258,9 +259,21 @@ lowering start_lowering(const Array& a) {
   return out;
 }
 
+std::uint64_t elements_of(const shape_type& extents) {
+  std::uint64_t n = 1;
+  for (auto e : extents) n *= static_cast<std::uint64_t>(std::max<std::int64_t>(e, 0));
+  return n;
+}
+
+/// The tiles an evaluation of `a`'s plan keeps: two per node.
+std::uint64_t tile_bytes(const Array& a) {
+  return a.plan().nodes.size() * 2 * kernels::tile_elements * 8;
+}
+
 /// The windows argument of a task for the box (start, count) of `a`: per data node, the
 /// part of its source the box reaches and the chunks that cover it.
-Arg windows_for(const Array& a, const shape_type& start, const shape_type& count) {
+Arg windows_for(const Array& a, const shape_type& start, const shape_type& count,
+                std::uint64_t* input_bytes = nullptr) {
   const auto& plan = a.plan();
   auto boxes = node_boxes(plan, {start, shape_type(start.size(), 1), count});
   std::vector<Arg> windows(a.sources().size(), Arg::list({}));
@@ -294,6 +307,7 @@ Arg windows_for(const Array& a, const shape_type& start, const shape_type& count
           linear = linear * grid[d] + first_chunk[d] + j[d];
         }
         parts.push_back(Arg::ref(source.keys[static_cast<std::size_t>(linear)]));
+        if (input_bytes != nullptr) *input_bytes += elements_of(source.chunk) * 8;
         std::size_t d = dims;
         bool done = dims == 0;
         while (d > 0) {
@@ -305,6 +319,15 @@ Arg windows_for(const Array& a, const shape_type& start, const shape_type& count
         if (done) break;
       }
     }
+    // The window is assembled (a copy) unless it is one whole chunk.
+    const bool one_whole_chunk = parts.size() == 1 && [&] {
+      for (std::size_t d = 0; d < dims; ++d)
+        if (lo[d] % source.chunk[d] != 0 ||
+            extent[d] != std::min(source.chunk[d], source.shape[d] - lo[d]))
+          return false;
+      return true;
+    }();
+    if (input_bytes != nullptr && !one_whole_chunk) *input_bytes += elements_of(extent) * 8;
     windows[static_cast<std::size_t>(n.data)] =
         Arg::list({shape_value(lo), shape_value(extent), shape_value(source.chunk),
                    shape_value(positions), Arg::list(std::move(parts))});
@@ -327,8 +350,12 @@ std::shared_ptr<const chunked_source> materialize(const Array& a, const shape_ty
   const std::string chunk_suffix = suffix(tokenize("chunks", {shape_value(chunk)}));
   for (auto& [start, count] : chunk_boxes(a.shape(), chunk)) {
     Key key = "array-chunk-" + std::to_string(out->keys.size()) + low.suffix + chunk_suffix;
+    std::uint64_t inputs = 0;
     low.graph.add(key, Task{tasks.eval, {Arg::ref(low.plan_key), shape_value(start),
-                                         shape_value(count), windows_for(a, start, count)}});
+                                         shape_value(count), windows_for(a, start, count, &inputs)}});
+    if (out->keys.empty())  // the first chunk is a whole one: the largest task
+      detail::check_task_memory(elements_of(count) * 8 + inputs + tile_bytes(a),
+                                "computing a chunk of shape " + shape_text(count), chunk);
     out->keys.push_back(std::move(key));
   }
   out->graph = std::move(low.graph);
@@ -718,6 +745,9 @@ Array Array::dot(const Array& other) const {
   const shape_type a_chunk{chunk_[0], chunk_[1]}, b_chunk{chunk_[1], other.chunk_[1]};
   const shape_type out_chunk{chunk_[0], other.chunk_[1]};
   if (shape_[1] == 0) return zeros({shape_[0], other.shape_[1]}, out_chunk);
+  detail::check_task_memory(
+      (elements_of(a_chunk) + elements_of(b_chunk) + elements_of(out_chunk)) * 8,
+      "a block product of " + shape_text(a_chunk) + " by " + shape_text(b_chunk), out_chunk);
   auto a = materialize(*this, a_chunk);
   auto b = materialize(other, b_chunk);
   auto out = std::make_shared<chunked_source>();
@@ -797,10 +827,19 @@ Array Array::reduce(const std::vector<std::int64_t>& axes, kernels::reduction op
                            std::to_string(keepdims) + suffix(tokenize("axes", {make_value(mask_value)}));
   std::size_t k = 0;
   for (auto& [start, count] : chunk_boxes(shape_, chunk_)) {
-    Key key = name + "-part-" + std::to_string(k++) + low.suffix;
-    low.graph.add(key, Task{tasks.reduce_axes, {Arg::ref(low.plan_key), shape_value(start),
-                                                shape_value(count), windows_for(*this, start, count),
-                                                shape_value(mask_value), Value(op_value)}});
+    Key key = name + "-part-" + std::to_string(k) + low.suffix;
+    std::uint64_t inputs = 0;
+    low.graph.add(key, Task{tasks.reduce_axes,
+                            {Arg::ref(low.plan_key), shape_value(start), shape_value(count),
+                             windows_for(*this, start, count, &inputs), shape_value(mask_value),
+                             Value(op_value)}});
+    if (k++ == 0) {
+      shape_type partial = count;
+      for (std::size_t d = 0; d < n; ++d)
+        if (mask[d]) partial[d] = 1;
+      detail::check_task_memory(elements_of(partial) * (moments ? 24 : 8) + inputs + tile_bytes(*this),
+                                "reducing a chunk of shape " + shape_text(count), chunk_);
+    }
     // Its result chunk: the grid position without the reduced dimensions.
     std::size_t linear = 0;
     shape_type result_count;
@@ -880,6 +919,14 @@ Scalar Array::var(double ddof) const { return Scalar(var(all_axes(ndim()), ddof)
 Scalar Array::stddev(double ddof) const { return Scalar(stddev(all_axes(ndim()), ddof)); }
 
 ndarray Array::compute(const compute_options& options) const {
+  // The task that joins the chunks holds them and the whole result.
+  const auto whole = 2 * static_cast<std::uint64_t>(nbytes());
+  if (whole > detail::task_memory_limit())
+    throw ArgumentError("compute() joins the whole array of shape " + shape_text(shape_) + " (" +
+                        format_bytes(static_cast<double>(nbytes())) +
+                        ") in one task, more than a task may use (" +
+                        format_bytes(static_cast<double>(detail::task_memory_limit())) +
+                        "): reduce it, slice it, or store() it to a file");
   auto source = materialize(*this, chunk_);
   Graph graph;
   add_graph(graph, source->graph);

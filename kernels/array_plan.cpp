@@ -19,9 +19,6 @@ namespace troupe::kernels {
 
 namespace {
 
-/// Elements a tile holds at most: operands of a fused chain stay in the L2 cache.
-constexpr std::size_t tile_elements = 4096;
-
 [[noreturn]] void malformed(const std::string& why) {
   throw ArgumentError("malformed array plan: " + why);
 }

@@ -62,6 +62,10 @@ struct array_plan {
   }
 };
 
+/// Elements a tile of an evaluation holds at most: the operands of a fused chain stay in the
+/// cache, each node with at most two tile-sized buffers.
+inline constexpr std::size_t tile_elements = 4096;
+
 /// A box of a node's elements: per dimension the first index, the step and the count.
 struct index_box {
   std::vector<std::int64_t> start, step, count;

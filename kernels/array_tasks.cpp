@@ -86,6 +86,17 @@ std::vector<data_window> assemble_windows(const std::vector<Value>& specs,
     const auto n = origin.size();
     if (shape.size() != n || chunk.size() != n || positions.size() != chunks.size() * n)
       throw ArgumentError("an array window whose parts disagree in dimensions");
+    // A window that is one whole chunk is that chunk: no copy.
+    if (chunks.size() == 1) {
+      const auto& only = chunks.front().get<ndarray>();
+      bool whole = only.shape() == shape;
+      for (std::size_t d = 0; d < n && whole; ++d) whole = positions[d] * chunk[d] == origin[d];
+      if (whole) {
+        storage.push_back(only);
+        windows.push_back({storage.back().data<double>(), std::move(origin), std::move(shape)});
+        continue;
+      }
+    }
     ndarray window(dtype::float64, shape);
     double* out = window.mutable_data<double>();
     for (std::size_t k = 0; k < chunks.size(); ++k) {

@@ -443,3 +443,30 @@ TEST_CASE("array: broadcasting, integer indexing, rechunk, map_blocks and store"
     for (int r = 0; r < 9; ++r) CHECK(back[c * 9 + r] == a(r, c));
   CHECK_THROWS_WITH(x.store("/nonexistent-dir/x.f64"), Contains("cannot create /nonexistent-dir/x.f64"));
 }
+
+TEST_CASE("array: a task that cannot fit is refused before anything runs", "[array]") {
+  troupe::config::set("array.task-memory", std::to_string(1 << 20));  // 1 MiB a task
+  auto x = da::ones({1000, 1000}, {1000, 1000});
+  // A reduction folds its chunk tile by tile: it fits.
+  CHECK(x.sum().compute(on_sync) == 1e6);
+  // Materialising 8 MB chunks does not, and the error says which chunks would.
+  CHECK_THROWS_WITH(x.map_blocks("twice_plus_one"),
+                    Contains("computing a chunk of shape (1000, 1000) needs about") &&
+                        Contains("rechunk to chunks of at most (") && Contains("array.task-memory"));
+  CHECK_THROWS_WITH(x.dot(x), Contains("a block product of (1000, 1000) by (1000, 1000)"));
+  CHECK_THROWS_WITH(x.compute(on_sync), Contains("compute() joins the whole array"));
+  // The suggested chunking fits.
+  std::string message;
+  try {
+    (void)x.map_blocks("twice_plus_one");
+  } catch (const troupe::ArgumentError& e) {
+    message = e.what();
+  }
+  const auto at = message.find("at most (") + 9;
+  const auto side = std::stoll(message.substr(at));
+  CHECK(side < 400);
+  CHECK(x.rechunk({side, side}).map_blocks("twice_plus_one").sum().compute(on_sync) == 3e6);
+  troupe::config::set("array.task-memory", "lots");
+  CHECK_THROWS_WITH(x.map_blocks("twice_plus_one"), Contains("give a positive number of bytes"));
+  troupe::config::unset("array.task-memory");
+}
