@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "collections/array_memory.hpp"
+#include "collections/client.hpp"
 #include "collections/format_bytes.hpp"
 #include "core/config.hpp"
 #include "core/function.hpp"
@@ -23,6 +24,9 @@ struct chunked_source {
   shape_type chunk;
   Graph graph;
   std::vector<Key> keys;
+  /// Persisted on a cluster: the futures that keep the chunks there (the graph still holds
+  /// their recipes, under the same keys, which the scheduler finds in memory).
+  std::shared_ptr<const std::vector<Future<Value>>> pinned;
 };
 
 namespace {
@@ -703,6 +707,24 @@ Array Array::map_blocks(const std::string& function) const {
     Key key = "array-" + function + "-" + std::to_string(i) + token;
     out->graph.add(key, Task{f, {Arg::ref(source->keys[i])}});
     out->keys.push_back(std::move(key));
+  }
+  return over(std::move(out));
+}
+
+Array Array::persist(const compute_options& options) const {
+  auto source = materialize(*this, chunk_);
+  auto out = std::make_shared<chunked_source>();
+  out->shape = shape_;
+  out->chunk = chunk_;
+  out->keys = source->keys;
+  auto* client = Client::current();
+  if (client != nullptr && (options.scheduler.empty() || options.scheduler == "distributed")) {
+    out->graph = source->graph;
+    out->pinned = std::make_shared<const std::vector<Future<Value>>>(
+        client->run_graph(*compile(source->graph, source->keys), {}));
+  } else {
+    auto values = get(source->graph, source->keys, options);
+    for (std::size_t i = 0; i < values.size(); ++i) out->graph.add(out->keys[i], values[i]);
   }
   return over(std::move(out));
 }

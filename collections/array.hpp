@@ -104,6 +104,10 @@ class Array {
   /// `function` (registered with TROUPE_FUNCTION, ndarray -> ndarray of the same shape)
   /// applied to every chunk.
   Array map_blocks(const std::string& function) const;
+  /// Computes the chunks now and keeps them: on the active Client's cluster (its futures
+  /// hold them there while this array, or one made from it, lives), else in this process.
+  /// Later computes start from the kept chunks.
+  Array persist(const compute_options& options = {}) const;
   /// Computes the array into a raw file at `path`: its float64 elements in C order, host byte
   /// order, written by the chunk tasks at their offsets (the file is made at its full size).
   void store(const std::string& path, const compute_options& options = {}) const;
