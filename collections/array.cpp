@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <sstream>
 
 #include "collections/array_memory.hpp"
@@ -53,8 +54,13 @@ std::int64_t configured_chunk_bytes() {
 /// The chunk extents for `shape`: given ones checked, or "auto" near-square chunks of about
 /// the configured bytes.
 shape_type chunk_extents(const shape_type& shape, const chunks& c) {
-  for (auto extent : shape)
+  std::int64_t bytes = 8;
+  for (auto extent : shape) {
     if (extent < 0) throw ArgumentError("array shape " + shape_text(shape) + " has a negative extent");
+    if (__builtin_mul_overflow(bytes, extent, &bytes))
+      throw ArgumentError("array shape " + shape_text(shape) +
+                          " has more elements than a 64-bit byte count can hold");
+  }
   if (!c.extents.empty()) {
     if (c.extents.size() != shape.size())
       throw ArgumentError("chunks " + shape_text(c.extents) + " do not match the " +
@@ -96,6 +102,9 @@ shape_type chunk_extents(const shape_type& shape, const chunks& c) {
   return out;
 }
 
+/// The most chunk tasks one array operation makes (tasks are made before the run).
+constexpr std::int64_t max_chunks = 2'000'000;
+
 /// The chunk grid's extents.
 shape_type grid_of(const shape_type& shape, const shape_type& chunk) {
   shape_type grid(shape.size());
@@ -110,6 +119,25 @@ std::vector<std::pair<shape_type, shape_type>> chunk_boxes(const shape_type& sha
                                                            const shape_type& chunk) {
   std::vector<std::pair<shape_type, shape_type>> boxes;
   const auto n = shape.size();
+  // Every chunk's task is made before the run (not yet as the scheduler needs them), at about
+  // 3 KiB each: past max_chunks that alone would take gigabytes.
+  std::int64_t count = 1;
+  for (auto g : grid_of(shape, chunk))
+    if (__builtin_mul_overflow(count, g, &count)) count = std::numeric_limits<std::int64_t>::max();
+  if (count > max_chunks) {
+    const double scale = std::pow(static_cast<double>(count) / static_cast<double>(max_chunks),
+                                  1.0 / static_cast<double>(std::max<std::size_t>(n, 1)));
+    shape_type larger(n);
+    for (std::size_t d = 0; d < n; ++d)
+      larger[d] = std::min(shape[d], static_cast<std::int64_t>(
+                                         std::ceil(static_cast<double>(chunk[d]) * scale * 1.01)));
+    throw ArgumentError("an array of shape " + shape_text(shape) + " in chunks of " +
+                        shape_text(chunk) + " makes " + std::to_string(count) +
+                        " chunk tasks, more than the " + std::to_string(max_chunks) +
+                        " troupe makes for one array: use larger chunks, such as " +
+                        shape_text(larger));
+  }
+  boxes.reserve(static_cast<std::size_t>(count));
   for (auto extent : shape)
     if (extent == 0) return boxes;
   shape_type index(n, 0);
@@ -507,7 +535,8 @@ Array Array::broadcast_to(const shape_type& shape) const {
   node.shape = shape;
   node.a = static_cast<std::int32_t>(plan->nodes.size()) - 1;
   plan->nodes.push_back(std::move(node));
-  return Array(std::move(plan), sources_, broadcast_chunks(shape, {{shape_, chunk_}}));
+  return Array(std::move(plan), sources_,
+               chunk_extents(shape, broadcast_chunks(shape, {{shape_, chunk_}})));
 }
 
 Array Array::binary(plan_op op, const Array& other, const char* verb) const {
@@ -997,6 +1026,10 @@ Array arange(double start, double stop, double step, const chunks& c) {
     throw ArgumentError("arange(" + std::to_string(start) + ", " + std::to_string(stop) + ", " +
                         std::to_string(step) + "): start, stop and step must be finite, step not 0");
   const double n = std::ceil((stop - start) / step);
+  if (n > 4e18)
+    throw ArgumentError("arange(" + std::to_string(start) + ", " + std::to_string(stop) + ", " +
+                        std::to_string(step) + ") would have " + std::to_string(n) +
+                        " elements: more than an array can hold");
   plan_node node;
   node.op = plan_op::arange;
   node.shape = {n > 0 ? static_cast<std::int64_t>(n) : 0};

@@ -538,10 +538,10 @@ void fold(reduction op, double& into, const double* v, std::size_t count) {
       for (std::size_t i = 0; i < count; ++i) into *= v[i];
       return;
     case reduction::min:
-      for (std::size_t i = 0; i < count; ++i) into = std::min(into, v[i]);
+      for (std::size_t i = 0; i < count; ++i) into = nan_min(into, v[i]);
       return;
     case reduction::max:
-      for (std::size_t i = 0; i < count; ++i) into = std::max(into, v[i]);
+      for (std::size_t i = 0; i < count; ++i) into = nan_max(into, v[i]);
       return;
     default:
       malformed("moments folded as a number");

@@ -91,6 +91,10 @@ void evaluate(const array_plan& plan, const index_box& box, const std::vector<da
 
 enum class reduction : std::uint8_t { sum, min, max, prod, moments };
 
+/// max and min as numpy's: a NaN on either side wins (std::max would drop one on the right).
+inline double nan_max(double a, double b) noexcept { return b > a || b != b ? b : a; }
+inline double nan_min(double a, double b) noexcept { return b < a || b != b ? b : a; }
+
 /// The plan's elements in `box` folded by `op` (sum of none: 0; prod: 1; min/max: +-inf).
 /// Not for moments.
 double reduce(const array_plan& plan, const index_box& box, const std::vector<data_window>& data,

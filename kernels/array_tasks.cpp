@@ -159,8 +159,8 @@ double combine_task(std::int64_t op, const std::vector<Value>& partials) {
     switch (r) {
       case reduction::sum: result += x; break;
       case reduction::prod: result *= x; break;
-      case reduction::min: result = std::min(result, x); break;
-      case reduction::max: result = std::max(result, x); break;
+      case reduction::min: result = nan_min(result, x); break;
+      case reduction::max: result = nan_max(result, x); break;
       default: throw ArgumentError("moments are combined as arrays");
     }
   }
@@ -185,8 +185,8 @@ ndarray combine_arrays_task(std::int64_t op, const std::vector<Value>& parts, co
     switch (r) {
       case reduction::sum: for (std::size_t i = 0; i < n; ++i) o[i] += v[i]; break;
       case reduction::prod: for (std::size_t i = 0; i < n; ++i) o[i] *= v[i]; break;
-      case reduction::min: for (std::size_t i = 0; i < n; ++i) o[i] = std::min(o[i], v[i]); break;
-      case reduction::max: for (std::size_t i = 0; i < n; ++i) o[i] = std::max(o[i], v[i]); break;
+      case reduction::min: for (std::size_t i = 0; i < n; ++i) o[i] = nan_min(o[i], v[i]); break;
+      case reduction::max: for (std::size_t i = 0; i < n; ++i) o[i] = nan_max(o[i], v[i]); break;
       case reduction::moments:
         for (std::size_t i = 0; i + 2 < n; i += 3) merge_moments(o + i, v + i);
         break;

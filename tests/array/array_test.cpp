@@ -519,3 +519,19 @@ TEST_CASE("array: persist keeps the chunks, here or on a cluster", "[array][clus
     CHECK(blocks_made >= made + 9);
   }
 }
+
+TEST_CASE("array: edges — 0-d arrays, NaN, and sizes past what fits", "[array]") {
+  CHECK(da::ones({}).sum().compute(on_sync) == 1);
+  auto scalar_plus_row = (da::full({}, 3) + da::arange(0, 3)).compute(on_sync);
+  CHECK(scalar_plus_row.to_vector<double>() == std::vector<double>{3, 4, 5});
+  // NaN wins min and max, as in numpy, wherever it sits in the chunks.
+  auto with_nan = da::from_vector({1, NAN, 3, 0.5, 7}, {5}, {2});
+  CHECK(std::isnan(with_nan.max().compute(on_sync)));
+  CHECK(std::isnan(with_nan.min().compute(on_threads)));
+  CHECK(da::from_vector({1, 7, 3}, {3}, {2}).max().compute(on_sync) == 7);
+  // Shapes and chunk counts past what troupe can hold are refused, not attempted.
+  CHECK_THROWS_WITH(da::ones({1LL << 40, 1LL << 40}), Contains("more elements than"));
+  CHECK_THROWS_WITH(da::arange(0, 1e30, 1e-30), Contains("more than an array can hold"));
+  CHECK_THROWS_WITH(da::ones({100000, 100000}, {10, 10}).sum(),
+                    Contains("makes 100000000 chunk tasks") && Contains("use larger chunks"));
+}
