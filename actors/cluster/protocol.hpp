@@ -213,6 +213,9 @@ struct worker_report {
   std::vector<finished_task> finished;
   std::vector<task_failure> failed;
   std::vector<missing_input> missing;  ///< tasks that could not fetch a dependency
+  /// Tasks given back on a steal request (not started here); the rest of those asked for had
+  /// started and stay.
+  std::vector<std::string> given_back;
 };
 
 struct task_assignment {
@@ -250,6 +253,7 @@ struct worker_idle {
 struct worker_orders {
   std::vector<task_assignment> compute;
   std::vector<std::string> release;  ///< drop these keys (data, or tasks not yet run)
+  std::vector<std::string> steal;    ///< give these back if not started (worker_report)
 };
 
 // --- data between workers and clients --------------------------------------------------------------
@@ -303,9 +307,9 @@ TROUPE_INSPECT(worker_hello, x.info, x.worker)
 TROUPE_INSPECT(finished_task, x.key, x.ref, x.nbytes, x.has_value, x.value)
 TROUPE_INSPECT(nanny_report, x.worker, x.pid, x.nanny, x.what, x.restarting)
 TROUPE_INSPECT(missing_input, x.key, x.input, x.failed_holders)
-TROUPE_INSPECT(worker_report, x.worker, x.finished, x.failed, x.missing)
+TROUPE_INSPECT(worker_report, x.worker, x.finished, x.failed, x.missing, x.given_back)
 TROUPE_INSPECT(task_assignment, x.spec, x.holders, x.input_nbytes, x.send_value)
-TROUPE_INSPECT(worker_orders, x.compute, x.release)
+TROUPE_INSPECT(worker_orders, x.compute, x.release, x.steal)
 TROUPE_INSPECT(get_data, x.keys)
 TROUPE_INSPECT(data_reply, x.keys, x.values, x.missing)
 TROUPE_INSPECT(put_data, x.keys, x.values)

@@ -49,6 +49,7 @@ void collect(scheduler_self* self) {
       orders.compute.push_back(std::move(a));
     }
     for (auto& key : commands.release) orders.release.push_back(std::move(key));
+    for (auto& key : commands.steal) orders.steal.push_back(std::move(key));
   }
   for (auto& [client, list] : out.clients) {
     auto& batch = s.events[client];
@@ -211,6 +212,7 @@ caf::behavior scheduler_behavior(scheduler_self* self, scheduler_timeouts timeou
         for (auto& missing : report.missing)
           s.state.task_missing(report.worker, missing.key, missing.input,
                                missing.failed_holders);
+        if (!report.given_back.empty()) s.state.tasks_given_back(report.worker, report.given_back);
         s.current_report = &report;
         after(self);
         s.current_report = nullptr;

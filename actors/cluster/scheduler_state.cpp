@@ -218,6 +218,7 @@ void SchedulerState::remove_worker(worker_id worker) {
   for (auto id : std::vector<task_id>(record.processing_tasks)) {
     auto& t = task(id);
     if (t.state != task_state::processing || t.processing_on != worker) continue;
+    drop_steal(t);
     t.processing_on = 0;
     if (++t.deaths > options_.allowed_failures) {
       t.state = task_state::waiting;
@@ -599,7 +600,7 @@ void SchedulerState::dispatch_ready() {
 void SchedulerState::steal_for_idle_workers() {
   for (auto& [thief_id, thief] : workers_) {
     const std::size_t threads = std::max(1u, thief.info.nthreads);
-    if (thief.processing >= threads) continue;
+    if (thief.processing + thief.incoming >= threads) continue;
     worker_id victim_id = 0;
     std::size_t most_excess = 0;
     for (const auto& [id, w] : workers_) {
@@ -612,22 +613,54 @@ void SchedulerState::steal_for_idle_workers() {
     }
     if (victim_id == 0) return;
     auto& victim = workers_[victim_id];
-    std::size_t take = std::min(most_excess / 2 + 1, 2 * threads - thief.processing);
+    std::size_t take =
+        std::min(most_excess / 2 + 1, 2 * threads - thief.processing - thief.incoming);
     std::vector<task_id> candidates;
     for (auto id : victim.processing_tasks)
-      if (may_run_on(tasks_[id], thief)) candidates.push_back(id);
+      if (tasks_[id].steal_to == 0 && may_run_on(tasks_[id], thief)) candidates.push_back(id);
     std::sort(candidates.begin(), candidates.end(), [&](task_id a, task_id b) {
       return tasks_[a].priority > tasks_[b].priority;  // lowest priority first
     });
     candidates.resize(std::min(take, candidates.size()));
+    // Asked, not taken: the victim may have started one (a batch handed to its executors), and
+    // moving it anyway ran it twice. It gives back the others (tasks_given_back).
     for (auto id : candidates) {
       auto& t = task(id);
-      send_release(victim_id, t.spec.key);
-      stop_processing(id);
-      start_on(id, thief_id);
-      ++stolen_;
+      t.steal_to = thief_id;
+      ++thief.incoming;
+      outbox_.workers[victim_id].steal.push_back(t.spec.key);
     }
   }
+}
+
+void SchedulerState::tasks_given_back(worker_id worker, const std::vector<std::string>& keys) {
+  for (const auto& key : keys) {
+    auto id = lookup(key);
+    if (!id) continue;
+    auto& t = task(*id);
+    if (t.state != task_state::processing || t.processing_on != worker || t.steal_to == 0) {
+      drop_steal(t);
+      continue;
+    }
+    auto thief = t.steal_to;
+    drop_steal(t);
+    stop_processing(*id);
+    auto target = workers_.find(thief);
+    if (target != workers_.end() && may_run_on(t, target->second)) {
+      start_on(*id, thief);
+      ++stolen_;
+    } else {
+      make_ready(*id);  // the thief left meanwhile: back to the queue
+    }
+  }
+  dispatch_ready();
+}
+
+void SchedulerState::drop_steal(task_record& t) {
+  if (t.steal_to == 0) return;
+  if (auto thief = workers_.find(t.steal_to); thief != workers_.end() && thief->second.incoming > 0)
+    --thief->second.incoming;
+  t.steal_to = 0;
 }
 
 bool SchedulerState::may_run_on(const task_record& t, const worker_record& w) noexcept {
@@ -685,6 +718,7 @@ void SchedulerState::start_on(task_id id, worker_id worker) {
 
 void SchedulerState::stop_processing(task_id id) {
   auto& t = task(id);
+  drop_steal(t);
   auto found = workers_.find(t.processing_on);
   if (found != workers_.end()) {
     auto& w = found->second;

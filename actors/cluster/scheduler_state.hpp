@@ -64,6 +64,9 @@ struct dispatch {
 struct worker_commands {
   std::vector<dispatch> compute;
   std::vector<std::string> release;
+  /// Give these tasks back if they have not started (a steal; the worker answers with the
+  /// ones it gave back, and a task that had started stays where it runs).
+  std::vector<std::string> steal;
 };
 
 /// What the scheduler must send after a call: per worker and per client.
@@ -113,6 +116,8 @@ class SchedulerState {
   void task_finished(worker_id worker, const std::string& key, std::uint64_t nbytes,
                      std::uint64_t ref = 0, std::int64_t payload = -1);
   void task_failed(worker_id worker, task_failure failure);
+  /// The worker gave these tasks back on a steal request: they run on the worker that asked.
+  void tasks_given_back(worker_id worker, const std::vector<std::string>& keys);
   /// The worker has nothing assigned although tasks count as processing there: they were lost
   /// on the way and run again. Returns how many.
   std::size_t worker_idle(worker_id worker);
@@ -180,6 +185,7 @@ class SchedulerState {
     std::vector<worker_id> who_has;
     worker_id processing_on = 0;
     std::uint32_t processing_slot = 0;  ///< its place in the worker's processing_tasks
+    worker_id steal_to = 0;  ///< asked back from processing_on for this worker (0: not)
     std::uint64_t nbytes = 0;
     std::uint32_t retries_left = 0;
     std::uint32_t deaths = 0;  ///< workers that died running it
@@ -190,6 +196,7 @@ class SchedulerState {
   struct worker_record {
     worker_info info;
     std::size_t processing = 0;
+    std::size_t incoming = 0;  ///< tasks asked back from other workers for this one
     std::vector<task_id> processing_tasks;  ///< unordered; task_record::processing_slot indexes it
   };
 
@@ -221,6 +228,8 @@ class SchedulerState {
   static bool may_run_on(const task_record& t, const worker_record& w) noexcept;
   void start_on(task_id id, worker_id worker);
   void stop_processing(task_id id);
+  /// The task's steal request is answered or moot: the thief stops counting it.
+  void drop_steal(task_record& t);
   void finish_dependency_use(task_id id);
   void mark_erred(task_id id, const task_failure& failure);
   void release_if_unneeded(task_id id);

@@ -244,7 +244,9 @@ peer_id peer_of(worker_self* self, const caf::actor& actor) {
 
 void flush_report(worker_self* self) {
   auto& s = self->state;
-  if (s.report.finished.empty() && s.report.failed.empty() && s.report.missing.empty()) return;
+  if (s.report.finished.empty() && s.report.failed.empty() && s.report.missing.empty() &&
+      s.report.given_back.empty())
+    return;
   s.report.worker = s.id;
   self->send(s.scheduler, std::move(s.report));
   s.report = worker_report{};
@@ -460,6 +462,9 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
         // task stolen away and back); applied the other way round, the task would be lost.
         // A compute followed by a release only runs a task the scheduler then drops.
         for (auto& key : orders.release) s.state.release(key);
+        // A steal: what has not started goes back (the scheduler moves it); what runs stays.
+        for (auto& key : orders.steal)
+          if (s.state.give_back(key)) s.report.given_back.push_back(std::move(key));
         for (auto& a : orders.compute) {
           std::vector<std::vector<peer_id>> holders;
           holders.reserve(a.holders.size());

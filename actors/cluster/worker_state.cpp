@@ -242,6 +242,12 @@ void WorkerState::release(const std::string& key) {
   data_.erase(found);
 }
 
+bool WorkerState::give_back(const std::string& key) {
+  if (running_.count(key) != 0 || waiting_.count(key) == 0) return false;
+  release(key);
+  return true;
+}
+
 void WorkerState::put(const std::string& key, Value value) {
   borrowed_uses_.erase(key);
   store(key, std::move(value), true);

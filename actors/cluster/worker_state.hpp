@@ -73,6 +73,9 @@ class WorkerState {
 
   /// The scheduler no longer needs the key here: its data, or the task if not yet running.
   void release(const std::string& key);
+  /// A steal: drops the task and returns true when it has not started (waiting or ready);
+  /// false when it runs, is done, or is not here.
+  bool give_back(const std::string& key);
 
   /// Data put here by a client (scatter).
   void put(const std::string& key, Value value);

@@ -948,23 +948,60 @@ TEST_CASE("scheduler_state: a worker that joins steals from a busy one", "[clust
   }
   s.update_graph(c, tasks, keys);
   CHECK(computed(s.take_outbox(), w1).size() == 10);
-  auto w2 = s.add_worker(make_worker("w2"));  // one thread, idle: takes up to two
+  auto w2 = s.add_worker(make_worker("w2"));  // one thread, idle: asks for up to two
   auto out = s.take_outbox();
-  auto stolen = computed(out, w2);
-  REQUIRE(stolen.size() == 2);
-  CHECK(s.stolen_count() == 2);
-  // The victim is told to drop exactly those, the last in priority order.
-  auto released = out.workers[w1].release;
-  std::sort(released.begin(), released.end());
-  std::sort(stolen.begin(), stolen.end());
-  CHECK(released == stolen);
-  CHECK(stolen == strings{"t8", "t9"});
+  // The victim is asked for exactly the last two in priority order; nothing moves yet (one of
+  // them may already run there: moving it anyway ran it twice).
+  auto asked = out.workers[w1].steal;
+  std::sort(asked.begin(), asked.end());
+  CHECK(asked == strings{"t8", "t9"});
+  CHECK(computed(out, w2).empty());
+  CHECK(out.workers[w1].release.empty());
+  CHECK(s.stolen_count() == 0);
+  // Asked once: another pass does not ask again while the answer is on its way.
+  s.task_finished(w1, "t0", 8);
+  CHECK(s.take_outbox().workers[w1].steal.empty());
+  // It gives back t8; t9 had started and stays.
+  s.tasks_given_back(w1, {"t8"});
+  CHECK(computed(s.take_outbox(), w2) == strings{"t8"});
+  CHECK(s.stolen_count() == 1);
   CHECK(s.processing_count(w1) == 8);
-  CHECK(s.processing_count(w2) == 2);
-  s.task_finished(w1, "t9", 8);  // it had started t9 after all: the late result is dropped
-  CHECK(s.take_outbox().workers[w1].release == strings{"t9"});
-  s.task_finished(w2, "t9", 8);
+  CHECK(s.processing_count(w2) == 1);
+  s.task_finished(w1, "t9", 8);  // where it ran: kept, nothing released
+  CHECK(s.take_outbox().workers[w1].release.empty());
   CHECK(s.state_of("t9") == task_state::memory);
+  s.task_finished(w2, "t8", 8);
+  CHECK(s.state_of("t8") == task_state::memory);
+  // A give-back for a task that finished meanwhile, or that was never asked for, changes
+  // nothing.
+  s.tasks_given_back(w1, {"t9", "t1", "no-such-key"});
+  CHECK(computed(s.take_outbox(), w2).empty());
+  CHECK(s.state_of("t1") == task_state::processing);
+  CHECK(s.processing_count(w1) == 7);
+}
+
+TEST_CASE("scheduler_state: a steal whose thief leaves puts the task back in the queue",
+          "[cluster]") {
+  SchedulerState s;
+  auto w1 = s.add_worker(make_worker("w1"));
+  auto c = s.add_client("client");
+  std::vector<task_spec> tasks;
+  strings keys;
+  for (int i = 0; i < 6; ++i) {
+    keys.push_back("t" + std::to_string(i));
+    tasks.push_back(make_task(keys.back()));
+  }
+  s.update_graph(c, tasks, keys);
+  s.take_outbox();
+  auto w2 = s.add_worker(make_worker("w2"));
+  auto asked = s.take_outbox().workers[w1].steal;
+  REQUIRE(!asked.empty());
+  s.remove_worker(w2);
+  s.take_outbox();
+  s.tasks_given_back(w1, {asked.front()});
+  // w1 is the only worker left: the task runs there again.
+  CHECK(computed(s.take_outbox(), w1) == strings{asked.front()});
+  CHECK(s.state_of(asked.front()) == task_state::processing);
 }
 
 TEST_CASE("scheduler_state: tasks an idle worker does not have run again", "[cluster]") {
