@@ -1,0 +1,416 @@
+#include "collections/array_graph.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "collections/array_memory.hpp"
+#include "core/config.hpp"
+#include "core/tokenize.hpp"
+#include "kernels/array_tasks.hpp"
+
+namespace troupe::array::detail {
+
+using kernels::plan_node;
+using kernels::plan_op;
+
+std::string shape_text(const shape_type& shape) {
+  std::string text = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + (shape.size() == 1 ? ",)" : ")");
+}
+
+namespace {
+
+std::int64_t configured_chunk_bytes() {
+  auto text = config::get("array.chunk-size");
+  if (!text) return auto_chunk_bytes;
+  try {
+    std::size_t used = 0;
+    auto bytes = std::stoll(*text, &used);
+    if (used == text->size() && bytes > 0) return bytes;
+  } catch (const std::exception&) {
+  }
+  throw ArgumentError("array.chunk-size (TROUPE_ARRAY_CHUNK_SIZE) is '" + *text +
+                      "': give a positive number of bytes, such as 134217728");
+}
+
+}  // namespace
+
+/// The chunk extents for `shape`: given ones checked, or "auto" near-square chunks of about
+/// the configured bytes.
+shape_type chunk_extents(const shape_type& shape, const chunks& c) {
+  std::int64_t bytes = 8;
+  for (auto extent : shape) {
+    if (extent < 0) throw ArgumentError("array shape " + shape_text(shape) + " has a negative extent");
+    if (__builtin_mul_overflow(bytes, extent, &bytes))
+      throw ArgumentError("array shape " + shape_text(shape) +
+                          " has more elements than a 64-bit byte count can hold");
+  }
+  if (!c.extents.empty()) {
+    if (c.extents.size() != shape.size())
+      throw ArgumentError("chunks " + shape_text(c.extents) + " do not match the " +
+                          std::to_string(shape.size()) + " dimensions of shape " +
+                          shape_text(shape));
+    shape_type out(shape.size());
+    for (std::size_t d = 0; d < shape.size(); ++d) {
+      if (c.extents[d] <= 0)
+        throw ArgumentError("chunks " + shape_text(c.extents) +
+                            ": every chunk extent must be at least 1");
+      out[d] = std::min(c.extents[d], std::max<std::int64_t>(shape[d], 1));
+    }
+    return out;
+  }
+  // auto: the same extent along every dimension (clipped to the shape), as large as fits.
+  const double elements = static_cast<double>(configured_chunk_bytes()) / 8;
+  shape_type out(shape.size());
+  std::size_t open = shape.size();
+  double budget = elements;
+  std::vector<bool> fixed(shape.size(), false);
+  // Dimensions shorter than the even share take their whole extent; the rest share what is left.
+  for (bool changed = true; changed && open > 0;) {
+    changed = false;
+    const double side = std::pow(budget, 1.0 / static_cast<double>(open));
+    for (std::size_t d = 0; d < shape.size(); ++d) {
+      if (fixed[d] || static_cast<double>(shape[d]) > side) continue;
+      fixed[d] = true;
+      out[d] = std::max<std::int64_t>(shape[d], 1);
+      budget /= static_cast<double>(out[d]);
+      --open;
+      changed = true;
+    }
+  }
+  if (open > 0) {
+    const auto side = static_cast<std::int64_t>(std::pow(budget, 1.0 / static_cast<double>(open)));
+    for (std::size_t d = 0; d < shape.size(); ++d)
+      if (!fixed[d]) out[d] = std::max<std::int64_t>(1, side);
+  }
+  return out;
+}
+
+/// The chunk grid's extents.
+shape_type grid_of(const shape_type& shape, const shape_type& chunk) {
+  shape_type grid(shape.size());
+  for (std::size_t d = 0; d < shape.size(); ++d)
+    grid[d] = chunk[d] > 0 ? (shape[d] + chunk[d] - 1) / chunk[d] : 0;
+  return grid;
+}
+
+/// The chunks of `shape` (chunk extents `chunk`), in C order of the grid: each box's start and
+/// count (none when an extent is 0; one, of no dimensions, for a 0-d array).
+std::vector<std::pair<shape_type, shape_type>> chunk_boxes(const shape_type& shape,
+                                                           const shape_type& chunk) {
+  std::vector<std::pair<shape_type, shape_type>> boxes;
+  const auto n = shape.size();
+  // Every chunk's task is made before the run (not yet as the scheduler needs them), at about
+  // 3 KiB each: past max_chunks that alone would take gigabytes.
+  std::int64_t count = 1;
+  for (auto g : grid_of(shape, chunk))
+    if (__builtin_mul_overflow(count, g, &count)) count = std::numeric_limits<std::int64_t>::max();
+  if (count > max_chunks) {
+    const double scale = std::pow(static_cast<double>(count) / static_cast<double>(max_chunks),
+                                  1.0 / static_cast<double>(std::max<std::size_t>(n, 1)));
+    shape_type larger(n);
+    for (std::size_t d = 0; d < n; ++d)
+      larger[d] = std::min(shape[d], static_cast<std::int64_t>(
+                                         std::ceil(static_cast<double>(chunk[d]) * scale * 1.01)));
+    throw ArgumentError("an array of shape " + shape_text(shape) + " in chunks of " +
+                        shape_text(chunk) + " makes " + std::to_string(count) +
+                        " chunk tasks, more than the " + std::to_string(max_chunks) +
+                        " troupe makes for one array: use larger chunks, such as " +
+                        shape_text(larger));
+  }
+  boxes.reserve(static_cast<std::size_t>(count));
+  for (auto extent : shape)
+    if (extent == 0) return boxes;
+  shape_type index(n, 0);
+  while (true) {
+    shape_type start(n), count(n);
+    for (std::size_t d = 0; d < n; ++d) {
+      start[d] = index[d] * chunk[d];
+      count[d] = std::min(chunk[d], shape[d] - start[d]);
+    }
+    boxes.emplace_back(std::move(start), std::move(count));
+    std::size_t d = n;
+    while (d > 0) {
+      --d;
+      if ((++index[d]) * chunk[d] < shape[d]) break;
+      index[d] = 0;
+      if (d == 0) return boxes;
+    }
+    if (n == 0) return boxes;
+  }
+}
+
+Value shape_value(const shape_type& s) { return make_value(shape_type(s)); }
+
+/// The key's token part ("-<hash>"), for keys derived from one token.
+std::string suffix(const Key& token) { return token.substr(token.find('-')); }
+
+Array generated(plan_node node, const chunks& c) {
+  auto chunk = chunk_extents(node.shape, c);
+  auto plan = std::make_shared<kernels::array_plan>();
+  plan->nodes.push_back(std::move(node));
+  return Array(std::move(plan), {}, std::move(chunk));
+}
+
+Array over(std::shared_ptr<const chunked_source> source) {
+  plan_node node;
+  node.op = plan_op::data;
+  node.shape = source->shape;
+  node.data = 0;
+  auto plan = std::make_shared<kernels::array_plan>();
+  plan->nodes.push_back(std::move(node));
+  auto chunk = source->chunk;
+  return Array(std::move(plan), {std::move(source)}, std::move(chunk));
+}
+
+/// The plan of `a` followed by the nodes of `b`, renumbered; returns the combined plan and
+/// the index of b's root in it.
+std::pair<kernels::array_plan, std::int32_t> merge(const kernels::array_plan& a,
+                                                   const kernels::array_plan& b,
+                                                   std::int32_t data_offset) {
+  kernels::array_plan out = a;
+  const auto offset = static_cast<std::int32_t>(a.nodes.size());
+  for (auto node : b.nodes) {
+    for (auto* operand : {&node.a, &node.b, &node.c})
+      if (*operand >= 0) *operand += offset;
+    if (node.data >= 0) node.data += data_offset;
+    out.nodes.push_back(std::move(node));
+  }
+  return {std::move(out), static_cast<std::int32_t>(out.nodes.size()) - 1};
+}
+
+/// The box each node of the plan is asked for when the root is asked for `root`: every node
+/// has one user (plans are trees), so the boxes are pushed down from the root.
+std::vector<kernels::index_box> node_boxes(const kernels::array_plan& plan,
+                                           const kernels::index_box& root) {
+  std::vector<kernels::index_box> boxes(plan.nodes.size());
+  std::vector<bool> reached(plan.nodes.size(), false);
+  boxes.back() = root;
+  reached.back() = true;
+  for (std::size_t i = plan.nodes.size(); i-- > 0;) {
+    if (!reached[i]) continue;
+    const auto& n = plan.nodes[i];
+    const auto& box = boxes[i];
+    for (auto operand : {n.a, n.b, n.c})
+      if (operand >= 0) reached[static_cast<std::size_t>(operand)] = true;
+    if (n.op == plan_op::slice) {
+      auto inner = box;
+      for (std::size_t d = 0; d < box.start.size(); ++d) {
+        inner.start[d] = n.starts[d] + n.steps[d] * box.start[d];
+        inner.step[d] = n.steps[d] * box.step[d];
+      }
+      boxes[static_cast<std::size_t>(n.a)] = inner;
+    } else if (n.op == plan_op::transpose) {
+      auto inner = box;
+      for (std::size_t d = 0; d < box.start.size(); ++d) {
+        const auto axis = static_cast<std::size_t>(n.axes[d]);
+        inner.start[axis] = box.start[d];
+        inner.step[axis] = box.step[d];
+        inner.count[axis] = box.count[d];
+      }
+      boxes[static_cast<std::size_t>(n.a)] = inner;
+    } else if (n.op == plan_op::broadcast) {
+      const auto& child = plan.nodes[static_cast<std::size_t>(n.a)];
+      const auto lead = n.shape.size() - child.shape.size();
+      kernels::index_box inner;
+      for (std::size_t k = 0; k < child.shape.size(); ++k) {
+        const bool stretched = child.shape[k] == 1;
+        inner.start.push_back(stretched ? 0 : box.start[lead + k]);
+        inner.step.push_back(stretched ? 1 : box.step[lead + k]);
+        inner.count.push_back(stretched ? 1 : box.count[lead + k]);
+      }
+      boxes[static_cast<std::size_t>(n.a)] = inner;
+    } else if (n.op == plan_op::squeeze) {
+      const auto& child = plan.nodes[static_cast<std::size_t>(n.a)];
+      kernels::index_box inner;
+      std::size_t k = 0;
+      for (std::size_t d = 0; d < child.shape.size(); ++d) {
+        const bool dropped =
+            std::find(n.axes.begin(), n.axes.end(), static_cast<std::int64_t>(d)) != n.axes.end();
+        inner.start.push_back(dropped ? 0 : box.start[k]);
+        inner.step.push_back(dropped ? 1 : box.step[k]);
+        inner.count.push_back(dropped ? 1 : box.count[k]);
+        if (!dropped) ++k;
+      }
+      boxes[static_cast<std::size_t>(n.a)] = inner;
+    } else {
+      for (auto operand : {n.a, n.b, n.c})
+        if (operand >= 0) boxes[static_cast<std::size_t>(operand)] = box;
+    }
+  }
+  return boxes;
+}
+
+void add_graph(Graph& into, const Graph& from) {
+  for (const auto& [key, node] : from.nodes()) {
+    if (std::holds_alternative<Value>(node))
+      into.add(key, std::get<Value>(node));
+    else
+      into.add(key, std::get<Task>(node));
+  }
+}
+
+lowering start_lowering(const Array& a) {
+  lowering out;
+  auto plan = kernels::plan_value(a.plan());
+  std::vector<Value> identity{plan};
+  for (const auto& source : a.sources()) {
+    identity.push_back(make_value(std::vector<std::string>(source->keys)));
+    add_graph(out.graph, source->graph);
+  }
+  out.suffix = suffix(tokenize("array", identity));
+  out.plan_key = "array-plan" + out.suffix;
+  out.graph.add(out.plan_key, plan);
+  return out;
+}
+
+std::uint64_t elements_of(const shape_type& extents) {
+  std::uint64_t n = 1;
+  for (auto e : extents) n *= static_cast<std::uint64_t>(std::max<std::int64_t>(e, 0));
+  return n;
+}
+
+/// The tiles an evaluation of `a`'s plan keeps: two per node.
+std::uint64_t tile_bytes(const Array& a) {
+  return a.plan().nodes.size() * 2 * kernels::tile_elements * 8;
+}
+
+/// The windows argument of a task for the box (start, count) of `a`: per data node, the
+/// part of its source the box reaches and the chunks that cover it.
+Arg windows_for(const Array& a, const shape_type& start, const shape_type& count,
+                std::uint64_t* input_bytes) {
+  const auto& plan = a.plan();
+  auto boxes = node_boxes(plan, {start, shape_type(start.size(), 1), count});
+  std::vector<Arg> windows(a.sources().size(), Arg::list({}));
+  for (std::size_t i = 0; i < plan.nodes.size(); ++i) {
+    const auto& n = plan.nodes[i];
+    if (n.op != plan_op::data) continue;
+    const auto& source = *a.sources()[static_cast<std::size_t>(n.data)];
+    const auto& box = boxes[i];
+    const auto dims = box.count.size();
+    shape_type lo(dims), extent(dims), first_chunk(dims), chunk_span(dims);
+    bool empty = false;
+    for (std::size_t d = 0; d < dims; ++d) {
+      if (box.count[d] == 0) empty = true;
+      const auto first = box.start[d], last = box.start[d] + box.step[d] * (box.count[d] - 1);
+      lo[d] = std::min(first, last);
+      extent[d] = empty ? 0 : std::max(first, last) - lo[d] + 1;
+    }
+    shape_type positions;
+    std::vector<Arg> parts;
+    if (!empty) {
+      const auto grid = grid_of(source.shape, source.chunk);
+      for (std::size_t d = 0; d < dims; ++d) {
+        first_chunk[d] = lo[d] / source.chunk[d];
+        chunk_span[d] = (lo[d] + extent[d] - 1) / source.chunk[d] - first_chunk[d] + 1;
+      }
+      shape_type j(dims, 0);
+      while (true) {
+        std::int64_t linear = 0;
+        for (std::size_t d = 0; d < dims; ++d) {
+          positions.push_back(first_chunk[d] + j[d]);
+          linear = linear * grid[d] + first_chunk[d] + j[d];
+        }
+        parts.push_back(Arg::ref(source.keys[static_cast<std::size_t>(linear)]));
+        if (input_bytes != nullptr) *input_bytes += elements_of(source.chunk) * 8;
+        std::size_t d = dims;
+        bool done = dims == 0;
+        while (d > 0) {
+          --d;
+          if (++j[d] < chunk_span[d]) break;
+          j[d] = 0;
+          if (d == 0) done = true;
+        }
+        if (done) break;
+      }
+    }
+    // The window is assembled (a copy) unless it is one whole chunk.
+    const bool one_whole_chunk = parts.size() == 1 && [&] {
+      for (std::size_t d = 0; d < dims; ++d)
+        if (lo[d] % source.chunk[d] != 0 ||
+            extent[d] != std::min(source.chunk[d], source.shape[d] - lo[d]))
+          return false;
+      return true;
+    }();
+    if (input_bytes != nullptr && !one_whole_chunk) *input_bytes += elements_of(extent) * 8;
+    windows[static_cast<std::size_t>(n.data)] =
+        Arg::list({shape_value(lo), shape_value(extent), shape_value(source.chunk),
+                   shape_value(positions), Arg::list(std::move(parts))});
+  }
+  return Arg::list(std::move(windows));
+}
+
+/// The array as chunks of extents `chunk` made by tasks: its own source when it is one
+/// already, else one eval task per chunk.
+std::shared_ptr<const chunked_source> materialize(const Array& a, const shape_type& chunk) {
+  const auto& plan = a.plan();
+  if (plan.nodes.size() == 1 && plan.root().op == plan_op::data &&
+      a.sources().front()->chunk == chunk)
+    return a.sources().front();
+  auto low = start_lowering(a);
+  auto out = std::make_shared<chunked_source>();
+  out->shape = a.shape();
+  out->chunk = chunk;
+  const auto& tasks = kernels::array_tasks();
+  const std::string chunk_suffix = suffix(tokenize("chunks", {shape_value(chunk)}));
+  for (auto& [start, count] : chunk_boxes(a.shape(), chunk)) {
+    Key key = "array-chunk-" + std::to_string(out->keys.size()) + low.suffix + chunk_suffix;
+    std::uint64_t inputs = 0;
+    low.graph.add(key, Task{tasks.eval, {Arg::ref(low.plan_key), shape_value(start),
+                                         shape_value(count), windows_for(a, start, count, &inputs)}});
+    if (out->keys.empty())  // the first chunk is a whole one: the largest task
+      detail::check_task_memory(elements_of(count) * 8 + inputs + tile_bytes(a),
+                                "computing a chunk of shape " + shape_text(count), chunk);
+    out->keys.push_back(std::move(key));
+  }
+  out->graph = std::move(low.graph);
+  return out;
+}
+
+/// Folds `parts` 16 at a time with combine_arrays until one is left; the last one takes
+/// `shape`. Returns its key.
+Key combine_tree(Graph& graph, std::vector<Key> parts, std::int64_t op, const shape_type& shape,
+                 const shape_type& part_shape, const std::string& name) {
+  constexpr std::size_t fan_in = 16;
+  const auto& tasks = kernels::array_tasks();
+  for (int depth = 1;; ++depth) {
+    const bool last = parts.size() <= fan_in;
+    std::vector<Key> next;
+    for (std::size_t i = 0; i < parts.size(); i += fan_in) {
+      std::vector<Arg> group;
+      for (std::size_t j = i; j < std::min(parts.size(), i + fan_in); ++j)
+        group.push_back(Arg::ref(parts[j]));
+      Key key = name + "-" + std::to_string(depth) + "-" + std::to_string(next.size());
+      graph.add(key, Task{tasks.combine_arrays, {Value(op), Arg::list(std::move(group)),
+                                                 shape_value(last ? shape : part_shape)}});
+      next.push_back(std::move(key));
+    }
+    if (last) return next.front();
+    parts = std::move(next);
+  }
+}
+
+/// The dimensions `axes` names, each once (negative counts from the end).
+std::vector<bool> axis_mask(const std::vector<std::int64_t>& axes, std::size_t ndim) {
+  std::vector<bool> mask(ndim, false);
+  for (auto axis : axes) {
+    const auto a = axis < 0 ? axis + static_cast<std::int64_t>(ndim) : axis;
+    if (a < 0 || a >= static_cast<std::int64_t>(ndim))
+      throw ArgumentError("axis " + std::to_string(axis) + " is out of range for a " +
+                          std::to_string(ndim) + "-d array");
+    if (mask[static_cast<std::size_t>(a)])
+      throw ArgumentError("axis " + std::to_string(axis) + " is given twice");
+    mask[static_cast<std::size_t>(a)] = true;
+  }
+  return mask;
+}
+
+std::vector<std::int64_t> all_axes(std::size_t ndim) {
+  std::vector<std::int64_t> axes(ndim);
+  for (std::size_t d = 0; d < ndim; ++d) axes[d] = static_cast<std::int64_t>(d);
+  return axes;
+}
+
+}  // namespace troupe::array::detail

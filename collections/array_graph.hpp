@@ -1,0 +1,86 @@
+#pragma once
+// How the array collection turns plans into task graphs (collections/array.hpp's own
+// machinery; nothing here is for users): chunk grids, the boxes a plan's nodes are asked for,
+// the windows of chunked sources a task reads, materialised chunks and combine trees.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "collections/array.hpp"
+#include "collections/future.hpp"
+#include "core/graph.hpp"
+#include "kernels/array_plan.hpp"
+
+namespace troupe::array {
+
+/// Chunks made by tasks: `keys` (C order of the grid of `chunk` extents) under `graph`.
+struct chunked_source {
+  shape_type shape;
+  shape_type chunk;
+  Graph graph;
+  std::vector<Key> keys;
+  /// Persisted on a cluster: the futures that keep the chunks there (the graph still holds
+  /// their recipes, under the same keys, which the scheduler finds in memory).
+  std::shared_ptr<const std::vector<Future<Value>>> pinned;
+};
+
+namespace detail {
+
+/// The most chunk tasks one array operation makes (tasks are made before the run).
+inline constexpr std::int64_t max_chunks = 2'000'000;
+
+/// "(3, 4)", "(5,)", "()".
+std::string shape_text(const shape_type& shape);
+/// The chunk extents for `shape`: given ones checked, or "auto" (array.chunk-size bytes).
+/// ArgumentError for a negative extent or a shape whose bytes overflow.
+shape_type chunk_extents(const shape_type& shape, const chunks& c);
+shape_type grid_of(const shape_type& shape, const shape_type& chunk);
+/// The chunks' boxes (start, count) in C order of the grid; ArgumentError past max_chunks.
+std::vector<std::pair<shape_type, shape_type>> chunk_boxes(const shape_type& shape,
+                                                           const shape_type& chunk);
+Value shape_value(const shape_type& s);
+/// A token's "-<hash>" part, for keys derived from it.
+std::string suffix(const Key& token);
+std::uint64_t elements_of(const shape_type& extents);
+
+/// An array of one generated source node.
+Array generated(kernels::plan_node node, const chunks& c);
+/// An array reading a chunked source as it is.
+Array over(std::shared_ptr<const chunked_source> source);
+/// The plan of `a` followed by `b`'s nodes (renumbered, data indices moved by data_offset);
+/// the index of b's root.
+std::pair<kernels::array_plan, std::int32_t> merge(const kernels::array_plan& a,
+                                                   const kernels::array_plan& b,
+                                                   std::int32_t data_offset);
+
+void add_graph(Graph& into, const Graph& from);
+/// `a` as chunks of extents `chunk` made by tasks (its own source when it is one already).
+std::shared_ptr<const chunked_source> materialize(const Array& a, const shape_type& chunk);
+/// What every lowering of an array shares: its sources' graphs, its plan under a key of its
+/// own, and a token naming the whole.
+struct lowering {
+  Graph graph;
+  Key plan_key;
+  std::string suffix;
+};
+lowering start_lowering(const Array& a);
+/// The windows argument of a task for the box (start, count) of `a`; adds the bytes of the
+/// inputs it reads to `*input_bytes` when given.
+Arg windows_for(const Array& a, const shape_type& start, const shape_type& count,
+                std::uint64_t* input_bytes = nullptr);
+/// The tiles an evaluation of `a`'s plan keeps.
+std::uint64_t tile_bytes(const Array& a);
+/// Folds `parts` 16 at a time with combine_arrays until one is left (that one in `shape`).
+Key combine_tree(Graph& graph, std::vector<Key> parts, std::int64_t op, const shape_type& shape,
+                 const shape_type& part_shape, const std::string& name);
+
+/// The dimensions `axes` names, each once (negative counts from the end).
+std::vector<bool> axis_mask(const std::vector<std::int64_t>& axes, std::size_t ndim);
+std::vector<std::int64_t> all_axes(std::size_t ndim);
+
+}  // namespace detail
+
+}  // namespace troupe::array
