@@ -62,6 +62,14 @@ inline std::array<double, 2> uniform_pair(philox_key key, std::uint64_t pair) no
   return u;
 }
 
+/// c[0] x^(N-1) + ... + c[N-1], by Horner's rule (in this order: the same bits on every CPU).
+template <std::size_t N>
+constexpr double horner(double x, const std::array<double, N>& c) noexcept {
+  double p = c[0];
+  for (std::size_t i = 1; i < N; ++i) p = p * x + c[i];
+  return p;
+}
+
 /// log(x) for a normal double x > 0, in plain arithmetic (no libm call, no branch), so that
 /// loops over it vectorise and every CPU computes the same bits: x = m * 2^e with m in
 /// [sqrt(1/2), sqrt(2)), log m = 2 atanh(s) for s = (m - 1) / (m + 1), |s| <= 0.172, as its
@@ -76,18 +84,10 @@ inline double log_of_positive(double x) noexcept {
   m = m * (1.0 - 0.5 * high);
   e = e + high;
   const double s = (m - 1.0) / (m + 1.0);
-  const double s2 = s * s;
-  double p = 1.0 / 21;
-  p = p * s2 + 1.0 / 19;
-  p = p * s2 + 1.0 / 17;
-  p = p * s2 + 1.0 / 15;
-  p = p * s2 + 1.0 / 13;
-  p = p * s2 + 1.0 / 11;
-  p = p * s2 + 1.0 / 9;
-  p = p * s2 + 1.0 / 7;
-  p = p * s2 + 1.0 / 5;
-  p = p * s2 + 1.0 / 3;
-  p = p * s2 + 1.0;
+  constexpr std::array<double, 11> atanh_series{1.0 / 21, 1.0 / 19, 1.0 / 17, 1.0 / 15, 1.0 / 13,
+                                                1.0 / 11, 1.0 / 9,  1.0 / 7,  1.0 / 5,  1.0 / 3,
+                                                1.0};
+  const double p = horner(s * s, atanh_series);
   constexpr double ln2_high = 0.6931471803691238;      // 1.62e-10 below ln 2 ...
   constexpr double ln2_low = 1.9082149292705877e-10;   // ... and the rest
   return e * ln2_high + (e * ln2_low + 2.0 * s * p);
@@ -101,30 +101,23 @@ inline void cos_sin_of_turn(double u, double& cosine, double& sine) noexcept {
   const double quarter = static_cast<double>(static_cast<std::int32_t>(x));  // 0, 1, 2 or 3
   const double a = (x - quarter) * 1.5707963267948966;  // in [0, pi/2)
   const double a2 = a * a;
-  double sp = -1.0 / 25852016738884976640000.0;          // -1/23!
-  sp = sp * a2 + 1.0 / 51090942171709440000.0;           // 1/21!
-  sp = sp * a2 - 1.0 / 121645100408832000.0;             // 1/19!
-  sp = sp * a2 + 1.0 / 355687428096000.0;                // 1/17!
-  sp = sp * a2 - 1.0 / 1307674368000.0;                  // 1/15!
-  sp = sp * a2 + 1.0 / 6227020800.0;                     // 1/13!
-  sp = sp * a2 - 1.0 / 39916800.0;                       // 1/11!
-  sp = sp * a2 + 1.0 / 362880.0;                         // 1/9!
-  sp = sp * a2 - 1.0 / 5040.0;                           // 1/7!
-  sp = sp * a2 + 1.0 / 120.0;                            // 1/5!
-  sp = sp * a2 - 1.0 / 6.0;                              // 1/3!
-  const double s = a + a * (a2 * sp);
-  double cp = 1.0 / 1124000727777607680000.0;            // 1/22!
-  cp = cp * a2 - 1.0 / 2432902008176640000.0;            // 1/20!
-  cp = cp * a2 + 1.0 / 6402373705728000.0;               // 1/18!
-  cp = cp * a2 - 1.0 / 20922789888000.0;                 // 1/16!
-  cp = cp * a2 + 1.0 / 87178291200.0;                    // 1/14!
-  cp = cp * a2 - 1.0 / 479001600.0;                      // 1/12!
-  cp = cp * a2 + 1.0 / 3628800.0;                        // 1/10!
-  cp = cp * a2 - 1.0 / 40320.0;                          // 1/8!
-  cp = cp * a2 + 1.0 / 720.0;                            // 1/6!
-  cp = cp * a2 - 1.0 / 24.0;                             // 1/4!
-  cp = cp * a2 + 0.5;                                    // 1/2!
-  const double c = 1.0 - a2 * cp;
+  // Taylor coefficients of sin(a) / a - 1 and (1 - cos(a)) / a^2 in a^2, highest first.
+  constexpr std::array<double, 11> sine_series{
+      -1.0 / 25852016738884976640000.0, 1.0 / 51090942171709440000.0,  // 1/23!, 1/21!
+      -1.0 / 121645100408832000.0,      1.0 / 355687428096000.0,       // 1/19!, 1/17!
+      -1.0 / 1307674368000.0,           1.0 / 6227020800.0,            // 1/15!, 1/13!
+      -1.0 / 39916800.0,                1.0 / 362880.0,                // 1/11!, 1/9!
+      -1.0 / 5040.0,                    1.0 / 120.0,                   // 1/7!, 1/5!
+      -1.0 / 6.0};                                                     // 1/3!
+  constexpr std::array<double, 11> cosine_series{
+      1.0 / 1124000727777607680000.0,  -1.0 / 2432902008176640000.0,  // 1/22!, 1/20!
+      1.0 / 6402373705728000.0,        -1.0 / 20922789888000.0,       // 1/18!, 1/16!
+      1.0 / 87178291200.0,             -1.0 / 479001600.0,            // 1/14!, 1/12!
+      1.0 / 3628800.0,                 -1.0 / 40320.0,                // 1/10!, 1/8!
+      1.0 / 720.0,                     -1.0 / 24.0,                   // 1/6!, 1/4!
+      0.5};                                                           // 1/2!
+  const double s = a + a * (a2 * horner(a2, sine_series));
+  const double c = 1.0 - a2 * horner(a2, cosine_series);
   // Rotate by the quarter turns: (c, s) -> (-s, c) -> (-c, -s) -> (s, -c).
   const bool swap = quarter == 1.0 || quarter == 3.0;
   const double c0 = swap ? s : c, s0 = swap ? c : s;

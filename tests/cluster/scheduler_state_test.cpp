@@ -78,6 +78,18 @@ strings computed(const outbox& o, worker_id w) {
   return keys;
 }
 
+/// Independent tasks t0 .. t{n-1}, ordered by their number, and their keys.
+std::pair<std::vector<task_spec>, strings> numbered_tasks(int n) {
+  std::vector<task_spec> tasks;
+  strings keys;
+  for (int i = 0; i < n; ++i) {
+    keys.push_back("t" + std::to_string(i));
+    tasks.push_back(make_task(keys.back()));
+    tasks.back().order = static_cast<std::uint64_t>(i);
+  }
+  return {tasks, keys};
+}
+
 /// Keys `w` is told to release, in order.
 strings released(const outbox& o, worker_id w) {
   auto found = o.workers.find(w);
@@ -939,13 +951,7 @@ TEST_CASE("scheduler_state: a worker that joins steals from a busy one", "[clust
   SchedulerState s;
   auto w1 = s.add_worker(make_worker("w1"));
   auto c = s.add_client("client");
-  std::vector<task_spec> tasks;
-  strings keys;
-  for (int i = 0; i < 10; ++i) {
-    keys.push_back("t" + std::to_string(i));
-    tasks.push_back(make_task(keys.back()));
-    tasks.back().order = static_cast<std::uint64_t>(i);
-  }
+  auto [tasks, keys] = numbered_tasks(10);
   s.update_graph(c, tasks, keys);
   CHECK(computed(s.take_outbox(), w1).size() == 10);
   auto w2 = s.add_worker(make_worker("w2"));  // one thread, idle: asks for up to two
@@ -985,12 +991,7 @@ TEST_CASE("scheduler_state: a steal whose thief leaves puts the task back in the
   SchedulerState s;
   auto w1 = s.add_worker(make_worker("w1"));
   auto c = s.add_client("client");
-  std::vector<task_spec> tasks;
-  strings keys;
-  for (int i = 0; i < 6; ++i) {
-    keys.push_back("t" + std::to_string(i));
-    tasks.push_back(make_task(keys.back()));
-  }
+  auto [tasks, keys] = numbered_tasks(6);
   s.update_graph(c, tasks, keys);
   s.take_outbox();
   auto w2 = s.add_worker(make_worker("w2"));
