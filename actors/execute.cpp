@@ -5,6 +5,7 @@
 #include <array>
 #include <typeinfo>
 
+#include "core/progress.hpp"
 #include "core/stack_trace.hpp"
 
 namespace troupe {
@@ -68,6 +69,7 @@ execution_result execute_task(const task_graph& graph, task_index task,
   } catch (...) {
     outcome.failure = describe_current_exception(graph.keys[task]);
   }
+  progress::count_task();
   return outcome;
 }
 

@@ -4,12 +4,14 @@
 #include <charconv>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "actors/sync_scheduler.hpp"
 #include "actors/task_context.hpp"
 #include "actors/threads_runtime.hpp"
 #include "collections/client.hpp"
+#include "collections/progress_bar.hpp"
 #include "core/config.hpp"
 
 namespace troupe {
@@ -80,6 +82,22 @@ Client& processes_client() {
 
 }  // namespace
 
+namespace {
+
+std::uint64_t tasks_in(const task_graph& graph) {
+  std::uint64_t n = 0;
+  for (task_index i = 0; i < graph.size(); ++i) n += graph.is_literal(i) ? 0 : 1;
+  return n;
+}
+
+bool wants_progress(const compute_options& options) {
+  if (options.progress) return true;
+  const auto setting = config::get("progress");
+  return setting && (*setting == "1" || *setting == "true");
+}
+
+}  // namespace
+
 std::vector<Value> run_graph(std::shared_ptr<const task_graph> graph,
                              const compute_options& options) {
   // A compute inside a task on a cluster worker goes to that cluster (as worker_client).
@@ -90,6 +108,9 @@ std::vector<Value> run_graph(std::shared_ptr<const task_graph> graph,
         return run_graph_on(*cluster, *graph);
       }
   auto scheduler = resolve_scheduler(options);
+  std::optional<progress_bar> bar;
+  if ((scheduler == "sync" || scheduler == "threads") && wants_progress(options))
+    bar.emplace(tasks_in(*graph));
   if (scheduler == "sync") return run_sync(*graph, options.sync_stats);
   if (scheduler == "distributed") return Client::current()->gather_values(*graph);
   if (scheduler == "processes") return processes_client().gather_values(*graph);

@@ -27,6 +27,10 @@ struct compute_options {
   std::size_t num_workers = 0;
   /// Filled in by the sync scheduler (for tests and diagnostics).
   sync_run_stats* sync_stats = nullptr;
+  /// A progress line on standard error for computes that run a second or more (sync and
+  /// threads; collections/progress_bar.hpp). Also on when the config key "progress"
+  /// (TROUPE_PROGRESS) is "1" or "true".
+  bool progress = false;
 };
 
 /// The scheduler name compute() would use for these options.

@@ -19,6 +19,7 @@
 #include "actors/cluster/worker_state.hpp"
 #include "actors/execute.hpp"
 #include "actors/task_context.hpp"
+#include "core/progress.hpp"
 #include "core/stack_trace.hpp"
 #include "net/data_plane.hpp"
 #include "net/fetch_pool.hpp"
@@ -147,6 +148,7 @@ task_outcome run_one(runnable_task& task) {
   } catch (...) {
     outcome.failure = describe_current_exception(task.key);
   }
+  progress::count_task();
   return outcome;
 }
 

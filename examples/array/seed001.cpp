@@ -1,7 +1,8 @@
 // Seed 001: the chunk-size study. (x * x[::-1, ::-1]).sum() over an N x N array of ones, for
 // several chunk sizes, on the threads scheduler. The answer is N² whatever the chunks; what
 // changes is the number of tasks and the time. Nothing is constant-folded: every chunk task
-// generates its ones, reverses them and multiplies them tile by tile.
+// generates its ones, reverses them and multiplies them tile by tile. A progress line (on
+// standard error) follows computes of a second or more.
 //
 //   seed001 [N]     (default 40000; the seed's full study is 200000, about 298 GiB of ones
 //                    that never exist at once)
@@ -27,7 +28,8 @@ int main(int argc, char** argv) {
     const std::int64_t side = chunking == "n/20" ? n / 20 : chunking == "n/4" ? n / 4 : n / 2;
     auto x = chunking == "auto" ? da::ones({n, n}) : da::ones({n, n}, {std::max<std::int64_t>(side, 1), std::max<std::int64_t>(side, 1)});
     const auto start = std::chrono::steady_clock::now();
-    const double total = (x * x.reversed()).sum().compute({.scheduler = "threads"});
+    const double total =
+        (x * x.reversed()).sum().compute({.scheduler = "threads", .progress = true});
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("chunks %-6s %6lld x %-6lld %5lld chunks: sum = %.0f in %.2f s (%.2f G elements/s)\n",
