@@ -26,21 +26,11 @@ registry& the_registry() {
   return *r;
 }
 
-/// This thread's counter, returned to the registry when the thread ends.
+/// Returns the thread's counter to the registry when the thread ends.
 struct thread_counter {
-  counter* c;
-  thread_counter() {
-    auto& r = the_registry();
-    std::lock_guard<std::mutex> guard(r.mutex);
-    if (r.free.empty()) {
-      c = new counter();
-    } else {
-      c = r.free.back();
-      r.free.pop_back();
-    }
-    r.live.push_back(c);
-  }
+  counter* c = nullptr;
   ~thread_counter() {
+    if (c == nullptr) return;
     auto& r = the_registry();
     std::lock_guard<std::mutex> guard(r.mutex);
     r.ended += c->tasks.load(std::memory_order_relaxed);
@@ -50,12 +40,35 @@ struct thread_counter {
   }
 };
 
+// The hot path reads a plain pointer (constant-initialised: no guard, no wrapper call); the
+// owner with a destructor is touched once per thread, when the thread first counts.
+thread_local counter* this_thread_counter = nullptr;
+thread_local thread_counter this_thread_owner;
+
+counter* register_this_thread() {
+  auto& r = the_registry();
+  counter* c = nullptr;
+  {
+    std::lock_guard<std::mutex> guard(r.mutex);
+    if (r.free.empty()) {
+      c = new counter();
+    } else {
+      c = r.free.back();
+      r.free.pop_back();
+    }
+    r.live.push_back(c);
+  }
+  this_thread_owner.c = c;
+  return this_thread_counter = c;
+}
+
 }  // namespace
 
 void count_task() noexcept {
-  thread_local thread_counter mine;
+  counter* c = this_thread_counter;
+  if (c == nullptr) c = register_this_thread();
   // One writer: a load and a store, no locked instruction.
-  mine.c->tasks.store(mine.c->tasks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  c->tasks.store(c->tasks.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
 std::uint64_t tasks_run() noexcept {
