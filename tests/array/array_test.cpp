@@ -4,12 +4,16 @@
 
 #include <catch2/catch.hpp>
 
+#include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdint>
+#include <thread>
 #include <vector>
 
 #include "collections/array.hpp"
@@ -533,4 +537,35 @@ TEST_CASE("array: edges — 0-d arrays, NaN, and sizes past what fits", "[array]
   CHECK_THROWS_WITH(da::arange(0, 1e30, 1e-30), Contains("more than an array can hold"));
   CHECK_THROWS_WITH(da::ones({100000, 100000}, {10, 10}).sum(),
                     Contains("makes 100000000 chunk tasks") && Contains("use larger chunks"));
+}
+
+namespace {
+
+/// A block function slow enough for a worker to be killed while a computation runs.
+ndarray slow_copy(const ndarray& block) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  ndarray out(troupe::dtype::float64, block.shape());
+  std::copy_n(block.data<double>(), block.size(), out.mutable_data<double>());
+  return out;
+}
+TROUPE_FUNCTION(slow_copy);
+
+}  // namespace
+
+TEST_CASE("array: a worker process killed mid-reduction, the result is still exact",
+          "[array][cluster][processes]") {
+  // 64 chunks of 25 ms each on 2 worker processes: worker-0 is killed (kill -9) part-way; its
+  // chunks and partials are made again elsewhere, and the fixed reduction tree gives the same
+  // bits as the sync scheduler.
+  auto x = da::random::RandomState(11).normal(0, 1, {800, 800}, {100, 100}).map_blocks("slow_copy");
+  const double want = (x * 2.0).sum().compute(on_sync);
+  troupe::Client client(troupe::LocalCluster{.n_workers = 2, .threads_per_worker = 1});
+  const auto victim = client.info().workers.at(0).pid;
+  std::thread killer([victim] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    ::kill(static_cast<pid_t>(victim), SIGKILL);
+  });
+  const double got = (x * 2.0).sum().compute();
+  killer.join();
+  CHECK(got == want);
 }
