@@ -554,11 +554,12 @@ Scalar Array::stddev(double ddof) const { return Scalar(stddev(all_axes(ndim()),
 ndarray Array::compute(const compute_options& options) const {
   // The task that joins the chunks holds them and the whole result.
   const auto whole = 2 * static_cast<std::uint64_t>(nbytes());
-  if (whole > detail::task_memory_limit())
+  // (The limit may ask the cluster for its workers: once.)
+  if (const auto limit = detail::task_memory_limit(); whole > limit)
     throw ArgumentError("compute() joins the whole array of shape " + shape_text(shape_) + " (" +
                         format_bytes(static_cast<double>(nbytes())) +
                         ") in one task, more than a task may use (" +
-                        format_bytes(static_cast<double>(detail::task_memory_limit())) +
+                        format_bytes(static_cast<double>(limit)) +
                         "): reduce it, slice it, or store() it to a file");
   auto source = materialize(*this, chunk_);
   Graph graph;

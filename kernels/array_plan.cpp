@@ -506,7 +506,7 @@ void evaluate(const array_plan& plan, const index_box& box, const std::vector<da
   });
 }
 
-double identity_of(reduction op) {
+double identity_of(reduction op) noexcept {
   switch (op) {
     case reduction::prod: return 1.0;
     case reduction::min: return std::numeric_limits<double>::infinity();
@@ -546,23 +546,6 @@ void fold(reduction op, double& into, const double* v, std::size_t count) {
     default:
       malformed("moments folded as a number");
   }
-}
-
-double reduce(const array_plan& plan, const index_box& box, const std::vector<data_window>& data,
-              reduction op) {
-  if (op == reduction::moments) malformed("moments are not one number");
-  check_plan(plan, data);
-  check_box(plan.root().shape, box);
-  evaluator e(plan, data);
-  std::vector<double> tile_values;
-  double result = identity_of(op);
-  for_each_tile(box, [&](const index_box& tile, std::size_t) {
-    const auto size = tile.size();
-    if (tile_values.size() < size) tile_values.resize(size);
-    e.fill(plan.nodes.size() - 1, tile, tile_values.data());
-    fold(op, result, tile_values.data(), size);
-  });
-  return result;
 }
 
 void merge_moments(double* into, const double* other) noexcept {

@@ -95,10 +95,10 @@ enum class reduction : std::uint8_t { sum, min, max, prod, moments };
 inline double nan_max(double a, double b) noexcept { return b > a || b != b ? b : a; }
 inline double nan_min(double a, double b) noexcept { return b < a || b != b ? b : a; }
 
-/// The plan's elements in `box` folded by `op` (sum of none: 0; prod: 1; min/max: +-inf).
-/// Not for moments.
-double reduce(const array_plan& plan, const index_box& box, const std::vector<data_window>& data,
-              reduction op);
+/// The value a fold by `op` starts from: 0 for sum, 1 for prod, +inf for min, -inf for max.
+double identity_of(reduction op) noexcept;
+/// Folds `count` values into `into` by `op` (not moments; ArgumentError for those).
+void fold(reduction op, double& into, const double* values, std::size_t count);
 
 /// The plan's elements in `box` folded along the dimensions where `reduced[d]` is true, into
 /// `out`: the box's extents with those dimensions 1 (C order). For moments each result is

@@ -125,13 +125,6 @@ ndarray eval_task(const array_plan& plan, const shape_type& start, const shape_t
   return out;
 }
 
-double reduce_task(const array_plan& plan, const shape_type& start, const shape_type& count,
-                   const std::vector<Value>& windows, std::int64_t op) {
-  std::vector<ndarray> storage;
-  auto data = assemble_windows(windows, storage);
-  return reduce(plan, box_of(start, count), data, reduction_of(op));
-}
-
 ndarray reduce_axes_task(const array_plan& plan, const shape_type& start, const shape_type& count,
                          const std::vector<Value>& windows, const shape_type& reduced,
                          std::int64_t op) {
@@ -150,20 +143,12 @@ ndarray reduce_axes_task(const array_plan& plan, const shape_type& start, const 
 
 double combine_task(std::int64_t op, const std::vector<Value>& partials) {
   const auto r = reduction_of(op);
-  double result = r == reduction::prod  ? 1.0
-                  : r == reduction::min ? std::numeric_limits<double>::infinity()
-                  : r == reduction::max ? -std::numeric_limits<double>::infinity()
-                                        : 0.0;
-  for (const auto& p : partials) {
-    const double x = p.as<double>();
-    switch (r) {
-      case reduction::sum: result += x; break;
-      case reduction::prod: result *= x; break;
-      case reduction::min: result = nan_min(result, x); break;
-      case reduction::max: result = nan_max(result, x); break;
-      default: throw ArgumentError("moments are combined as arrays");
-    }
-  }
+  if (r == reduction::moments) throw ArgumentError("moments are combined as arrays");
+  std::vector<double> values;
+  values.reserve(partials.size());
+  for (const auto& p : partials) values.push_back(p.as<double>());
+  double result = identity_of(r);
+  fold(r, result, values.data(), values.size());
   return result;
 }
 
@@ -298,7 +283,6 @@ std::int64_t store_chunk_task(const std::string& path, const shape_type& shape,
 
 const array_task_functions functions{
     detail::register_typed_function_at_startup("troupe.array.eval", eval_task, true),
-    detail::register_typed_function_at_startup("troupe.array.reduce", reduce_task, true),
     detail::register_typed_function_at_startup("troupe.array.reduce_axes", reduce_axes_task, true),
     detail::register_typed_function_at_startup("troupe.array.combine", combine_task, true),
     detail::register_typed_function_at_startup("troupe.array.combine_arrays", combine_arrays_task,

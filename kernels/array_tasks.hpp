@@ -3,7 +3,6 @@
 // plan into a Value (its type registration lives in array_tasks.cpp alone).
 //
 //   troupe.array.eval(plan, start, count, windows)            -> ndarray: the root's box
-//   troupe.array.reduce(plan, start, count, windows, op)      -> float64: the box folded
 //   troupe.array.reduce_axes(plan, start, count, windows, reduced, op)
 //                                                             -> ndarray: folded along axes
 //   troupe.array.combine(op, partials)                        -> float64: partials folded
@@ -29,7 +28,7 @@
 namespace troupe::kernels {
 
 struct array_task_functions {
-  function_ref eval, reduce, reduce_axes, combine, combine_arrays, finish_moments, matmul,
+  function_ref eval, reduce_axes, combine, combine_arrays, finish_moments, matmul,
       concatenate, store_chunk;
 };
 
