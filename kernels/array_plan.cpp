@@ -4,16 +4,9 @@
 #include <cmath>
 #include <limits>
 
-#include "kernels/philox.hpp"
+#include "kernels/random_fill.hpp"
+#include "kernels/simd_clones.hpp"
 
-// The inner loops are built twice, for AVX2 + FMA (x86-64-v3) and for the baseline, and the
-// loader picks one for the CPU it runs on (GCC's function multiversioning): AVX2 made a fused
-// generate-multiply-sum 1.5x faster here, and a worker host without it still runs.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define TROUPE_SIMD_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define TROUPE_SIMD_CLONES
-#endif
 
 namespace troupe::kernels {
 
@@ -184,57 +177,6 @@ void for_each_row(const std::vector<std::int64_t>& stride, const std::vector<std
   }
 }
 
-/// Pairs of normals (or uniforms) first_pair, first_pair + 1, ... into out, two each. Kept
-/// apart from the odd ends so that the loop vectorises (in the AVX2 clone, four pairs a step).
-TROUPE_SIMD_CLONES void normal_pairs(philox_key key, std::uint64_t first_pair, std::uint64_t pairs,
-                                     double* out) noexcept {
-  for (std::uint64_t k = 0; k < pairs; ++k)
-    normal_pair_into(key, first_pair + k, out[2 * k], out[2 * k + 1]);
-}
-
-TROUPE_SIMD_CLONES void uniform_pairs(philox_key key, std::uint64_t first_pair, std::uint64_t pairs,
-                                      double* out) noexcept {
-  for (std::uint64_t k = 0; k < pairs; ++k)
-    uniform_pair_into(key, first_pair + k, out[2 * k], out[2 * k + 1]);
-}
-
-/// Elements first, first + step, ... (count of them) of a seeded standard normal (or
-/// uniform) array: each from its own pair, in a loop that vectorises as the contiguous one.
-TROUPE_SIMD_CLONES void strided_random(bool normal, philox_key key, std::int64_t first,
-                                       std::int64_t step, std::int64_t count, double* out) noexcept {
-  if (normal) {
-    for (std::int64_t i = 0; i < count; ++i) {
-      const auto index = static_cast<std::uint64_t>(first + step * i);
-      double z0, z1;
-      normal_pair_into(key, index / 2, z0, z1);
-      out[i] = index % 2 == 0 ? z0 : z1;
-    }
-  } else {
-    for (std::int64_t i = 0; i < count; ++i) {
-      const auto index = static_cast<std::uint64_t>(first + step * i);
-      double u0, u1;
-      uniform_pair_into(key, index / 2, u0, u1);
-      out[i] = index % 2 == 0 ? u0 : u1;
-    }
-  }
-}
-
-/// Elements first .. first + count - 1 of a seeded standard normal (or uniform) array.
-void fill_random_row(bool normal, std::uint64_t seed, std::uint64_t first, std::uint64_t count,
-                     double* out) noexcept {
-  const auto key = philox_key_of(seed);
-  auto pair_of = [&](std::uint64_t p) { return normal ? normal_pair(key, p) : uniform_pair(key, p); };
-  std::uint64_t i = 0;
-  if (count > 0 && first % 2 == 1) out[i++] = pair_of(first / 2)[1];
-  const std::uint64_t pairs = (count - i) / 2;
-  if (normal)
-    normal_pairs(key, (first + i) / 2, pairs, out + i);
-  else
-    uniform_pairs(key, (first + i) / 2, pairs, out + i);
-  i += 2 * pairs;
-  if (i < count) out[i] = pair_of((first + i) / 2)[0];
-}
-
 class evaluator {
  public:
   evaluator(const array_plan& plan, const std::vector<data_window>& data)
@@ -352,7 +294,7 @@ class evaluator {
       if (step == 1) {
         fill_random_row(normal, n.seed, start, static_cast<std::uint64_t>(count), row);
       } else {
-        strided_random(normal, philox_key_of(n.seed), first, step, count, row);
+        fill_random_strided(normal, n.seed, first, step, count, row);
       }
       const double scale = normal ? n.y : n.y - n.x;
       for (std::int64_t i = 0; i < count; ++i) row[i] = n.x + scale * row[i];
