@@ -49,25 +49,71 @@ std::string Array::describe() const {
   std::int64_t chunk_elements = 1;
   for (auto c : chunk_) chunk_elements *= c;
   std::ostringstream out;
-  out << "troupe.array<float64, shape=" << shape_text(shape_)
+  out << "troupe.array<" << dtype_name(dtype()) << ", shape=" << shape_text(shape_)
       << ", bytes=" << format_bytes(static_cast<double>(nbytes())) << ", chunks=" << shape_text(chunk_)
-      << " (" << format_bytes(static_cast<double>(chunk_elements) * 8) << " each), "
+      << " (" << format_bytes(static_cast<double>(chunk_elements * static_cast<std::int64_t>(item_size(dtype()))))
+      << " each), "
       << chunk_count() << " chunks, " << plan_->nodes.size() << " fused operations>";
   return out.str();
 }
 
-Array Array::unary(plan_op op, double x) const {
+Array Array::unary(plan_op op, troupe::dtype type, double x) const {
   auto plan = std::make_shared<kernels::array_plan>(*plan_);
   plan_node node;
   node.op = op;
   node.shape = shape_;
   node.a = static_cast<std::int32_t>(plan->nodes.size()) - 1;
   node.x = x;
+  node.type = type;
   plan->nodes.push_back(std::move(node));
   return Array(std::move(plan), sources_, chunk_);
 }
 
 namespace {
+
+bool is_float(dtype t) { return t == dtype::float32 || t == dtype::float64; }
+
+/// numpy's promotion of two arrays' dtypes: bool < int64 < float64, float32 with int64 is
+/// float64.
+dtype promote(dtype a, dtype b) {
+  if (a == b || b == dtype::boolean) return a;
+  if (a == dtype::boolean) return b;
+  return dtype::float64;
+}
+
+/// The dtype of a division's or a transcendental function's result.
+dtype float_of(dtype t) { return t == dtype::float32 ? dtype::float32 : dtype::float64; }
+
+/// The dtype sums and products of `t` have.
+dtype sum_of(dtype t) {
+  return t == dtype::boolean || t == dtype::int64 ? dtype::int64 : t;
+}
+
+/// An array of `t` with a weak scalar (numpy 2, NEP 50): the scalar's kind raises bool to
+/// int64 and integers to float64, but never widens a float.
+dtype with_scalar(dtype t, scalar x) {
+  switch (x.kind) {
+    case scalar::number_kind::boolean: return t;
+    case scalar::number_kind::integer: return t == dtype::boolean ? dtype::int64 : t;
+    default: return is_float(t) ? t : dtype::float64;
+  }
+}
+
+/// The scalar as an operand of `t` uses it: rounded to float for float32 (numpy converts a
+/// weak float to the array's dtype first), checked against int64's exact range.
+double operand_value(dtype t, scalar x) {
+  if (t == dtype::float32) return static_cast<float>(x.value);
+  if (x.kind != scalar::number_kind::floating && !(std::abs(x.value) < kernels::int64_exact_limit))
+    throw ArgumentError("the integer " + std::to_string(x.value) +
+                        " is at or beyond +-2^53, where troupe's int64 arrays are not exact");
+  return x.value;
+}
+
+[[noreturn]] void bool_arithmetic(const char* what) {
+  throw ArgumentError(std::string("cannot ") + what +
+                      " bool arrays (numpy refuses it too): use == or != for comparisons, or "
+                      "astype(dtype::int64) first");
+}
 
 /// numpy's broadcast shape of two shapes (aligned to the right, each pair equal or one 1).
 shape_type broadcast_shape(const shape_type& a, const shape_type& b, const char* verb) {
@@ -115,6 +161,7 @@ Array Array::broadcast_to(const shape_type& shape) const {
   plan_node node;
   node.op = plan_op::broadcast;
   node.shape = shape;
+  node.type = dtype();
   node.a = static_cast<std::int32_t>(plan->nodes.size()) - 1;
   plan->nodes.push_back(std::move(node));
   return Array(std::move(plan), sources_,
@@ -130,6 +177,11 @@ Array Array::binary(plan_op op, const Array& other, const char* verb) const {
   plan_node node;
   node.op = op;
   node.shape = shape;
+  node.type = promote(dtype(), other.dtype());
+  if (op == plan_op::subtract && node.type == dtype::boolean) bool_arithmetic("subtract");
+  if (op == plan_op::divide) node.type = is_float(node.type) ? node.type : dtype::float64;
+  if (op == plan_op::greater || op == plan_op::less || op == plan_op::equal)
+    node.type = dtype::boolean;
   node.a = static_cast<std::int32_t>(left.plan_->nodes.size()) - 1;
   node.b = right;
   merged.nodes.push_back(std::move(node));
@@ -145,20 +197,42 @@ Array Array::operator/(const Array& o) const { return binary(plan_op::divide, o,
 Array Array::operator>(const Array& o) const { return binary(plan_op::greater, o, "compare"); }
 Array Array::operator<(const Array& o) const { return binary(plan_op::less, o, "compare"); }
 Array Array::operator==(const Array& o) const { return binary(plan_op::equal, o, "compare"); }
-Array Array::operator+(double x) const { return unary(plan_op::add_scalar, x); }
-Array Array::operator-(double x) const { return unary(plan_op::add_scalar, -x); }
-Array Array::operator*(double x) const { return unary(plan_op::multiply_scalar, x); }
-Array Array::operator/(double x) const { return unary(plan_op::divide_scalar, x); }
-Array Array::operator>(double x) const { return unary(plan_op::greater_scalar, x); }
-Array Array::operator<(double x) const { return unary(plan_op::less_scalar, x); }
-Array Array::operator-() const { return unary(plan_op::negate); }
-Array operator-(double x, const Array& a) { return a.unary(plan_op::subtract_from_scalar, x); }
-Array operator/(double x, const Array& a) { return a.unary(plan_op::divide_into_scalar, x); }
+Array Array::scalar_op(plan_op op, scalar x) const {
+  const auto operand = with_scalar(dtype(), x);
+  auto result = operand;
+  if (op == plan_op::divide_scalar || op == plan_op::divide_into_scalar) result = float_of(operand);
+  if (op == plan_op::greater_scalar || op == plan_op::less_scalar) result = dtype::boolean;
+  if (op == plan_op::subtract_from_scalar && operand == dtype::boolean) bool_arithmetic("subtract");
+  return unary(op, result, operand_value(operand, x));
+}
 
-Array abs(const Array& x) { return x.unary(plan_op::absolute); }
-Array sqrt(const Array& x) { return x.unary(plan_op::square_root); }
-Array exp(const Array& x) { return x.unary(plan_op::exponential); }
-Array log(const Array& x) { return x.unary(plan_op::logarithm); }
+Array Array::operator+(scalar x) const { return scalar_op(plan_op::add_scalar, x); }
+Array Array::operator-(scalar x) const {
+  if (with_scalar(dtype(), x) == dtype::boolean) bool_arithmetic("subtract");
+  x.value = -x.value;
+  return scalar_op(plan_op::add_scalar, x);
+}
+Array Array::operator*(scalar x) const { return scalar_op(plan_op::multiply_scalar, x); }
+Array Array::operator/(scalar x) const { return scalar_op(plan_op::divide_scalar, x); }
+Array Array::operator>(scalar x) const { return scalar_op(plan_op::greater_scalar, x); }
+Array Array::operator<(scalar x) const { return scalar_op(plan_op::less_scalar, x); }
+Array Array::operator-() const {
+  if (dtype() == dtype::boolean) bool_arithmetic("negate");
+  return unary(plan_op::negate, dtype());
+}
+Array operator-(scalar x, const Array& a) { return a.scalar_op(plan_op::subtract_from_scalar, x); }
+Array operator/(scalar x, const Array& a) { return a.scalar_op(plan_op::divide_into_scalar, x); }
+
+Array Array::astype(troupe::dtype type) const {
+  if (type == dtype()) return *this;
+  return unary(plan_op::cast, type);
+}
+
+Array abs(const Array& x) { return x.unary(plan_op::absolute, x.dtype()); }
+Array sqrt(const Array& x) { return x.unary(plan_op::square_root, float_of(x.dtype())); }
+Array exp(const Array& x) { return x.unary(plan_op::exponential, float_of(x.dtype())); }
+Array log(const Array& x) { return x.unary(plan_op::logarithm, float_of(x.dtype())); }
+Array matmul(const Array& a, const Array& b) { return a.dot(b); }
 
 Array where(const Array& condition_in, const Array& a_in, const Array& b_in) {
   const auto shape = broadcast_shape(broadcast_shape(condition_in.shape(), a_in.shape(), "choose with"),
@@ -177,6 +251,7 @@ Array where(const Array& condition_in, const Array& a_in, const Array& b_in) {
   plan_node node;
   node.op = plan_op::where;
   node.shape = shape;
+  node.type = promote(a.dtype(), b.dtype());
   node.a = condition_root;
   node.b = static_cast<std::int32_t>(a.plan().nodes.size()) - 1;
   node.c = b_root;
@@ -193,6 +268,7 @@ Array Array::slice(const std::vector<array::slice>& slices) const {
                         std::to_string(shape_.size()) + "-d array");
   plan_node node;
   node.op = plan_op::slice;
+  node.type = dtype();
   node.a = static_cast<std::int32_t>(plan_->nodes.size()) - 1;
   for (std::size_t d = 0; d < shape_.size(); ++d) {
     const auto n = shape_[d];
@@ -240,6 +316,7 @@ Array Array::transpose(const std::vector<std::int64_t>& axes) const {
   (void)mask;
   plan_node node;
   node.op = plan_op::transpose;
+  node.type = dtype();
   node.a = static_cast<std::int32_t>(plan_->nodes.size()) - 1;
   node.axes = order;
   shape_type chunk(n);
@@ -270,6 +347,7 @@ Array Array::squeeze(const std::vector<std::int64_t>& axes) const {
   if (drop.empty()) return *this;
   plan_node node;
   node.op = plan_op::squeeze;
+  node.type = dtype();
   node.a = static_cast<std::int32_t>(plan_->nodes.size()) - 1;
   node.axes = drop;
   shape_type chunk;
@@ -312,6 +390,7 @@ Array Array::map_blocks(const std::string& function) const {
   auto out = std::make_shared<chunked_source>();
   out->shape = shape_;
   out->chunk = chunk_;
+  out->type = dtype();
   add_graph(out->graph, source->graph);
   const auto token = suffix(tokenize("map-blocks", {Value(function), make_value(source->keys)}));
   for (std::size_t i = 0; i < source->keys.size(); ++i) {
@@ -327,6 +406,7 @@ Array Array::persist(const compute_options& options) const {
   auto out = std::make_shared<chunked_source>();
   out->shape = shape_;
   out->chunk = chunk_;
+  out->type = dtype();
   out->keys = source->keys;
   auto* client = Client::current();
   if (client != nullptr && (options.scheduler.empty() || options.scheduler == "distributed")) {
@@ -377,12 +457,14 @@ Array Array::dot(const Array& other) const {
                         " do not make a product (1-d or 2-d arrays whose inner extents are equal)");
   const shape_type a_chunk{chunk_[0], chunk_[1]}, b_chunk{chunk_[1], other.chunk_[1]};
   const shape_type out_chunk{chunk_[0], other.chunk_[1]};
-  if (shape_[1] == 0) return zeros({shape_[0], other.shape_[1]}, out_chunk);
+  const auto result_type = promote(dtype(), other.dtype());
+  if (shape_[1] == 0) return zeros({shape_[0], other.shape_[1]}, out_chunk, result_type);
   detail::check_task_memory(
       (elements_of(a_chunk) + elements_of(b_chunk) + elements_of(out_chunk)) * 8,
       "a block product of " + shape_text(a_chunk) + " by " + shape_text(b_chunk), out_chunk);
-  auto a = materialize(*this, a_chunk);
-  auto b = materialize(other, b_chunk);
+  // Blocks multiply as float64 (Eigen), exact for int64 within +-2^53.
+  auto a = materialize(astype(dtype::float64), a_chunk);
+  auto b = materialize(other.astype(dtype::float64), b_chunk);
   auto out = std::make_shared<chunked_source>();
   out->shape = {shape_[0], other.shape_[1]};
   out->chunk = out_chunk;
@@ -410,7 +492,7 @@ Array Array::dot(const Array& other) const {
                                            token));
     }
   }
-  return over(std::move(out));
+  return over(std::move(out)).astype(result_type);
 }
 
 Array Array::reduce(const std::vector<std::int64_t>& axes, kernels::reduction op, bool keepdims,
@@ -517,7 +599,7 @@ Array Array::reduce(const std::vector<std::int64_t>& axes, kernels::reduction op
 }
 
 Array Array::sum(const std::vector<std::int64_t>& axes, bool keepdims) const {
-  return reduce(axes, kernels::reduction::sum, keepdims);
+  return reduce(axes, kernels::reduction::sum, keepdims).astype(sum_of(dtype()));
 }
 Array Array::mean(const std::vector<std::int64_t>& axes, bool keepdims) const {
   const auto mask = axis_mask(axes, shape_.size());
@@ -525,22 +607,22 @@ Array Array::mean(const std::vector<std::int64_t>& axes, bool keepdims) const {
   for (std::size_t d = 0; d < shape_.size(); ++d)
     if (mask[d]) count *= static_cast<double>(shape_[d]);
   if (count == 0) throw ArgumentError("mean of an empty array " + shape_text(shape_));
-  return reduce(axes, kernels::reduction::sum, keepdims) / count;
+  return (reduce(axes, kernels::reduction::sum, keepdims) / count).astype(float_of(dtype()));
 }
 Array Array::min(const std::vector<std::int64_t>& axes, bool keepdims) const {
-  return reduce(axes, kernels::reduction::min, keepdims);
+  return reduce(axes, kernels::reduction::min, keepdims).astype(dtype());
 }
 Array Array::max(const std::vector<std::int64_t>& axes, bool keepdims) const {
-  return reduce(axes, kernels::reduction::max, keepdims);
+  return reduce(axes, kernels::reduction::max, keepdims).astype(dtype());
 }
 Array Array::prod(const std::vector<std::int64_t>& axes, bool keepdims) const {
-  return reduce(axes, kernels::reduction::prod, keepdims);
+  return reduce(axes, kernels::reduction::prod, keepdims).astype(sum_of(dtype()));
 }
 Array Array::var(const std::vector<std::int64_t>& axes, double ddof, bool keepdims) const {
-  return reduce(axes, kernels::reduction::moments, keepdims, ddof, false);
+  return reduce(axes, kernels::reduction::moments, keepdims, ddof, false).astype(float_of(dtype()));
 }
 Array Array::stddev(const std::vector<std::int64_t>& axes, double ddof, bool keepdims) const {
-  return reduce(axes, kernels::reduction::moments, keepdims, ddof, true);
+  return reduce(axes, kernels::reduction::moments, keepdims, ddof, true).astype(float_of(dtype()));
 }
 
 Scalar Array::sum() const { return Scalar(sum(all_axes(ndim()))); }
@@ -548,8 +630,9 @@ Scalar Array::mean() const { return Scalar(mean(all_axes(ndim()))); }
 Scalar Array::min() const { return Scalar(min(all_axes(ndim()))); }
 Scalar Array::max() const { return Scalar(max(all_axes(ndim()))); }
 Scalar Array::prod() const { return Scalar(prod(all_axes(ndim()))); }
-Scalar Array::var(double ddof) const { return Scalar(var(all_axes(ndim()), ddof)); }
-Scalar Array::stddev(double ddof) const { return Scalar(stddev(all_axes(ndim()), ddof)); }
+Scalar Array::var_all(double ddof, bool root) const {
+  return Scalar(root ? stddev(all_axes(ndim()), ddof) : var(all_axes(ndim()), ddof));
+}
 
 ndarray Array::compute(const compute_options& options) const {
   // The task that joins the chunks holds them and the whole result.
@@ -568,14 +651,15 @@ ndarray Array::compute(const compute_options& options) const {
   for (const auto& key : source->keys) parts.push_back(Arg::ref(key));
   Key result = "array-result" + suffix(tokenize("concatenate", {make_value(source->keys)}));
   graph.add(result, Task{kernels::array_tasks().concatenate,
-                         {shape_value(shape_), shape_value(chunk_), Arg::list(std::move(parts))}});
+                         {shape_value(shape_), shape_value(chunk_), Arg::list(std::move(parts)),
+                          Value(static_cast<std::int64_t>(dtype()))}});
   return get(graph, {result}, options).front().get<ndarray>();
 }
 
 Eigen::MatrixXd Array::to_eigen(const compute_options& options) const {
   if (shape_.size() != 2)
     throw ArgumentError("to_eigen needs a 2-d array, not shape " + shape_text(shape_));
-  auto values = compute(options);
+  auto values = astype(dtype::float64).compute(options);
   Eigen::MatrixXd m(shape_[0], shape_[1]);
   m = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
       values.data<double>(), shape_[0], shape_[1]);
@@ -583,7 +667,13 @@ Eigen::MatrixXd Array::to_eigen(const compute_options& options) const {
 }
 
 double Scalar::compute(const compute_options& options) const {
-  return array_.compute(options).data<double>()[0];
+  const auto value = array_.compute(options);
+  switch (value.type()) {
+    case dtype::float32: return value.data<float>()[0];
+    case dtype::int64: return static_cast<double>(value.data<std::int64_t>()[0]);
+    case dtype::boolean: return value.data<bool>()[0] ? 1.0 : 0.0;
+    default: return value.data<double>()[0];
+  }
 }
 
 namespace linalg {

@@ -158,6 +158,7 @@ Array over(std::shared_ptr<const chunked_source> source) {
   plan_node node;
   node.op = plan_op::data;
   node.shape = source->shape;
+  node.type = source->type;
   node.data = 0;
   auto plan = std::make_shared<kernels::array_plan>();
   plan->nodes.push_back(std::move(node));
@@ -353,6 +354,7 @@ std::shared_ptr<const chunked_source> materialize(const Array& a, const shape_ty
   auto out = std::make_shared<chunked_source>();
   out->shape = a.shape();
   out->chunk = chunk;
+  out->type = a.dtype();
   const auto& tasks = kernels::array_tasks();
   const std::string chunk_suffix = suffix(tokenize("chunks", {shape_value(chunk)}));
   for (auto& [start, count] : chunk_boxes(a.shape(), chunk)) {

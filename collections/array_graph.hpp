@@ -20,6 +20,7 @@ namespace troupe::array {
 struct chunked_source {
   shape_type shape;
   shape_type chunk;
+  dtype type = dtype::float64;
   Graph graph;
   std::vector<Key> keys;
   /// Persisted on a cluster: the futures that keep the chunks there (the graph still holds

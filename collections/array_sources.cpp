@@ -1,9 +1,11 @@
 #include <Eigen/Core>
 #include <cmath>
+#include <random>
 
 #include "collections/array.hpp"
 #include "collections/array_graph.hpp"
 #include "core/tokenize.hpp"
+#include "kernels/array_tasks.hpp"
 
 // The array collection's sources: constants, ranges, seeded random numbers, and data given
 // as a vector or an Eigen matrix (split into literal chunks).
@@ -14,21 +16,28 @@ using kernels::plan_node;
 using kernels::plan_op;
 using namespace detail;
 
-Array ones(const shape_type& shape, const chunks& c) { return full(shape, 1.0, c); }
-Array zeros(const shape_type& shape, const chunks& c) { return full(shape, 0.0, c); }
-Array ones_like(const Array& a) { return full(a.shape(), 1.0, a.chunk_shape()); }
-Array zeros_like(const Array& a) { return full(a.shape(), 0.0, a.chunk_shape()); }
-Array full_like(const Array& a, double value) { return full(a.shape(), value, a.chunk_shape()); }
+Array ones(const shape_type& shape, const chunks& c, dtype type) { return full(shape, 1, c, type); }
+Array zeros(const shape_type& shape, const chunks& c, dtype type) { return full(shape, 0, c, type); }
+Array ones_like(const Array& a) { return full(a.shape(), 1, a.chunk_shape(), a.dtype()); }
+Array zeros_like(const Array& a) { return full(a.shape(), 0, a.chunk_shape(), a.dtype()); }
+Array full_like(const Array& a, scalar value) {
+  return full(a.shape(), value, a.chunk_shape(), a.dtype());
+}
 
-Array full(const shape_type& shape, double value, const chunks& c) {
+Array full(const shape_type& shape, scalar value, const chunks& c, std::optional<dtype> type) {
   plan_node node;
   node.op = plan_op::full;
   node.shape = shape;
-  node.x = value;
+  node.x = value.value;
+  node.type = type ? *type
+              : value.kind == scalar::number_kind::boolean ? dtype::boolean
+              : value.kind == scalar::number_kind::integer ? dtype::int64
+                                                           : dtype::float64;
   return generated(std::move(node), c);
 }
 
-Array arange(double start, double stop, double step, const chunks& c) {
+Array arange(scalar start_in, scalar stop_in, scalar step_in, const chunks& c) {
+  const double start = start_in.value, stop = stop_in.value, step = step_in.value;
   if (step == 0 || !std::isfinite(step) || !std::isfinite(start) || !std::isfinite(stop))
     throw ArgumentError("arange(" + std::to_string(start) + ", " + std::to_string(stop) + ", " +
                         std::to_string(step) + "): start, stop and step must be finite, step not 0");
@@ -37,32 +46,45 @@ Array arange(double start, double stop, double step, const chunks& c) {
     throw ArgumentError("arange(" + std::to_string(start) + ", " + std::to_string(stop) + ", " +
                         std::to_string(step) + ") would have " + std::to_string(n) +
                         " elements: more than an array can hold");
+  const bool integers = start_in.kind != scalar::number_kind::floating &&
+                        stop_in.kind != scalar::number_kind::floating &&
+                        step_in.kind != scalar::number_kind::floating;
   plan_node node;
   node.op = plan_op::arange;
   node.shape = {n > 0 ? static_cast<std::int64_t>(n) : 0};
   node.x = start;
   node.y = step;
+  node.type = integers ? dtype::int64 : dtype::float64;
   return generated(std::move(node), c);
 }
 
-namespace {
+Array linspace(double start, double stop, std::int64_t num, const chunks& c, bool endpoint) {
+  if (num < 0) throw ArgumentError("linspace: num must be at least 0, not " + std::to_string(num));
+  if (!std::isfinite(start) || !std::isfinite(stop))
+    throw ArgumentError("linspace(" + std::to_string(start) + ", " + std::to_string(stop) +
+                        "): start and stop must be finite");
+  const auto divisions = endpoint ? num - 1 : num;
+  plan_node node;
+  node.op = plan_op::linspace;
+  node.shape = {num};
+  node.x = start;
+  node.y = divisions > 0 ? (stop - start) / static_cast<double>(divisions) : 0.0;
+  // The last element: stop itself with the endpoint (as numpy sets it), else the formula's.
+  node.z = endpoint && num > 1 ? stop : start + node.y * static_cast<double>(std::max<std::int64_t>(num - 1, 0));
+  return generated(std::move(node), c);
+}
 
-/// A chunked source holding `data` split into literal chunks.
-Array split_into_chunks(ndarray data, const chunks& c) {
+Array from_ndarray(const ndarray& data, const chunks& c) {
   auto source = std::make_shared<chunked_source>();
   source->shape = data.shape();
   source->chunk = chunk_extents(data.shape(), c);
+  source->type = data.type();
   const auto token = suffix(tokenize("from-data", {make_value(data), shape_value(source->chunk)}));
   const shape_type origin(data.ndim(), 0);
   for (auto& [start, count] : chunk_boxes(source->shape, source->chunk)) {
-    ndarray part(dtype::float64, count);
-    plan_node whole;
-    whole.op = plan_op::data;
-    whole.shape = data.shape();
-    whole.data = 0;
-    kernels::array_plan plan{{whole}};
-    kernels::evaluate(plan, {start, shape_type(start.size(), 1), count},
-                      {{data.data<double>(), origin, data.shape()}}, part.mutable_data<double>());
+    ndarray part(data.type(), count);
+    kernels::copy_box(data.bytes(), data.shape(), origin, part.mutable_bytes(), count, start,
+                      start, count, item_size(data.type()));
     Key key = "array-from-" + std::to_string(source->keys.size()) + token;
     source->graph.add(key, make_value(std::move(part)));
     source->keys.push_back(std::move(key));
@@ -70,17 +92,15 @@ Array split_into_chunks(ndarray data, const chunks& c) {
   return over(std::move(source));
 }
 
-}  // namespace
-
 Array from_vector(const std::vector<double>& values, const shape_type& shape, const chunks& c) {
-  return split_into_chunks(ndarray::from(values, shape), c);
+  return from_ndarray(ndarray::from(values, shape), c);
 }
 
 Array from_eigen(const Eigen::MatrixXd& matrix, const chunks& c) {
   ndarray data(dtype::float64, {matrix.rows(), matrix.cols()});
   Eigen::Map<Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
       data.mutable_data<double>(), matrix.rows(), matrix.cols()) = matrix;
-  return split_into_chunks(std::move(data), c);
+  return from_ndarray(data, c);
 }
 
 namespace random {
@@ -113,6 +133,26 @@ Array RandomState::uniform(double low, double high, const shape_type& shape, con
 Array RandomState::random(const shape_type& shape, const chunks& c) const {
   return uniform(0, 1, shape, c);
 }
+
+namespace {
+
+RandomState fresh() {
+  std::random_device device;
+  return RandomState(std::uint64_t{device()} << 32 | device());
+}
+
+}  // namespace
+
+Array normal(double loc, double scale, const shape_type& shape, const chunks& c) {
+  return fresh().normal(loc, scale, shape, c);
+}
+Array standard_normal(const shape_type& shape, const chunks& c) {
+  return fresh().standard_normal(shape, c);
+}
+Array uniform(double low, double high, const shape_type& shape, const chunks& c) {
+  return fresh().uniform(low, high, shape, c);
+}
+Array random(const shape_type& shape, const chunks& c) { return fresh().random(shape, c); }
 
 }  // namespace random
 

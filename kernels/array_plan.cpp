@@ -41,12 +41,14 @@ void check_plan(const array_plan& plan, const std::vector<data_window>& data) {
     };
     for (auto extent : n.shape)
       if (extent < 0) malformed(name + " has a negative extent");
+    if (!dtype_from_code(static_cast<std::uint8_t>(n.type))) malformed(name + " has no dtype");
     switch (n.op) {
       case plan_op::full:
       case plan_op::uniform:
       case plan_op::normal:
         break;
       case plan_op::arange:
+      case plan_op::linspace:
         if (n.shape.size() != 1) malformed("arange " + name + " is not 1-d");
         break;
       case plan_op::data: {
@@ -177,21 +179,136 @@ void for_each_row(const std::vector<std::int64_t>& stride, const std::vector<std
   }
 }
 
+[[noreturn]] void beyond_int64_limit() {
+  throw ArgumentError(
+      "an int64 array value is at or beyond +-2^53 (9007199254740992), or not a number: troupe "
+      "computes int64 arrays exactly only within that range; use astype(float64) for larger "
+      "values");
+}
+
+// The loops below are the ones built twice (TROUPE_SIMD_CLONES). They never throw: gcc 12
+// takes a call through a target_clones function as one that cannot throw, so an exception
+// leaving one ends the process (std::terminate) instead of reaching the task's caller.
+
+/// Makes `count` computed values those of `type`: float32 ones rounded to float, bool ones 0
+/// or 1, int64 ones truncated to integers (as astype). False when an int64 one is outside
+/// the exact range (or not a number).
+TROUPE_SIMD_CLONES bool settle_values(dtype type, double* v, std::size_t count) noexcept {
+  switch (type) {
+    case dtype::float32:
+      for (std::size_t i = 0; i < count; ++i) v[i] = static_cast<float>(v[i]);
+      return true;
+    case dtype::boolean:
+      for (std::size_t i = 0; i < count; ++i) v[i] = v[i] != 0 ? 1.0 : 0.0;
+      return true;
+    case dtype::int64: {
+      bool outside = false;
+      for (std::size_t i = 0; i < count; ++i) {
+        v[i] = std::trunc(v[i]);
+        outside |= !(std::abs(v[i]) < int64_exact_limit);
+      }
+      return !outside;
+    }
+    default:
+      return true;
+  }
+}
+
+void settle(dtype type, double* v, std::size_t count) {
+  if (type != dtype::float64 && !settle_values(type, v, count)) beyond_int64_limit();
+}
+
+/// out = out op b, elementwise (op binary).
+TROUPE_SIMD_CLONES void binary_loop(plan_op op, double* out, const double* b,
+                                    std::size_t size) noexcept {
+  switch (op) {
+    case plan_op::add: for (std::size_t i = 0; i < size; ++i) out[i] += b[i]; return;
+    case plan_op::subtract: for (std::size_t i = 0; i < size; ++i) out[i] -= b[i]; return;
+    case plan_op::multiply: for (std::size_t i = 0; i < size; ++i) out[i] *= b[i]; return;
+    case plan_op::divide: for (std::size_t i = 0; i < size; ++i) out[i] /= b[i]; return;
+    case plan_op::greater: for (std::size_t i = 0; i < size; ++i) out[i] = out[i] > b[i]; return;
+    case plan_op::less: for (std::size_t i = 0; i < size; ++i) out[i] = out[i] < b[i]; return;
+    default: for (std::size_t i = 0; i < size; ++i) out[i] = out[i] == b[i]; return;
+  }
+}
+
+/// out = op(out) or op(out, x), elementwise; false for an op that is not one of these.
+TROUPE_SIMD_CLONES bool unary_loop(plan_op op, double x, double* out, std::size_t size) noexcept {
+  switch (op) {
+    case plan_op::add_scalar: for (std::size_t i = 0; i < size; ++i) out[i] += x; return true;
+    case plan_op::multiply_scalar: for (std::size_t i = 0; i < size; ++i) out[i] *= x; return true;
+    case plan_op::subtract_from_scalar: for (std::size_t i = 0; i < size; ++i) out[i] = x - out[i]; return true;
+    case plan_op::divide_scalar: for (std::size_t i = 0; i < size; ++i) out[i] /= x; return true;
+    case plan_op::divide_into_scalar: for (std::size_t i = 0; i < size; ++i) out[i] = x / out[i]; return true;
+    case plan_op::negate: for (std::size_t i = 0; i < size; ++i) out[i] = -out[i]; return true;
+    case plan_op::absolute: for (std::size_t i = 0; i < size; ++i) out[i] = std::abs(out[i]); return true;
+    case plan_op::square_root: for (std::size_t i = 0; i < size; ++i) out[i] = std::sqrt(out[i]); return true;
+    case plan_op::exponential: for (std::size_t i = 0; i < size; ++i) out[i] = std::exp(out[i]); return true;
+    case plan_op::logarithm: for (std::size_t i = 0; i < size; ++i) out[i] = std::log(out[i]); return true;
+    case plan_op::greater_scalar: for (std::size_t i = 0; i < size; ++i) out[i] = out[i] > x; return true;
+    case plan_op::less_scalar: for (std::size_t i = 0; i < size; ++i) out[i] = out[i] < x; return true;
+    default: return false;
+  }
+}
+
+bool is_index_map(plan_op op) {
+  return op == plan_op::slice || op == plan_op::transpose || op == plan_op::broadcast ||
+         op == plan_op::squeeze;
+}
+
+/// Element `at` of a window of `type`, as a tile's double.
+double window_value(const std::byte* values, dtype type, std::int64_t at) {
+  switch (type) {
+    case dtype::float32: return reinterpret_cast<const float*>(values)[at];
+    case dtype::boolean: return reinterpret_cast<const bool*>(values)[at] ? 1.0 : 0.0;
+    case dtype::int64: {
+      const auto v = reinterpret_cast<const std::int64_t*>(values)[at];
+      if (v >= 9007199254740992LL || v <= -9007199254740992LL) beyond_int64_limit();
+      return static_cast<double>(v);
+    }
+    default: return reinterpret_cast<const double*>(values)[at];
+  }
+}
+
+/// v = x, elementwise.
+TROUPE_SIMD_CLONES void fill_loop(double x, double* v, std::size_t count) noexcept {
+  for (std::size_t i = 0; i < count; ++i) v[i] = x;
+}
+
+/// v = x + scale * v, elementwise.
+TROUPE_SIMD_CLONES void affine_loop(double x, double scale, double* v, std::size_t count) noexcept {
+  for (std::size_t i = 0; i < count; ++i) v[i] = x + scale * v[i];
+}
+
 class evaluator {
  public:
   evaluator(const array_plan& plan, const std::vector<data_window>& data)
       : plan_(plan), data_(data), scratch_(2 * plan.nodes.size()) {}
 
-  TROUPE_SIMD_CLONES void fill(std::size_t id, const index_box& box, double* out) {
+  /// The node's elements in `box`, C order, in its dtype's values.
+  void fill(std::size_t id, const index_box& box, double* out) {
+    compute(id, box, out);
+    const auto& n = plan_.nodes[id];
+    if (!is_index_map(n.op)) settle(n.type, out, box.size());
+  }
+
+ private:
+  void compute(std::size_t id, const index_box& box, double* out) {
     const auto& n = plan_.nodes[id];
     const auto size = box.size();
     switch (n.op) {
       case plan_op::full:
-        std::fill_n(out, size, n.x);
+        fill_loop(n.x, out, size);
         return;
       case plan_op::arange:
         for (std::int64_t i = 0; i < box.count[0]; ++i)
           out[i] = n.x + n.y * static_cast<double>(box.start[0] + box.step[0] * i);
+        return;
+      case plan_op::linspace:
+        for (std::int64_t i = 0; i < box.count[0]; ++i) {
+          const auto index = box.start[0] + box.step[0] * i;
+          out[i] = index == n.shape[0] - 1 ? n.z : n.x + n.y * static_cast<double>(index);
+        }
         return;
       case plan_op::uniform:
       case plan_op::normal:
@@ -241,6 +358,9 @@ class evaluator {
           if (condition[i] == 0) out[i] = otherwise[i];
         return;
       }
+      case plan_op::cast:  // settled into this node's dtype by fill()
+        fill(static_cast<std::size_t>(n.a), box, out);
+        return;
       default:
         break;
     }
@@ -248,43 +368,19 @@ class evaluator {
     if (is_binary(n.op)) {
       auto& other = buffer(id, 0, size);
       fill(static_cast<std::size_t>(n.b), box, other.data());
-      const double* b = other.data();
-      switch (n.op) {
-        case plan_op::add: for (std::size_t i = 0; i < size; ++i) out[i] += b[i]; return;
-        case plan_op::subtract: for (std::size_t i = 0; i < size; ++i) out[i] -= b[i]; return;
-        case plan_op::multiply: for (std::size_t i = 0; i < size; ++i) out[i] *= b[i]; return;
-        case plan_op::divide: for (std::size_t i = 0; i < size; ++i) out[i] /= b[i]; return;
-        case plan_op::greater: for (std::size_t i = 0; i < size; ++i) out[i] = out[i] > b[i]; return;
-        case plan_op::less: for (std::size_t i = 0; i < size; ++i) out[i] = out[i] < b[i]; return;
-        default: for (std::size_t i = 0; i < size; ++i) out[i] = out[i] == b[i]; return;
-      }
+      binary_loop(n.op, out, other.data(), size);
+      return;
     }
-    const double x = n.x;
-    switch (n.op) {
-      case plan_op::add_scalar: for (std::size_t i = 0; i < size; ++i) out[i] += x; return;
-      case plan_op::multiply_scalar: for (std::size_t i = 0; i < size; ++i) out[i] *= x; return;
-      case plan_op::subtract_from_scalar: for (std::size_t i = 0; i < size; ++i) out[i] = x - out[i]; return;
-      case plan_op::divide_scalar: for (std::size_t i = 0; i < size; ++i) out[i] /= x; return;
-      case plan_op::divide_into_scalar: for (std::size_t i = 0; i < size; ++i) out[i] = x / out[i]; return;
-      case plan_op::negate: for (std::size_t i = 0; i < size; ++i) out[i] = -out[i]; return;
-      case plan_op::absolute: for (std::size_t i = 0; i < size; ++i) out[i] = std::abs(out[i]); return;
-      case plan_op::square_root: for (std::size_t i = 0; i < size; ++i) out[i] = std::sqrt(out[i]); return;
-      case plan_op::exponential: for (std::size_t i = 0; i < size; ++i) out[i] = std::exp(out[i]); return;
-      case plan_op::logarithm: for (std::size_t i = 0; i < size; ++i) out[i] = std::log(out[i]); return;
-      case plan_op::greater_scalar: for (std::size_t i = 0; i < size; ++i) out[i] = out[i] > x; return;
-      case plan_op::less_scalar: for (std::size_t i = 0; i < size; ++i) out[i] = out[i] < x; return;
-      default: malformed("an operation it does not know");
-    }
+    if (!unary_loop(n.op, n.x, out, size)) malformed("an operation it does not know");
   }
 
- private:
   std::vector<double>& buffer(std::size_t id, int which, std::size_t size) {
     auto& b = scratch_[2 * id + static_cast<std::size_t>(which)];
     if (b.size() < size) b.resize(size);
     return b;
   }
 
-  TROUPE_SIMD_CLONES void random_rows(const plan_node& n, const index_box& box, double* out) {
+  void random_rows(const plan_node& n, const index_box& box, double* out) {
     const bool normal = n.op == plan_op::normal;
     const std::vector<std::int64_t> origin(n.shape.size(), 0);
     for_each_row(c_strides(n.shape), origin, box, [&](std::int64_t first, std::int64_t step,
@@ -297,7 +393,7 @@ class evaluator {
         fill_random_strided(normal, n.seed, first, step, count, row);
       }
       const double scale = normal ? n.y : n.y - n.x;
-      for (std::int64_t i = 0; i < count; ++i) row[i] = n.x + scale * row[i];
+      affine_loop(n.x, scale, row, static_cast<std::size_t>(count));
     });
   }
 
@@ -311,7 +407,13 @@ class evaluator {
     }
     for_each_row(c_strides(w.shape), w.origin, box, [&](std::int64_t first, std::int64_t step,
                                                         std::int64_t count, std::size_t offset) {
-      for (std::int64_t i = 0; i < count; ++i) out[offset + i] = w.values[first + step * i];
+      if (w.type == dtype::float64) {
+        const auto* values = reinterpret_cast<const double*>(w.values);
+        for (std::int64_t i = 0; i < count; ++i) out[offset + i] = values[first + step * i];
+        return;
+      }
+      for (std::int64_t i = 0; i < count; ++i)
+        out[offset + i] = window_value(w.values, w.type, first + step * i);
     });
   }
 
@@ -438,13 +540,50 @@ index_box whole(const std::vector<std::int64_t>& shape) {
           shape};
 }
 
+namespace {
+
+/// Tile values (settled into `type`'s values) as elements of `type`.
+void store_as(dtype type, const double* values, std::size_t count, std::byte* out) {
+  switch (type) {
+    case dtype::float32:
+      for (std::size_t i = 0; i < count; ++i)
+        reinterpret_cast<float*>(out)[i] = static_cast<float>(values[i]);
+      return;
+    case dtype::int64:
+      for (std::size_t i = 0; i < count; ++i)
+        reinterpret_cast<std::int64_t*>(out)[i] = static_cast<std::int64_t>(values[i]);
+      return;
+    case dtype::boolean:
+      for (std::size_t i = 0; i < count; ++i) reinterpret_cast<bool*>(out)[i] = values[i] != 0;
+      return;
+    case dtype::float64:
+      std::copy_n(values, count, reinterpret_cast<double*>(out));
+      return;
+  }
+}
+
+}  // namespace
+
 void evaluate(const array_plan& plan, const index_box& box, const std::vector<data_window>& data,
-              double* out) {
+              ndarray& out) {
   check_plan(plan, data);
   check_box(plan.root().shape, box);
+  if (out.shape() != box.count) malformed("an output of another shape than its box");
   evaluator e(plan, data);
+  const auto root = plan.nodes.size() - 1;
+  // Settled into the root's dtype first, then converted to the output's (as astype).
+  const auto out_type = out.type();
+  std::vector<double> tile_values;
   for_each_tile(box, [&](const index_box& tile, std::size_t offset) {
-    e.fill(plan.nodes.size() - 1, tile, out + offset);
+    if (out_type == dtype::float64 && plan.root().type == dtype::float64) {
+      e.fill(root, tile, out.mutable_data<double>() + offset);
+      return;
+    }
+    const auto size = tile.size();
+    if (tile_values.size() < size) tile_values.resize(size);
+    e.fill(root, tile, tile_values.data());
+    settle(out_type, tile_values.data(), size);
+    store_as(out_type, tile_values.data(), size, out.mutable_bytes() + offset * item_size(out_type));
   });
 }
 

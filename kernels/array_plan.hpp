@@ -6,6 +6,12 @@
 // works through its box in tiles of a few thousand elements and never writes an intermediate
 // chunk. The array collection (collections/array.hpp) builds plans; tasks carry them as
 // values (a registered type, so they travel to worker processes).
+//
+// Every node has a dtype (float64, float32, int64 or bool). Tiles hold doubles whatever the
+// dtype, and each node's results are settled into its dtype's values as they are made:
+// float32 ones rounded to float (so + - * / and sqrt give numpy's float32 bits), bool ones
+// 0 or 1, int64 ones integers checked to lie within +-2^53, where a double holds every
+// integer — outside that, evaluation stops with an error rather than give a rounded integer.
 
 #include <cstdint>
 #include <string>
@@ -33,21 +39,27 @@ enum class plan_op : std::uint8_t {
   where,  ///< x (the condition's node in `a`) != 0 ? b : c
   broadcast,  ///< a, its dimensions aligned to the right of `shape`, stretched where its extent is 1
   squeeze,    ///< a without its dimensions `axes` (each of extent 1)
+  cast,       ///< a converted to this node's dtype, as numpy's astype
+  linspace,   ///< 1-d: x + y * i, but z for the last element (numpy.linspace's endpoint)
 };
+
+/// The magnitude from which int64 elements are refused (doubles hold every integer below it).
+inline constexpr double int64_exact_limit = 9007199254740992.0;  // 2^53
 
 struct plan_node {
   plan_op op = plan_op::full;
   std::vector<std::int64_t> shape;
   std::int32_t a = -1, b = -1, c = -1;  ///< operands: indices of earlier nodes
-  double x = 0, y = 0;
+  double x = 0, y = 0, z = 0;
   std::uint64_t seed = 0;
   std::vector<std::int64_t> starts, steps;
   std::vector<std::int64_t> axes;
   std::int32_t data = -1;
+  dtype type = dtype::float64;
 
   template <class Archive>
   void serialize(Archive& archive, unsigned) {
-    archive& op& shape& a& b& c& x& y& seed& starts& steps& axes& data;
+    archive& op& shape& a& b& c& x& y& z& seed& starts& steps& axes& data& type;
   }
 };
 
@@ -75,19 +87,21 @@ struct index_box {
 /// The whole of `shape`.
 index_box whole(const std::vector<std::int64_t>& shape);
 
-/// The part of a data node's array that a task was given: `values` in C order, the box of
-/// the node's indices from `origin` with extents `shape`.
+/// The part of a data node's array that a task was given: `values` (elements of `type`) in C
+/// order, the box of the node's indices from `origin` with extents `shape`.
 struct data_window {
-  const double* values = nullptr;
+  const std::byte* values = nullptr;
+  dtype type = dtype::float64;
   std::vector<std::int64_t> origin, shape;
 };
 
-/// Writes the plan's elements in `box` (of its root), C order, to `out`. `data[k]` is the
-/// window of data node k's array (node.data == k) that covers what the box reaches.
-/// ArgumentError when the plan is malformed (an operand after its user, a data index out of
-/// range, a box outside the shape or the window): plans arrive from other processes.
+/// Writes the plan's elements in `box` (of its root), C order, into `out` (of the box's
+/// extents, in any dtype: the values are converted as astype would). `data[k]` is the window
+/// of data node k's array (node.data == k) that covers what the box reaches. ArgumentError
+/// when the plan is malformed (an operand after its user, a data index out of range, a box
+/// outside the shape or the window): plans arrive from other processes.
 void evaluate(const array_plan& plan, const index_box& box, const std::vector<data_window>& data,
-              double* out);
+              ndarray& out);
 
 enum class reduction : std::uint8_t { sum, min, max, prod, moments };
 

@@ -38,16 +38,20 @@ shape_type c_strides(const shape_type& shape) {
   return stride;
 }
 
+}  // namespace
+
 /// Copies the box [from, from + extent) of `source` (extents source_shape, index 0 at
-/// source_origin) into `target` (target_shape, target_origin), row by row.
-void copy_box(const double* source, const shape_type& source_shape, const shape_type& source_origin,
-              double* target, const shape_type& target_shape, const shape_type& target_origin,
-              const shape_type& from, const shape_type& extent) {
+/// source_origin) into `target` (target_shape, target_origin), row by row; elements of
+/// `item` bytes.
+void copy_box(const std::byte* source, const shape_type& source_shape,
+              const shape_type& source_origin, std::byte* target, const shape_type& target_shape,
+              const shape_type& target_origin, const shape_type& from, const shape_type& extent,
+              std::size_t item) {
   const auto n = extent.size();
   for (auto e : extent)
     if (e <= 0) return;
   if (n == 0) {
-    target[0] = source[0];
+    std::memcpy(target, source, item);
     return;
   }
   const auto ss = c_strides(source_shape), ts = c_strides(target_shape);
@@ -58,7 +62,9 @@ void copy_box(const double* source, const shape_type& source_shape, const shape_
       s += (from[d] + j[d] - source_origin[d]) * ss[d];
       t += (from[d] + j[d] - target_origin[d]) * ts[d];
     }
-    std::memcpy(target + t, source + s, static_cast<std::size_t>(extent[n - 1]) * sizeof(double));
+    std::memcpy(target + static_cast<std::size_t>(t) * item,
+                source + static_cast<std::size_t>(s) * item,
+                static_cast<std::size_t>(extent[n - 1]) * item);
     std::size_t d = n - 1;
     while (d > 0) {
       --d;
@@ -69,6 +75,8 @@ void copy_box(const double* source, const shape_type& source_shape, const shape_
     if (n == 1) return;
   }
 }
+
+namespace {
 
 /// The windows a task was given, assembled from their chunks (owned by `storage`).
 std::vector<data_window> assemble_windows(const std::vector<Value>& specs,
@@ -93,14 +101,17 @@ std::vector<data_window> assemble_windows(const std::vector<Value>& specs,
       for (std::size_t d = 0; d < n && whole; ++d) whole = positions[d] * chunk[d] == origin[d];
       if (whole) {
         storage.push_back(only);
-        windows.push_back({storage.back().data<double>(), std::move(origin), std::move(shape)});
+        windows.push_back({only.bytes(), only.type(), std::move(origin), std::move(shape)});
         continue;
       }
     }
-    ndarray window(dtype::float64, shape);
-    double* out = window.mutable_data<double>();
+    const auto type = chunks.empty() ? dtype::float64 : chunks.front().get<ndarray>().type();
+    ndarray window(type, shape);
     for (std::size_t k = 0; k < chunks.size(); ++k) {
       const auto& part = chunks[k].get<ndarray>();
+      if (part.type() != type)
+        throw ArgumentError("an array window of chunks of " + std::string(dtype_name(type)) +
+                            " and " + std::string(dtype_name(part.type())));
       shape_type part_origin(n), from(n), extent(n);
       for (std::size_t d = 0; d < n; ++d) {
         part_origin[d] = positions[k * n + d] * chunk[d];
@@ -108,10 +119,11 @@ std::vector<data_window> assemble_windows(const std::vector<Value>& specs,
         const auto end = std::min(part_origin[d] + part.shape()[d], origin[d] + shape[d]);
         extent[d] = end - from[d];
       }
-      copy_box(part.data<double>(), part.shape(), part_origin, out, shape, origin, from, extent);
+      copy_box(part.bytes(), part.shape(), part_origin, window.mutable_bytes(), shape, origin,
+               from, extent, item_size(type));
     }
     storage.push_back(window);
-    windows.push_back({storage.back().data<double>(), std::move(origin), std::move(shape)});
+    windows.push_back({window.bytes(), type, std::move(origin), std::move(shape)});
   }
   return windows;
 }
@@ -120,8 +132,9 @@ ndarray eval_task(const array_plan& plan, const shape_type& start, const shape_t
                   const std::vector<Value>& windows) {
   std::vector<ndarray> storage;
   auto data = assemble_windows(windows, storage);
-  ndarray out(dtype::float64, count);
-  evaluate(plan, box_of(start, count), data, out.mutable_data<double>());
+  if (plan.nodes.empty()) throw ArgumentError("malformed array plan: no nodes");
+  ndarray out(plan.root().type, count);
+  evaluate(plan, box_of(start, count), data, out);
   return out;
 }
 
@@ -207,10 +220,13 @@ ndarray matmul_task(const ndarray& a, const ndarray& b) {
 }
 
 /// Chunks of a regular grid (each `chunk` along every dimension, the last ones shorter), in
-/// C order of the grid, copied into one array of `shape`.
+/// C order of the grid, copied into one array of `shape` and the dtype `type` names.
 ndarray concatenate_task(const shape_type& shape, const shape_type& chunk,
-                         const std::vector<Value>& chunks) {
-  ndarray out(dtype::float64, shape);
+                         const std::vector<Value>& chunks, std::int64_t type_code) {
+  const auto type = dtype_from_code(static_cast<std::uint8_t>(type_code));
+  if (!type || type_code < 0 || type_code > 255)
+    throw ArgumentError("concatenate: no dtype has the code " + std::to_string(type_code));
+  ndarray out(*type, shape);
   const auto n = shape.size();
   if (chunk.size() != n) throw ArgumentError("concatenate: chunk and shape differ in dimensions");
   shape_type grid(n);
@@ -232,8 +248,11 @@ ndarray concatenate_task(const shape_type& shape, const shape_type& chunk,
       rest /= static_cast<std::size_t>(grid[d]);
     }
     if (part.ndim() != n) throw ArgumentError("concatenate: a chunk of other dimensions");
-    copy_box(part.data<double>(), part.shape(), part_origin, out.mutable_data<double>(), shape,
-             origin, part_origin, part.shape());
+    if (part.type() != *type)
+      throw ArgumentError("concatenate: a chunk of " + std::string(dtype_name(part.type())) +
+                          " into an array of " + std::string(dtype_name(*type)));
+    copy_box(part.bytes(), part.shape(), part_origin, out.mutable_bytes(), shape, origin,
+             part_origin, part.shape(), item_size(*type));
   }
   return out;
 }
@@ -252,17 +271,18 @@ std::int64_t store_chunk_task(const std::string& path, const shape_type& shape,
   if (fd < 0) throw error("store: cannot open " + path + ": " + system_reason());
   const auto stride = c_strides(shape);
   const std::int64_t row = n == 0 ? 1 : chunk.shape()[n - 1];
-  const double* values = chunk.data<double>();
+  const auto item = static_cast<std::int64_t>(item_size(chunk.type()));
+  const std::byte* values = chunk.bytes();
   shape_type j(n, 0);
   std::int64_t written = 0;
   for (std::size_t at = 0; at < chunk.size(); at += static_cast<std::size_t>(row)) {
     std::int64_t offset = 0;
     for (std::size_t d = 0; d < n; ++d) offset += (start[d] + j[d]) * stride[d];
-    const auto bytes = static_cast<std::size_t>(row) * sizeof(double);
-    const auto* from = reinterpret_cast<const char*>(values + at);
+    const auto bytes = static_cast<std::size_t>(row * item);
+    const auto* from = reinterpret_cast<const char*>(values + at * static_cast<std::size_t>(item));
     for (std::size_t done = 0; done < bytes;) {
       const auto r = ::pwrite(fd, from + done, bytes - done,
-                              static_cast<off_t>(offset * 8 + static_cast<std::int64_t>(done)));
+                              static_cast<off_t>(offset * item + static_cast<std::int64_t>(done)));
       if (r < 0 && errno == EINTR) continue;
       if (r <= 0) {
         const auto reason = system_reason();

@@ -10,7 +10,7 @@
 //                                                                elementwise, in `shape`
 //   troupe.array.finish_moments(moments, ddof, root)          -> ndarray: variance (or std)
 //   troupe.array.matmul(a, b)                                 -> ndarray: a 2-d block product
-//   troupe.array.concatenate(shape, chunk, chunks)            -> ndarray: regular chunks joined
+//   troupe.array.concatenate(shape, chunk, chunks, dtype)     -> ndarray: regular chunks joined
 //   troupe.array.store_chunk(path, shape, start, chunk)       -> int64: bytes written into the
 //                                                                raw file of the whole array
 //
@@ -38,6 +38,14 @@ const array_task_functions& array_tasks();
 /// Creates (or truncates) the raw file `path` at `bytes` bytes, for store_chunk tasks to fill;
 /// troupe::error naming the path and the reason when it cannot.
 void create_raw_file(const std::string& path, std::uint64_t bytes);
+
+/// Copies the box [from, from + extent) of `source` (extents source_shape, index 0 at
+/// source_origin) into `target` (target_shape, target_origin); elements of `item` bytes.
+void copy_box(const std::byte* source, const std::vector<std::int64_t>& source_shape,
+              const std::vector<std::int64_t>& source_origin, std::byte* target,
+              const std::vector<std::int64_t>& target_shape,
+              const std::vector<std::int64_t>& target_origin, const std::vector<std::int64_t>& from,
+              const std::vector<std::int64_t>& extent, std::size_t item);
 
 /// The plan as a Value, to pass to those functions.
 Value plan_value(array_plan plan);

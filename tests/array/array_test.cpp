@@ -493,7 +493,7 @@ TROUPE_FUNCTION(counted_square);
 }  // namespace
 
 TEST_CASE("array: persist keeps the chunks, here or on a cluster", "[array][cluster]") {
-  auto x = da::arange(0, 60, 1, {7}).map_blocks("counted_square");  // 9 chunks
+  auto x = da::arange(0.0, 60, 1, {7}).map_blocks("counted_square");  // 9 chunks
   const double want = 59.0 * 60 * 119 / 6;                        // sum of squares below 60
   blocks_made = 0;
   auto local = x.persist(on_sync);
@@ -526,7 +526,7 @@ TEST_CASE("array: persist keeps the chunks, here or on a cluster", "[array][clus
 TEST_CASE("array: edges — 0-d arrays, NaN, and sizes past what fits", "[array]") {
   CHECK(da::ones({}).sum().compute(on_sync) == 1);
   auto scalar_plus_row = (da::full({}, 3) + da::arange(0, 3)).compute(on_sync);
-  CHECK(scalar_plus_row.to_vector<double>() == std::vector<double>{3, 4, 5});
+  CHECK(scalar_plus_row.to_vector<std::int64_t>() == std::vector<std::int64_t>{3, 4, 5});
   // NaN wins min and max, as in numpy, wherever it sits in the chunks.
   auto with_nan = da::from_vector({1, NAN, 3, 0.5, 7}, {5}, {2});
   CHECK(std::isnan(with_nan.max().compute(on_sync)));
@@ -568,4 +568,132 @@ TEST_CASE("array: a worker process killed mid-reduction, the result is still exa
   const double got = (x * 2.0).sum().compute();
   killer.join();
   CHECK(got == want);
+}
+
+TEST_CASE("array: dtypes follow numpy's rules, int64 exact or refused", "[array]") {
+  using troupe::dtype;
+  // Values beyond double's exact integers (2^53 + 1 and neighbours), checked in a plain loop.
+  std::vector<std::int64_t> ints(37);
+  for (std::size_t i = 0; i < ints.size(); ++i)
+    ints[i] = static_cast<std::int64_t>(i * i) * (i % 2 == 0 ? 1 : -1) - 400;
+  auto xi = da::from_vector(ints, {37}, {5});
+  CHECK(xi.dtype() == dtype::int64);
+  CHECK(xi.nbytes() == 37 * 8);
+  std::int64_t sum = 0, max = ints[0];
+  std::vector<std::int64_t> tripled;
+  for (auto v : ints) {
+    sum += v;
+    max = std::max(max, v);
+    tripled.push_back(v * 3 - 1);
+  }
+  for (const auto& options : {on_sync, on_threads}) {
+    auto t = (xi * 3 - 1).compute(options);
+    CHECK(t.type() == dtype::int64);
+    CHECK(t.to_vector<std::int64_t>() == tripled);
+    CHECK(xi.sum().dtype() == dtype::int64);
+    CHECK(xi.sum().compute(options) == static_cast<double>(sum));
+    CHECK(xi.max().compute(options) == static_cast<double>(max));
+    CHECK(xi.reversed().compute(options).to_vector<std::int64_t>() ==
+          std::vector<std::int64_t>(ints.rbegin(), ints.rend()));
+  }
+  // Past 2^53 an int64 computation stops with an error instead of rounding.
+  const std::int64_t big = (std::int64_t{1} << 53) + 1;
+  auto beyond = da::from_vector(std::vector<std::int64_t>{1, big}, {2});
+  CHECK(beyond.compute(on_sync).to_vector<std::int64_t>() == std::vector<std::int64_t>{1, big});
+  CHECK_THROWS_WITH((beyond + 1).compute(on_sync), Contains("2^53"));
+  CHECK_THROWS_WITH((xi * 300000000000000).sum().compute(on_sync), Contains("astype(float64)"));
+  CHECK_THROWS_WITH(xi + big, Contains("2^53"));
+  CHECK_THROWS_WITH(((xi > 0) - (xi < 0)), Contains("cannot subtract bool arrays"));
+  CHECK_THROWS_WITH(-(xi > 0), Contains("cannot negate bool arrays"));
+  CHECK_THROWS_WITH(da::from_vector({1.0, NAN}, {2}).astype(dtype::int64).compute(on_sync),
+                    Contains("not a number"));
+
+  // bool: comparisons, and + and * as or and and; sums count.
+  std::vector<bool> flags{true, false, true, true, false, false, true};
+  auto b = da::from_vector(flags, {7}, {3});
+  CHECK(b.dtype() == dtype::boolean);
+  CHECK((b + !flags.empty()).dtype() == dtype::boolean);
+  CHECK(b.sum().compute(on_threads) == 4);
+  CHECK(b.sum().dtype() == dtype::int64);
+  auto both = (b * b.reversed()).compute(on_sync);
+  auto either = (b + b.reversed()).compute(on_sync);
+  REQUIRE(both.type() == dtype::boolean);
+  for (std::size_t i = 0; i < flags.size(); ++i) {
+    CHECK(both.data<bool>()[i] == (flags[i] && flags[6 - i]));
+    CHECK(either.data<bool>()[i] == (flags[i] || flags[6 - i]));
+  }
+  CHECK((b + 1).dtype() == dtype::int64);
+  CHECK((b + 0.5).dtype() == dtype::float64);
+  CHECK((da::ones({3}) > 0).dtype() == dtype::boolean);
+
+  // float32: every operation rounds to float, as numpy's float32 arithmetic does.
+  std::vector<float> floats{0.1f, 1.7f, -3.25f, 1e-3f, 12345.678f};
+  auto xf = da::from_vector(floats, {5}, {2});
+  CHECK(xf.dtype() == dtype::float32);
+  auto scaled = (xf * 0.1 + xf / 3).compute(on_sync);
+  REQUIRE(scaled.type() == dtype::float32);
+  for (std::size_t i = 0; i < floats.size(); ++i)
+    CHECK(scaled.data<float>()[i] == floats[i] * 0.1f + floats[i] / 3.0f);
+  CHECK((xf + xi.slice({{0, 5}})).dtype() == dtype::float64);
+  CHECK(da::sqrt(xi).dtype() == dtype::float64);
+  CHECK(da::sqrt(xf).dtype() == dtype::float32);
+  CHECK(xi.mean().dtype() == dtype::float64);
+  CHECK(xf.var().dtype() == dtype::float32);
+
+  // Creation: the value's kind picks the dtype, or the one given.
+  CHECK(da::full({2}, 3).dtype() == dtype::int64);
+  CHECK(da::full({2}, true).dtype() == dtype::boolean);
+  CHECK(da::full({2}, 2.5, "auto", dtype::int64).compute(on_sync).to_vector<std::int64_t>() ==
+        std::vector<std::int64_t>{2, 2});
+  CHECK(da::ones({4}, {3}, dtype::float32).compute(on_sync).to_vector<float>() ==
+        std::vector<float>{1, 1, 1, 1});
+  CHECK(da::arange(0, 10, 3).dtype() == dtype::int64);
+  CHECK(da::arange(0, 10, 2.5).dtype() == dtype::float64);
+  CHECK(da::zeros_like(xi).dtype() == dtype::int64);
+  CHECK_THAT(xi.describe(), Contains("int64") && Contains("40 B each"));
+
+  // The file store writes holds elements of the array's dtype.
+  const std::string path = "/tmp/troupe-array-store-int-" + std::to_string(::getpid()) + ".i64";
+  xi.store(path, on_threads);
+  std::vector<std::int64_t> back(ints.size());
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  REQUIRE(f != nullptr);
+  CHECK(std::fread(back.data(), sizeof(std::int64_t), back.size(), f) == back.size());
+  CHECK(std::fgetc(f) == EOF);
+  std::fclose(f);
+  std::remove(path.c_str());
+  CHECK(back == ints);
+}
+
+TEST_CASE("array: linspace, matmul, unseeded random and var along an axis", "[array]") {
+  // numpy.linspace's formula, element by element, with stop exactly last.
+  auto l = da::linspace(-1, 2.5, 13, {4}).compute(on_sync).to_vector<double>();
+  REQUIRE(l.size() == 13);
+  for (int i = 0; i < 12; ++i) CHECK(l[i] == -1 + i * (3.5 / 12));
+  CHECK(l[12] == 2.5);
+  CHECK(da::linspace(3, 4, 1).compute(on_sync).to_vector<double>() == std::vector<double>{3});
+  CHECK(da::linspace(3, 4, 0).size() == 0);
+  CHECK(da::linspace(0, 1, 4, "auto", false).compute(on_sync).to_vector<double>() ==
+        std::vector<double>{0, 0.25, 0.5, 0.75});
+  CHECK_THROWS_WITH(da::linspace(0, 1, -1), Contains("at least 0"));
+
+  Eigen::MatrixXd a = Eigen::MatrixXd::Random(6, 4), c = Eigen::MatrixXd::Random(4, 5);
+  CHECK(da::matmul(da::from_eigen(a, {4, 3}), da::from_eigen(c, {2, 2})).to_eigen(on_sync)
+            .isApprox(a * c, 1e-14));
+
+  // Unseeded: a fresh seed each call, each array still the same on recompute.
+  auto r1 = da::random::normal(0, 1, {50}), r2 = da::random::normal(0, 1, {50});
+  CHECK(r1.compute(on_sync) == r1.compute(on_threads));
+  CHECK_FALSE(r1.compute(on_sync) == r2.compute(on_sync));
+
+  // x.var({0}) is the variance along axis 0 (not the whole array's with ddof 0).
+  auto x = da::from_eigen(a, {4, 3});
+  auto v0 = x.var({0}).compute(on_sync).to_vector<double>();
+  REQUIRE(v0.size() == 4);
+  for (int j = 0; j < 4; ++j) {
+    const double mean = a.col(j).mean();
+    CHECK(v0[j] == Approx((a.col(j).array() - mean).square().mean()).epsilon(1e-12));
+  }
+  CHECK(x.stddev(1).compute(on_sync) ==
+        Approx(std::sqrt((a.array() - a.mean()).square().sum() / 23)).epsilon(1e-12));
 }

@@ -1,5 +1,6 @@
 // Prints troupe's results for the expressions tests/array/check_against_numpy.py evaluates
-// with numpy on the same inputs, as one JSON object: {name: {"shape": [...], "values": [...]}}.
+// with numpy on the same inputs, as one JSON object:
+// {name: {"shape": [...], "dtype": "...", "values": [...]}}.
 // The inputs are formulas of the element index, chunked so that chunks do not divide them.
 //
 //   array_numpy_expressions [sync|threads]
@@ -29,6 +30,29 @@ da::Array input(const da::shape_type& shape, const da::shape_type& chunks, doubl
   return da::from_vector(values, shape, chunks);
 }
 
+/// xi[i] = (i * 7919) % 23 - 11, int64.
+da::Array integer_input(const da::shape_type& shape, const da::shape_type& chunks) {
+  std::int64_t n = 1;
+  for (auto e : shape) n *= e;
+  std::vector<std::int64_t> values(static_cast<std::size_t>(n));
+  for (std::int64_t i = 0; i < n; ++i) values[static_cast<std::size_t>(i)] = (i * 7919) % 23 - 11;
+  return da::from_vector(values, shape, chunks);
+}
+
+/// The elements as JSON numbers (or booleans), whatever the dtype.
+nlohmann::json values_of(const troupe::ndarray& a) {
+  switch (a.type()) {
+    case troupe::dtype::float32: return a.to_vector<float>();
+    case troupe::dtype::int64: return a.to_vector<std::int64_t>();
+    case troupe::dtype::boolean: {
+      nlohmann::json out = nlohmann::json::array();
+      for (std::size_t i = 0; i < a.size(); ++i) out.push_back(a.data<bool>()[i]);
+      return out;
+    }
+    default: return a.to_vector<double>();
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -37,6 +61,8 @@ int main(int argc, char** argv) {
   const auto y = input({13, 11}, {5, 4}, 1.0);
   const auto v = input({11}, {4}, 2.0);
   const auto row = input({11}, {3}, 3.0);
+  const auto xi = integer_input({13, 11}, {4, 3});
+  const auto xf = x.astype(troupe::dtype::float32);
   const auto all = [](std::size_t n) {
     std::vector<std::int64_t> axes;
     for (std::size_t d = 0; d < n; ++d) axes.push_back(static_cast<std::int64_t>(d));
@@ -62,11 +88,41 @@ int main(int argc, char** argv) {
       {"rechunk_rev", [&] { return x.reversed().rechunk({6, 6}); }},
       {"broadcast_row", [&] { return x * row + (x < y); }},
       {"mean_keep", [&] { return y.mean({0}, true); }},
+      // dtypes, by numpy 2's rules
+      {"int_arith", [&] { return xi * 3 + xi - 2; }},
+      {"int_div", [&] { return xi / 4; }},
+      {"int_sum0", [&] { return xi.sum({0}); }},
+      {"int_mean1", [&] { return xi.mean({1}); }},
+      {"int_max", [&] { return xi.max(all(2)); }},
+      {"int_prod0", [&] { return xi.prod({0}); }},
+      {"int_var0", [&] { return xi.var({0}); }},
+      {"int_float", [&] { return xi + x; }},
+      {"int_dot", [&] { return xi.transpose().dot(xi); }},
+      {"int_neg_abs", [&] { return -da::abs(xi.slice({{{}, {}, -2}})); }},
+      {"bool_and", [&] { return (x > 0.0) * (y > 0.0); }},
+      {"bool_or", [&] { return (x > 0.0) + (y < 0.0); }},
+      {"bool_sum1", [&] { return (x > y).sum({1}); }},
+      {"bool_plus_int", [&] { return (x > 0.0) + 1; }},
+      {"bool_min0", [&] { return (x > -2.0).min({0}); }},
+      {"f32_arith", [&] { return xf * 0.1 + xf / 3; }},
+      {"f32_sqrt", [&] { return da::sqrt(da::abs(xf)); }},
+      {"f32_sum0", [&] { return xf.sum({0}); }},
+      {"f32_mean1", [&] { return xf.mean({1}); }},
+      {"f32_f64", [&] { return xf + x; }},
+      {"f32_int", [&] { return xf + xi; }},
+      {"astype_int", [&] { return (x * 3.0).astype(troupe::dtype::int64); }},
+      {"astype_bool", [&] { return (x * 0.0 + xi).astype(troupe::dtype::boolean); }},
+      {"where_mixed", [&] { return da::where(x > 0.0, xi, xf); }},
+      {"linspace", [&] { return da::linspace(-1, 2.5, 13, {4}); }},
+      {"linspace_open", [&] { return da::linspace(0, 1, 10, {3}, false); }},
+      {"arange_int", [&] { return da::arange(-5, 40, 3, {4}); }},
   };
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [name, make] : expressions) {
     auto result = make().compute(options);
-    out[name] = {{"shape", result.shape()}, {"values", result.to_vector<double>()}};
+    out[name] = {{"shape", result.shape()},
+                 {"dtype", std::string(troupe::dtype_name(result.type()))},
+                 {"values", values_of(result)}};
   }
   std::printf("%s\n", out.dump().c_str());
 }
