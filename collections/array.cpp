@@ -25,13 +25,16 @@ using namespace detail;
 chunks::chunks(const char* text) {
   if (std::string(text) != "auto")
     throw ArgumentError(std::string("chunks \"") + text +
-                        "\": give \"auto\" or the chunk extents, such as {1000, 1000}");
+                        "\": give \"auto\", the chunk extents, such as {1000, 1000}, or "
+                        "per-dimension lists, such as {{600, 400}, {1000}}");
 }
 
 Array::Array(std::shared_ptr<const kernels::array_plan> plan,
-             std::vector<std::shared_ptr<const chunked_source>> sources, shape_type chunk)
+             std::vector<std::shared_ptr<const chunked_source>> sources, array::chunk_lists chunks)
     : plan_(std::move(plan)), sources_(std::move(sources)), shape_(plan_->root().shape),
-      chunk_(std::move(chunk)) {}
+      chunks_(std::move(chunks)) {}
+
+shape_type Array::chunk_shape() const { return largest_chunk(chunks_); }
 
 std::int64_t Array::size() const noexcept {
   std::int64_t n = 1;
@@ -41,16 +44,17 @@ std::int64_t Array::size() const noexcept {
 
 std::int64_t Array::chunk_count() const noexcept {
   std::int64_t n = 1;
-  for (auto g : grid_of(shape_, chunk_)) n *= g;
+  for (auto g : grid_of(chunks_)) n *= g;
   return n;
 }
 
 std::string Array::describe() const {
+  const auto chunk = chunk_shape();
   std::int64_t chunk_elements = 1;
-  for (auto c : chunk_) chunk_elements *= c;
+  for (auto c : chunk) chunk_elements *= c;
   std::ostringstream out;
   out << "troupe.array<" << dtype_name(dtype()) << ", shape=" << shape_text(shape_)
-      << ", bytes=" << format_bytes(static_cast<double>(nbytes())) << ", chunks=" << shape_text(chunk_)
+      << ", bytes=" << format_bytes(static_cast<double>(nbytes())) << ", chunks=" << shape_text(chunk)
       << " (" << format_bytes(static_cast<double>(chunk_elements * static_cast<std::int64_t>(item_size(dtype()))))
       << " each), "
       << chunk_count() << " chunks, " << plan_->nodes.size() << " fused operations>";
@@ -66,7 +70,7 @@ Array Array::unary(plan_op op, troupe::dtype type, double x) const {
   node.x = x;
   node.type = type;
   plan->nodes.push_back(std::move(node));
-  return Array(std::move(plan), sources_, chunk_);
+  return Array(std::move(plan), sources_, chunks_);
 }
 
 namespace {
@@ -132,13 +136,13 @@ shape_type broadcast_shape(const shape_type& a, const shape_type& b, const char*
   return out;
 }
 
-/// The chunk extents of a result of `shape` made from operands with these shapes and chunks:
-/// along each dimension, those of the first operand that spans it.
-shape_type broadcast_chunks(const shape_type& shape,
-                            const std::vector<std::pair<shape_type, shape_type>>& operands) {
-  shape_type out(shape.size(), 1);
+/// The chunks of a result of `shape` made from operands with these shapes and chunks: along
+/// each dimension, those of the first operand that spans it (else one chunk).
+chunk_lists broadcast_chunks(const shape_type& shape,
+                             const std::vector<std::pair<shape_type, chunk_lists>>& operands) {
+  chunk_lists out(shape.size());
   for (std::size_t i = 0; i < shape.size(); ++i) {
-    out[i] = std::max<std::int64_t>(shape[i], 1);
+    if (shape[i] > 0) out[i] = {shape[i]};
     for (const auto& [s, c] : operands) {
       const auto lead = shape.size() - s.size();
       if (i >= lead && s[i - lead] == shape[i]) {
@@ -164,13 +168,12 @@ Array Array::broadcast_to(const shape_type& shape) const {
   node.type = dtype();
   node.a = static_cast<std::int32_t>(plan->nodes.size()) - 1;
   plan->nodes.push_back(std::move(node));
-  return Array(std::move(plan), sources_,
-               chunk_extents(shape, broadcast_chunks(shape, {{shape_, chunk_}})));
+  return Array(std::move(plan), sources_, broadcast_chunks(shape, {{shape_, chunks_}}));
 }
 
 Array Array::binary(plan_op op, const Array& other, const char* verb) const {
   const auto shape = broadcast_shape(shape_, other.shape_, verb);
-  const auto chunk = broadcast_chunks(shape, {{shape_, chunk_}, {other.shape_, other.chunk_}});
+  const auto chunk = broadcast_chunks(shape, {{shape_, chunks_}, {other.shape_, other.chunks_}});
   const Array left = broadcast_to(shape), right_operand = other.broadcast_to(shape);
   auto [merged, right] =
       merge(*left.plan_, *right_operand.plan_, static_cast<std::int32_t>(left.sources_.size()));
@@ -237,9 +240,9 @@ Array matmul(const Array& a, const Array& b) { return a.dot(b); }
 Array where(const Array& condition_in, const Array& a_in, const Array& b_in) {
   const auto shape = broadcast_shape(broadcast_shape(condition_in.shape(), a_in.shape(), "choose with"),
                                      b_in.shape(), "choose with");
-  const auto chunk = broadcast_chunks(shape, {{a_in.shape(), a_in.chunk_shape()},
-                                              {b_in.shape(), b_in.chunk_shape()},
-                                              {condition_in.shape(), condition_in.chunk_shape()}});
+  const auto chunk = broadcast_chunks(shape, {{a_in.shape(), a_in.chunk_lists()},
+                                              {b_in.shape(), b_in.chunk_lists()},
+                                              {condition_in.shape(), condition_in.chunk_lists()}});
   const Array condition = condition_in.broadcast_to(shape), a = a_in.broadcast_to(shape),
               b = b_in.broadcast_to(shape);
   // The three operands' plans one after another, then the choice.
@@ -291,11 +294,14 @@ Array Array::slice(const std::vector<array::slice>& slices) const {
     node.steps.push_back(s.step);
   }
   auto plan = std::make_shared<kernels::array_plan>(*plan_);
-  plan->nodes.push_back(node);
+  // Regular chunks of this array's largest extents (clipped), whatever its boundaries were.
+  const auto largest = chunk_shape();
   shape_type chunk(shape_.size());
   for (std::size_t d = 0; d < shape_.size(); ++d)
-    chunk[d] = std::max<std::int64_t>(1, std::min(chunk_[d], node.shape[d]));
-  return Array(std::move(plan), sources_, std::move(chunk));
+    chunk[d] = std::max<std::int64_t>(1, std::min(largest[d], node.shape[d]));
+  auto shape = node.shape;
+  plan->nodes.push_back(std::move(node));
+  return Array(std::move(plan), sources_, regular_chunks(shape, chunk));
 }
 
 Array Array::reversed() const {
@@ -319,10 +325,10 @@ Array Array::transpose(const std::vector<std::int64_t>& axes) const {
   node.type = dtype();
   node.a = static_cast<std::int32_t>(plan_->nodes.size()) - 1;
   node.axes = order;
-  shape_type chunk(n);
+  array::chunk_lists chunk(n);
   for (std::size_t d = 0; d < n; ++d) {
     node.shape.push_back(shape_[static_cast<std::size_t>(order[d])]);
-    chunk[d] = chunk_[static_cast<std::size_t>(order[d])];
+    chunk[d] = chunks_[static_cast<std::size_t>(order[d])];
   }
   auto plan = std::make_shared<kernels::array_plan>(*plan_);
   plan->nodes.push_back(std::move(node));
@@ -350,11 +356,11 @@ Array Array::squeeze(const std::vector<std::int64_t>& axes) const {
   node.type = dtype();
   node.a = static_cast<std::int32_t>(plan_->nodes.size()) - 1;
   node.axes = drop;
-  shape_type chunk;
+  array::chunk_lists chunk;
   for (std::size_t d = 0; d < shape_.size(); ++d) {
     if (std::find(drop.begin(), drop.end(), static_cast<std::int64_t>(d)) != drop.end()) continue;
     node.shape.push_back(shape_[d]);
-    chunk.push_back(chunk_[d]);
+    chunk.push_back(chunks_[d]);
   }
   auto plan = std::make_shared<kernels::array_plan>(*plan_);
   plan->nodes.push_back(std::move(node));
@@ -377,7 +383,7 @@ Array Array::select(std::int64_t axis, std::int64_t index) const {
 Array Array::rechunk(const chunks& c) const {
   // Chunk tasks evaluate any box of the plan, reading their sources' chunks through windows,
   // so a new chunking is only a new grid of boxes.
-  return Array(plan_, sources_, chunk_extents(shape_, c));
+  return Array(plan_, sources_, chunk_layout(shape_, c));
 }
 
 Array Array::map_blocks(const std::string& function) const {
@@ -386,10 +392,10 @@ Array Array::map_blocks(const std::string& function) const {
     throw ArgumentError("map_blocks: no function is registered as '" + function +
                         "' (register it with TROUPE_FUNCTION; it takes and returns a "
                         "troupe::ndarray of the same shape)");
-  auto source = materialize(*this, chunk_);
+  auto source = materialize(*this, chunks_);
   auto out = std::make_shared<chunked_source>();
   out->shape = shape_;
-  out->chunk = chunk_;
+  out->chunks = chunks_;
   out->type = dtype();
   add_graph(out->graph, source->graph);
   const auto token = suffix(tokenize("map-blocks", {Value(function), make_value(source->keys)}));
@@ -402,10 +408,10 @@ Array Array::map_blocks(const std::string& function) const {
 }
 
 Array Array::persist(const compute_options& options) const {
-  auto source = materialize(*this, chunk_);
+  auto source = materialize(*this, chunks_);
   auto out = std::make_shared<chunked_source>();
   out->shape = shape_;
-  out->chunk = chunk_;
+  out->chunks = chunks_;
   out->type = dtype();
   out->keys = source->keys;
   auto* client = Client::current();
@@ -421,14 +427,14 @@ Array Array::persist(const compute_options& options) const {
 }
 
 void Array::store(const std::string& path, const compute_options& options) const {
-  auto source = materialize(*this, chunk_);
+  auto source = materialize(*this, chunks_);
   Graph graph;
   add_graph(graph, source->graph);
   const auto& tasks = kernels::array_tasks();
   const auto token = suffix(tokenize("store", {Value(path), make_value(source->keys)}));
   std::vector<Arg> written;
   std::size_t i = 0;
-  for (auto& [start, count] : chunk_boxes(shape_, chunk_)) {
+  for (auto& [start, count, position] : chunk_boxes(chunks_)) {
     Key key = "array-store-" + std::to_string(i) + token;
     graph.add(key, Task{tasks.store_chunk, {Value(path), shape_value(shape_), shape_value(start),
                                             Arg::ref(source->keys[i])}});
@@ -455,22 +461,26 @@ Array Array::dot(const Array& other) const {
   if (ndim() != 2 || other.ndim() != 2 || shape_[1] != other.shape_[0])
     throw ArgumentError("dot: shapes " + shape_text(shape_) + " and " + shape_text(other.shape_) +
                         " do not make a product (1-d or 2-d arrays whose inner extents are equal)");
-  const shape_type a_chunk{chunk_[0], chunk_[1]}, b_chunk{chunk_[1], other.chunk_[1]};
-  const shape_type out_chunk{chunk_[0], other.chunk_[1]};
+  // The left operand in its own chunks, the right in row chunks that match the left's
+  // column chunks, so that the inner blocks line up.
+  const array::chunk_lists a_chunks{chunks_[0], chunks_[1]}, b_chunks{chunks_[1], other.chunks_[1]};
+  const array::chunk_lists out_chunks{chunks_[0], other.chunks_[1]};
   const auto result_type = promote(dtype(), other.dtype());
-  if (shape_[1] == 0) return zeros({shape_[0], other.shape_[1]}, out_chunk, result_type);
+  if (shape_[1] == 0) return zeros({shape_[0], other.shape_[1]}, out_chunks, result_type);
+  const auto a_block = largest_chunk(a_chunks), b_block = largest_chunk(b_chunks),
+             out_block = largest_chunk(out_chunks);
   detail::check_task_memory(
-      (elements_of(a_chunk) + elements_of(b_chunk) + elements_of(out_chunk)) * 8,
-      "a block product of " + shape_text(a_chunk) + " by " + shape_text(b_chunk), out_chunk);
+      (elements_of(a_block) + elements_of(b_block) + elements_of(out_block)) * 8,
+      "a block product of " + shape_text(a_block) + " by " + shape_text(b_block), out_block);
   // Blocks multiply as float64 (Eigen), exact for int64 within +-2^53.
-  auto a = materialize(astype(dtype::float64), a_chunk);
-  auto b = materialize(other.astype(dtype::float64), b_chunk);
+  auto a = materialize(astype(dtype::float64), a_chunks);
+  auto b = materialize(other.astype(dtype::float64), b_chunks);
   auto out = std::make_shared<chunked_source>();
   out->shape = {shape_[0], other.shape_[1]};
-  out->chunk = out_chunk;
+  out->chunks = out_chunks;
   add_graph(out->graph, a->graph);
   add_graph(out->graph, b->graph);
-  const auto ga = grid_of(shape_, a_chunk), gb = grid_of(other.shape_, b_chunk);
+  const auto ga = grid_of(a_chunks), gb = grid_of(b_chunks);
   const auto token = suffix(tokenize("dot", {make_value(a->keys), make_value(b->keys)}));
   const auto& tasks = kernels::array_tasks();
   for (std::int64_t i = 0; i < ga[0]; ++i) {
@@ -483,8 +493,8 @@ Array Array::dot(const Array& other) const {
                                                 Arg::ref(b->keys[l * gb[1] + j])}});
         products.push_back(std::move(key));
       }
-      const shape_type block{std::min(out_chunk[0], out->shape[0] - i * out_chunk[0]),
-                             std::min(out_chunk[1], out->shape[1] - j * out_chunk[1])};
+      const shape_type block{out_chunks[0][static_cast<std::size_t>(i)],
+                             out_chunks[1][static_cast<std::size_t>(j)]};
       out->keys.push_back(combine_tree(out->graph, std::move(products),
                                        static_cast<std::int64_t>(kernels::reduction::sum), block,
                                        block,
@@ -506,16 +516,16 @@ Array Array::reduce(const std::vector<std::int64_t>& axes, kernels::reduction op
   if (reduced_count == 0 && (op == kernels::reduction::min || op == kernels::reduction::max))
     throw ArgumentError("min and max of an empty array " + shape_text(shape_) + " have no value");
   // The result's shape and chunks: reduced dimensions become 1 (or go).
-  shape_type out_shape, out_chunk;
+  shape_type out_shape;
+  array::chunk_lists out_chunks;
   for (std::size_t d = 0; d < n; ++d) {
     if (mask[d] && !keepdims) continue;
     out_shape.push_back(mask[d] ? 1 : shape_[d]);
-    out_chunk.push_back(mask[d] ? 1 : chunk_[d]);
+    out_chunks.push_back(mask[d] ? std::vector<std::int64_t>{1} : chunks_[d]);
   }
   auto out = std::make_shared<chunked_source>();
   out->shape = out_shape;
-  out->chunk = out_chunk;
-  for (auto& c : out->chunk) c = std::max<std::int64_t>(c, 1);
+  out->chunks = out_chunks;
   const auto op_value = static_cast<std::int64_t>(op);
   shape_type mask_value(mask.begin(), mask.end());
   // An empty reduced extent (sum of nothing) has no chunk to fold: the result is the
@@ -526,22 +536,22 @@ Array Array::reduce(const std::vector<std::int64_t>& axes, kernels::reduction op
   if (no_input) {
     if (moments) throw ArgumentError("var and std of an empty array " + shape_text(shape_));
     const double identity = op == kernels::reduction::prod ? 1.0 : 0.0;
-    return full(out_shape, identity, out->chunk);
+    return full(out_shape, identity, out_chunks);
   }
   auto low = start_lowering(*this);
   const auto& tasks = kernels::array_tasks();
-  const auto grid = grid_of(shape_, chunk_);
+  const auto grid = grid_of(chunks_);
   shape_type out_grid;
   for (std::size_t d = 0; d < n; ++d)
     if (!mask[d] || keepdims) out_grid.push_back(mask[d] ? 1 : grid[d]);
-  std::size_t out_chunks = 1;
-  for (auto g : out_grid) out_chunks *= static_cast<std::size_t>(g);
-  std::vector<std::vector<Key>> groups(out_chunks);
-  std::vector<shape_type> group_counts(out_chunks);
+  std::size_t out_count = 1;
+  for (auto g : out_grid) out_count *= static_cast<std::size_t>(g);
+  std::vector<std::vector<Key>> groups(out_count);
+  std::vector<shape_type> group_counts(out_count);
   const std::string name = "array-" + std::to_string(op_value) + "-" +
                            std::to_string(keepdims) + suffix(tokenize("axes", {make_value(mask_value)}));
   std::size_t k = 0;
-  for (auto& [start, count] : chunk_boxes(shape_, chunk_)) {
+  for (auto& [start, count, position] : chunk_boxes(chunks_)) {
     Key key = name + "-part-" + std::to_string(k) + low.suffix;
     std::uint64_t inputs = 0;
     low.graph.add(key, Task{tasks.reduce_axes,
@@ -553,16 +563,15 @@ Array Array::reduce(const std::vector<std::int64_t>& axes, kernels::reduction op
       for (std::size_t d = 0; d < n; ++d)
         if (mask[d]) partial[d] = 1;
       detail::check_task_memory(elements_of(partial) * (moments ? 24 : 8) + inputs + tile_bytes(*this),
-                                "reducing a chunk of shape " + shape_text(count), chunk_);
+                                "reducing a chunk of shape " + shape_text(count), chunk_shape());
     }
     // Its result chunk: the grid position without the reduced dimensions.
     std::size_t linear = 0;
     shape_type result_count;
     for (std::size_t d = 0; d < n; ++d) {
       if (mask[d] && !keepdims) continue;
-      const auto position = mask[d] ? 0 : start[d] / chunk_[d];
       linear = linear * static_cast<std::size_t>(mask[d] ? 1 : grid[d]) +
-               static_cast<std::size_t>(position);
+               static_cast<std::size_t>(mask[d] ? 0 : position[d]);
       result_count.push_back(mask[d] ? 1 : count[d]);
     }
     groups[linear].push_back(std::move(key));
@@ -644,14 +653,16 @@ ndarray Array::compute(const compute_options& options) const {
                         ") in one task, more than a task may use (" +
                         format_bytes(static_cast<double>(limit)) +
                         "): reduce it, slice it, or store() it to a file");
-  auto source = materialize(*this, chunk_);
+  auto source = materialize(*this, chunks_);
   Graph graph;
   add_graph(graph, source->graph);
   std::vector<Arg> parts;
   for (const auto& key : source->keys) parts.push_back(Arg::ref(key));
+  shape_type origins;
+  for (const auto& box : chunk_boxes(chunks_)) origins.insert(origins.end(), box.start.begin(), box.start.end());
   Key result = "array-result" + suffix(tokenize("concatenate", {make_value(source->keys)}));
   graph.add(result, Task{kernels::array_tasks().concatenate,
-                         {shape_value(shape_), shape_value(chunk_), Arg::list(std::move(parts)),
+                         {shape_value(shape_), shape_value(origins), Arg::list(std::move(parts)),
                           Value(static_cast<std::int64_t>(dtype()))}});
   return get(graph, {result}, options).front().get<ndarray>();
 }

@@ -38,14 +38,22 @@ namespace troupe::array {
 
 using shape_type = std::vector<std::int64_t>;
 
-/// Chunk extents per dimension (the last chunk of a dimension may be shorter), or "auto":
-/// about `auto_chunk_bytes` a chunk (config key "array.chunk-size", bytes), near-square.
+/// Per dimension, the extents of its chunks in order (adding up to its length), as Dask's
+/// `.chunks`: {{2, 3, 5}, {4, 4}}.
+using chunk_lists = std::vector<std::vector<std::int64_t>>;
+
+/// How to chunk an array: one extent per dimension (the last chunk of a dimension may be
+/// shorter), per-dimension lists of extents, or "auto": about `auto_chunk_bytes` a chunk
+/// (config key "array.chunk-size", bytes), near-square.
 struct chunks {
   chunks() = default;
   chunks(shape_type extents) : extents(std::move(extents)) {}  // NOLINT: a shape_type
   chunks(std::initializer_list<std::int64_t> extents) : extents(extents) {}  // NOLINT: {1000, 1000}
+  chunks(chunk_lists lists) : lists(std::move(lists)), given_lists(true) {}  // NOLINT: {{2, 3}, {4}}
   chunks(const char* text);                                      // NOLINT: "auto"
-  shape_type extents;  ///< empty: auto
+  shape_type extents;  ///< empty (and no lists): auto
+  chunk_lists lists;
+  bool given_lists = false;
 };
 
 inline constexpr std::int64_t auto_chunk_bytes = 128 << 20;
@@ -79,7 +87,10 @@ class Scalar;
 class Array {
  public:
   const shape_type& shape() const noexcept { return shape_; }
-  const shape_type& chunk_shape() const noexcept { return chunk_; }
+  /// The largest chunk's extents (Dask's chunksize).
+  shape_type chunk_shape() const;
+  /// The extents of the chunks along each dimension (Dask's chunks).
+  const array::chunk_lists& chunk_lists() const noexcept { return chunks_; }
   std::size_t ndim() const noexcept { return shape_.size(); }
   troupe::dtype dtype() const noexcept { return plan_->root().type; }
   std::int64_t size() const noexcept;
@@ -182,7 +193,7 @@ class Array {
 
   // -- for the collection's own functions -----------------------------------------------------
   Array(std::shared_ptr<const kernels::array_plan> plan,
-        std::vector<std::shared_ptr<const chunked_source>> sources, shape_type chunk);
+        std::vector<std::shared_ptr<const chunked_source>> sources, array::chunk_lists chunks);
   const kernels::array_plan& plan() const noexcept { return *plan_; }
   const std::vector<std::shared_ptr<const chunked_source>>& sources() const noexcept {
     return sources_;
@@ -202,7 +213,7 @@ class Array {
   std::shared_ptr<const kernels::array_plan> plan_;
   std::vector<std::shared_ptr<const chunked_source>> sources_;  ///< data node k: sources_[k]
   shape_type shape_;
-  shape_type chunk_;
+  array::chunk_lists chunks_;
 };
 
 /// A reduction to one number, computed on demand.

@@ -37,9 +37,9 @@ std::int64_t configured_chunk_bytes() {
 
 }  // namespace
 
-/// The chunk extents for `shape`: given ones checked, or "auto" near-square chunks of about
-/// the configured bytes.
-shape_type chunk_extents(const shape_type& shape, const chunks& c) {
+/// The chunk lists for `shape`: given extents or lists checked, or "auto" near-square chunks
+/// of about the configured bytes.
+chunk_lists chunk_layout(const shape_type& shape, const chunks& c) {
   std::int64_t bytes = 8;
   for (auto extent : shape) {
     if (extent < 0) throw ArgumentError("array shape " + shape_text(shape) + " has a negative extent");
@@ -47,19 +47,36 @@ shape_type chunk_extents(const shape_type& shape, const chunks& c) {
       throw ArgumentError("array shape " + shape_text(shape) +
                           " has more elements than a 64-bit byte count can hold");
   }
+  if (c.given_lists) {
+    if (c.lists.size() != shape.size())
+      throw ArgumentError(std::to_string(c.lists.size()) + " chunk lists for the " +
+                          std::to_string(shape.size()) + " dimensions of shape " +
+                          shape_text(shape));
+    for (std::size_t d = 0; d < shape.size(); ++d) {
+      std::int64_t total = 0;
+      for (auto extent : c.lists[d]) {
+        if (extent <= 0)
+          throw ArgumentError("chunk list " + shape_text(c.lists[d]) + " of dimension " +
+                              std::to_string(d) + ": every chunk extent must be at least 1");
+        total += extent;
+      }
+      if (total != shape[d])
+        throw ArgumentError("chunk list " + shape_text(c.lists[d]) + " of dimension " +
+                            std::to_string(d) + " adds up to " + std::to_string(total) +
+                            ", not its length " + std::to_string(shape[d]));
+    }
+    return c.lists;
+  }
   if (!c.extents.empty()) {
     if (c.extents.size() != shape.size())
       throw ArgumentError("chunks " + shape_text(c.extents) + " do not match the " +
                           std::to_string(shape.size()) + " dimensions of shape " +
                           shape_text(shape));
-    shape_type out(shape.size());
-    for (std::size_t d = 0; d < shape.size(); ++d) {
-      if (c.extents[d] <= 0)
+    for (auto extent : c.extents)
+      if (extent <= 0)
         throw ArgumentError("chunks " + shape_text(c.extents) +
                             ": every chunk extent must be at least 1");
-      out[d] = std::min(c.extents[d], std::max<std::int64_t>(shape[d], 1));
-    }
-    return out;
+    return regular_chunks(shape, c.extents);
   }
   // auto: the same extent along every dimension (clipped to the shape), as large as fits.
   const double elements = static_cast<double>(configured_chunk_bytes()) / 8;
@@ -85,56 +102,84 @@ shape_type chunk_extents(const shape_type& shape, const chunks& c) {
     for (std::size_t d = 0; d < shape.size(); ++d)
       if (!fixed[d]) out[d] = std::max<std::int64_t>(1, side);
   }
-  return out;
+  return regular_chunks(shape, out);
 }
 
-/// The chunk grid's extents.
-shape_type grid_of(const shape_type& shape, const shape_type& chunk) {
-  shape_type grid(shape.size());
-  for (std::size_t d = 0; d < shape.size(); ++d)
-    grid[d] = chunk[d] > 0 ? (shape[d] + chunk[d] - 1) / chunk[d] : 0;
+chunk_lists regular_chunks(const shape_type& shape, const shape_type& extent) {
+  chunk_lists lists(shape.size());
+  for (std::size_t d = 0; d < shape.size(); ++d) {
+    const auto step = std::max<std::int64_t>(extent[d], 1);
+    for (std::int64_t at = 0; at < shape[d]; at += step)
+      lists[d].push_back(std::min(step, shape[d] - at));
+  }
+  return lists;
+}
+
+shape_type grid_of(const chunk_lists& lists) {
+  shape_type grid;
+  for (const auto& list : lists) grid.push_back(static_cast<std::int64_t>(list.size()));
   return grid;
 }
 
-/// The chunks of `shape` (chunk extents `chunk`), in C order of the grid: each box's start and
-/// count (none when an extent is 0; one, of no dimensions, for a 0-d array).
-std::vector<std::pair<shape_type, shape_type>> chunk_boxes(const shape_type& shape,
-                                                           const shape_type& chunk) {
-  std::vector<std::pair<shape_type, shape_type>> boxes;
-  const auto n = shape.size();
+shape_type largest_chunk(const chunk_lists& lists) {
+  shape_type out;
+  for (const auto& list : lists)
+    out.push_back(list.empty() ? 1 : *std::max_element(list.begin(), list.end()));
+  return out;
+}
+
+std::vector<shape_type> chunk_offsets(const chunk_lists& lists) {
+  std::vector<shape_type> offsets;
+  for (const auto& list : lists) {
+    shape_type at{0};
+    for (auto extent : list) at.push_back(at.back() + extent);
+    offsets.push_back(std::move(at));
+  }
+  return offsets;
+}
+
+/// The chunks in C order of the grid: each box's start, count and grid position.
+std::vector<chunk_box> chunk_boxes(const chunk_lists& lists) {
+  std::vector<chunk_box> boxes;
+  const auto n = lists.size();
   // Every chunk's task is made before the run (not yet as the scheduler needs them), at about
   // 3 KiB each: past max_chunks that alone would take gigabytes.
+  const auto grid = grid_of(lists);
   std::int64_t count = 1;
-  for (auto g : grid_of(shape, chunk))
+  for (auto g : grid)
     if (__builtin_mul_overflow(count, g, &count)) count = std::numeric_limits<std::int64_t>::max();
   if (count > max_chunks) {
     const double scale = std::pow(static_cast<double>(count) / static_cast<double>(max_chunks),
                                   1.0 / static_cast<double>(std::max<std::size_t>(n, 1)));
-    shape_type larger(n);
-    for (std::size_t d = 0; d < n; ++d)
+    const auto offsets = chunk_offsets(lists);
+    const auto chunk = largest_chunk(lists);
+    shape_type shape(n), larger(n);
+    for (std::size_t d = 0; d < n; ++d) {
+      shape[d] = offsets[d].back();
       larger[d] = std::min(shape[d], static_cast<std::int64_t>(
                                          std::ceil(static_cast<double>(chunk[d]) * scale * 1.01)));
+    }
     throw ArgumentError("an array of shape " + shape_text(shape) + " in chunks of " +
                         shape_text(chunk) + " makes " + std::to_string(count) +
                         " chunk tasks, more than the " + std::to_string(max_chunks) +
                         " troupe makes for one array: use larger chunks, such as " +
                         shape_text(larger));
   }
+  if (count == 0) return boxes;
   boxes.reserve(static_cast<std::size_t>(count));
-  for (auto extent : shape)
-    if (extent == 0) return boxes;
+  const auto offsets = chunk_offsets(lists);
   shape_type index(n, 0);
   while (true) {
-    shape_type start(n), count(n);
+    chunk_box box{shape_type(n), shape_type(n), index};
     for (std::size_t d = 0; d < n; ++d) {
-      start[d] = index[d] * chunk[d];
-      count[d] = std::min(chunk[d], shape[d] - start[d]);
+      box.start[d] = offsets[d][static_cast<std::size_t>(index[d])];
+      box.count[d] = lists[d][static_cast<std::size_t>(index[d])];
     }
-    boxes.emplace_back(std::move(start), std::move(count));
+    boxes.push_back(std::move(box));
     std::size_t d = n;
     while (d > 0) {
       --d;
-      if ((++index[d]) * chunk[d] < shape[d]) break;
+      if (++index[d] < grid[d]) break;
       index[d] = 0;
       if (d == 0) return boxes;
     }
@@ -144,14 +189,23 @@ std::vector<std::pair<shape_type, shape_type>> chunk_boxes(const shape_type& sha
 
 Value shape_value(const shape_type& s) { return make_value(shape_type(s)); }
 
+Value lists_value(const chunk_lists& lists) {
+  shape_type flat{static_cast<std::int64_t>(lists.size())};
+  for (const auto& list : lists) {
+    flat.push_back(static_cast<std::int64_t>(list.size()));
+    flat.insert(flat.end(), list.begin(), list.end());
+  }
+  return make_value(std::move(flat));
+}
+
 /// The key's token part ("-<hash>"), for keys derived from one token.
 std::string suffix(const Key& token) { return token.substr(token.find('-')); }
 
 Array generated(plan_node node, const chunks& c) {
-  auto chunk = chunk_extents(node.shape, c);
+  auto lists = chunk_layout(node.shape, c);
   auto plan = std::make_shared<kernels::array_plan>();
   plan->nodes.push_back(std::move(node));
-  return Array(std::move(plan), {}, std::move(chunk));
+  return Array(std::move(plan), {}, std::move(lists));
 }
 
 Array over(std::shared_ptr<const chunked_source> source) {
@@ -162,8 +216,8 @@ Array over(std::shared_ptr<const chunked_source> source) {
   node.data = 0;
   auto plan = std::make_shared<kernels::array_plan>();
   plan->nodes.push_back(std::move(node));
-  auto chunk = source->chunk;
-  return Array(std::move(plan), {std::move(source)}, std::move(chunk));
+  auto lists = source->chunks;
+  return Array(std::move(plan), {std::move(source)}, std::move(lists));
 }
 
 /// The plan of `a` followed by the nodes of `b`, renumbered; returns the combined plan and
@@ -299,23 +353,33 @@ Arg windows_for(const Array& a, const shape_type& start, const shape_type& count
       lo[d] = std::min(first, last);
       extent[d] = empty ? 0 : std::max(first, last) - lo[d] + 1;
     }
-    shape_type positions;
+    // The chunks that cover [lo, lo + extent) along each dimension, and where they start.
+    const auto offsets = chunk_offsets(source.chunks);
+    const auto grid = grid_of(source.chunks);
+    shape_type origins;
     std::vector<Arg> parts;
+    std::uint64_t chunk_elements = 0;
     if (!empty) {
-      const auto grid = grid_of(source.shape, source.chunk);
       for (std::size_t d = 0; d < dims; ++d) {
-        first_chunk[d] = lo[d] / source.chunk[d];
-        chunk_span[d] = (lo[d] + extent[d] - 1) / source.chunk[d] - first_chunk[d] + 1;
+        const auto& at = offsets[d];
+        // The last chunk starting at or before lo, and the last starting before lo + extent.
+        first_chunk[d] = std::upper_bound(at.begin(), at.end() - 1, lo[d]) - at.begin() - 1;
+        const auto last = std::upper_bound(at.begin(), at.end() - 1, lo[d] + extent[d] - 1) -
+                          at.begin() - 1;
+        chunk_span[d] = last - first_chunk[d] + 1;
       }
       shape_type j(dims, 0);
       while (true) {
         std::int64_t linear = 0;
+        std::uint64_t elements = 1;
         for (std::size_t d = 0; d < dims; ++d) {
-          positions.push_back(first_chunk[d] + j[d]);
+          const auto k = static_cast<std::size_t>(first_chunk[d] + j[d]);
+          origins.push_back(offsets[d][k]);
+          elements *= static_cast<std::uint64_t>(source.chunks[d][k]);
           linear = linear * grid[d] + first_chunk[d] + j[d];
         }
+        chunk_elements += elements;
         parts.push_back(Arg::ref(source.keys[static_cast<std::size_t>(linear)]));
-        if (input_bytes != nullptr) *input_bytes += elements_of(source.chunk) * 8;
         std::size_t d = dims;
         bool done = dims == 0;
         while (d > 0) {
@@ -327,46 +391,54 @@ Arg windows_for(const Array& a, const shape_type& start, const shape_type& count
         if (done) break;
       }
     }
+    if (input_bytes != nullptr) *input_bytes += chunk_elements * 8;
     // The window is assembled (a copy) unless it is one whole chunk.
     const bool one_whole_chunk = parts.size() == 1 && [&] {
       for (std::size_t d = 0; d < dims; ++d)
-        if (lo[d] % source.chunk[d] != 0 ||
-            extent[d] != std::min(source.chunk[d], source.shape[d] - lo[d]))
+        if (origins[d] != lo[d] ||
+            extent[d] != source.chunks[d][static_cast<std::size_t>(first_chunk[d])])
           return false;
       return true;
     }();
     if (input_bytes != nullptr && !one_whole_chunk) *input_bytes += elements_of(extent) * 8;
     windows[static_cast<std::size_t>(n.data)] =
-        Arg::list({shape_value(lo), shape_value(extent), shape_value(source.chunk),
-                   shape_value(positions), Arg::list(std::move(parts))});
+        Arg::list({shape_value(lo), shape_value(extent), shape_value(origins),
+                   Arg::list(std::move(parts))});
   }
   return Arg::list(std::move(windows));
 }
 
 /// The array as chunks of extents `chunk` made by tasks: its own source when it is one
 /// already, else one eval task per chunk.
-std::shared_ptr<const chunked_source> materialize(const Array& a, const shape_type& chunk) {
+std::shared_ptr<const chunked_source> materialize(const Array& a, const chunk_lists& chunks) {
   const auto& plan = a.plan();
   if (plan.nodes.size() == 1 && plan.root().op == plan_op::data &&
-      a.sources().front()->chunk == chunk)
+      a.sources().front()->chunks == chunks)
     return a.sources().front();
   auto low = start_lowering(a);
   auto out = std::make_shared<chunked_source>();
   out->shape = a.shape();
-  out->chunk = chunk;
+  out->chunks = chunks;
   out->type = a.dtype();
   const auto& tasks = kernels::array_tasks();
-  const std::string chunk_suffix = suffix(tokenize("chunks", {shape_value(chunk)}));
-  for (auto& [start, count] : chunk_boxes(a.shape(), chunk)) {
+  const std::string chunk_suffix = suffix(tokenize("chunks", {lists_value(chunks)}));
+  // The task memory of the largest task, checked once all are made (nothing has run).
+  std::uint64_t most = 0;
+  shape_type most_count;
+  for (auto& [start, count, position] : chunk_boxes(chunks)) {
     Key key = "array-chunk-" + std::to_string(out->keys.size()) + low.suffix + chunk_suffix;
     std::uint64_t inputs = 0;
     low.graph.add(key, Task{tasks.eval, {Arg::ref(low.plan_key), shape_value(start),
                                          shape_value(count), windows_for(a, start, count, &inputs)}});
-    if (out->keys.empty())  // the first chunk is a whole one: the largest task
-      detail::check_task_memory(elements_of(count) * 8 + inputs + tile_bytes(a),
-                                "computing a chunk of shape " + shape_text(count), chunk);
+    if (const auto bytes = elements_of(count) * 8 + inputs + tile_bytes(a); bytes > most) {
+      most = bytes;
+      most_count = count;
+    }
     out->keys.push_back(std::move(key));
   }
+  if (most > 0)
+    detail::check_task_memory(most, "computing a chunk of shape " + shape_text(most_count),
+                              largest_chunk(chunks));
   out->graph = std::move(low.graph);
   return out;
 }

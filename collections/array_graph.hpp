@@ -16,10 +16,10 @@
 
 namespace troupe::array {
 
-/// Chunks made by tasks: `keys` (C order of the grid of `chunk` extents) under `graph`.
+/// Chunks made by tasks: `keys` (C order of the grid `chunks` lays out) under `graph`.
 struct chunked_source {
   shape_type shape;
-  shape_type chunk;
+  chunk_lists chunks;
   dtype type = dtype::float64;
   Graph graph;
   std::vector<Key> keys;
@@ -35,14 +35,28 @@ inline constexpr std::int64_t max_chunks = 2'000'000;
 
 /// "(3, 4)", "(5,)", "()".
 std::string shape_text(const shape_type& shape);
-/// The chunk extents for `shape`: given ones checked, or "auto" (array.chunk-size bytes).
-/// ArgumentError for a negative extent or a shape whose bytes overflow.
-shape_type chunk_extents(const shape_type& shape, const chunks& c);
-shape_type grid_of(const shape_type& shape, const shape_type& chunk);
-/// The chunks' boxes (start, count) in C order of the grid; ArgumentError past max_chunks.
-std::vector<std::pair<shape_type, shape_type>> chunk_boxes(const shape_type& shape,
-                                                           const shape_type& chunk);
+/// The chunk lists for `shape`: given extents or lists checked, or "auto" (array.chunk-size
+/// bytes). ArgumentError for a negative extent, lists that do not add up to the shape, or a
+/// shape whose bytes overflow.
+chunk_lists chunk_layout(const shape_type& shape, const chunks& c);
+/// Chunks of `extent` along each dimension (the last ones shorter); none along an empty one.
+chunk_lists regular_chunks(const shape_type& shape, const shape_type& extent);
+/// Chunks per dimension.
+shape_type grid_of(const chunk_lists& lists);
+/// The largest chunk extent along each dimension (1 along an empty one), as Dask's chunksize.
+shape_type largest_chunk(const chunk_lists& lists);
+/// Where each chunk starts along each dimension, and the dimension's end last.
+std::vector<shape_type> chunk_offsets(const chunk_lists& lists);
+/// A chunk grid cell: its box (start, count) and its position in the grid.
+struct chunk_box {
+  shape_type start, count, position;
+};
+/// The chunks' boxes in C order of the grid (none when a dimension is empty; one, of no
+/// dimensions, for a 0-d array); ArgumentError past max_chunks.
+std::vector<chunk_box> chunk_boxes(const chunk_lists& lists);
 Value shape_value(const shape_type& s);
+/// The lists flattened into one Value (for tokens).
+Value lists_value(const chunk_lists& lists);
 /// A token's "-<hash>" part, for keys derived from it.
 std::string suffix(const Key& token);
 std::uint64_t elements_of(const shape_type& extents);
@@ -58,8 +72,8 @@ std::pair<kernels::array_plan, std::int32_t> merge(const kernels::array_plan& a,
                                                    std::int32_t data_offset);
 
 void add_graph(Graph& into, const Graph& from);
-/// `a` as chunks of extents `chunk` made by tasks (its own source when it is one already).
-std::shared_ptr<const chunked_source> materialize(const Array& a, const shape_type& chunk);
+/// `a` as chunks laid out by `chunks`, made by tasks (its own source when it is one already).
+std::shared_ptr<const chunked_source> materialize(const Array& a, const chunk_lists& chunks);
 /// What every lowering of an array shares: its sources' graphs, its plan under a key of its
 /// own, and a token naming the whole.
 struct lowering {

@@ -18,10 +18,10 @@ using namespace detail;
 
 Array ones(const shape_type& shape, const chunks& c, dtype type) { return full(shape, 1, c, type); }
 Array zeros(const shape_type& shape, const chunks& c, dtype type) { return full(shape, 0, c, type); }
-Array ones_like(const Array& a) { return full(a.shape(), 1, a.chunk_shape(), a.dtype()); }
-Array zeros_like(const Array& a) { return full(a.shape(), 0, a.chunk_shape(), a.dtype()); }
+Array ones_like(const Array& a) { return full(a.shape(), 1, a.chunk_lists(), a.dtype()); }
+Array zeros_like(const Array& a) { return full(a.shape(), 0, a.chunk_lists(), a.dtype()); }
 Array full_like(const Array& a, scalar value) {
-  return full(a.shape(), value, a.chunk_shape(), a.dtype());
+  return full(a.shape(), value, a.chunk_lists(), a.dtype());
 }
 
 Array full(const shape_type& shape, scalar value, const chunks& c, std::optional<dtype> type) {
@@ -77,11 +77,12 @@ Array linspace(double start, double stop, std::int64_t num, const chunks& c, boo
 Array from_ndarray(const ndarray& data, const chunks& c) {
   auto source = std::make_shared<chunked_source>();
   source->shape = data.shape();
-  source->chunk = chunk_extents(data.shape(), c);
+  source->chunks = chunk_layout(data.shape(), c);
   source->type = data.type();
-  const auto token = suffix(tokenize("from-data", {make_value(data), shape_value(source->chunk)}));
+  const auto token =
+      suffix(tokenize("from-data", {make_value(data), lists_value(source->chunks)}));
   const shape_type origin(data.ndim(), 0);
-  for (auto& [start, count] : chunk_boxes(source->shape, source->chunk)) {
+  for (auto& [start, count, position] : chunk_boxes(source->chunks)) {
     ndarray part(data.type(), count);
     kernels::copy_box(data.bytes(), data.shape(), origin, part.mutable_bytes(), count, start,
                       start, count, item_size(data.type()));

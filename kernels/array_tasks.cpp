@@ -85,20 +85,19 @@ std::vector<data_window> assemble_windows(const std::vector<Value>& specs,
   storage.reserve(specs.size());
   for (const auto& spec_value : specs) {
     const auto& spec = spec_value.get<std::vector<Value>>();
-    if (spec.size() != 5) throw ArgumentError("an array window of " + std::to_string(spec.size()) + " parts");
+    if (spec.size() != 4) throw ArgumentError("an array window of " + std::to_string(spec.size()) + " parts");
     auto origin = spec[0].as<shape_type>();
     auto shape = spec[1].as<shape_type>();
-    auto chunk = spec[2].as<shape_type>();
-    auto positions = spec[3].as<shape_type>();
-    const auto& chunks = spec[4].get<std::vector<Value>>();
+    auto origins = spec[2].as<shape_type>();
+    const auto& chunks = spec[3].get<std::vector<Value>>();
     const auto n = origin.size();
-    if (shape.size() != n || chunk.size() != n || positions.size() != chunks.size() * n)
+    if (shape.size() != n || origins.size() != chunks.size() * n)
       throw ArgumentError("an array window whose parts disagree in dimensions");
     // A window that is one whole chunk is that chunk: no copy.
     if (chunks.size() == 1) {
       const auto& only = chunks.front().get<ndarray>();
       bool whole = only.shape() == shape;
-      for (std::size_t d = 0; d < n && whole; ++d) whole = positions[d] * chunk[d] == origin[d];
+      for (std::size_t d = 0; d < n && whole; ++d) whole = origins[d] == origin[d];
       if (whole) {
         storage.push_back(only);
         windows.push_back({only.bytes(), only.type(), std::move(origin), std::move(shape)});
@@ -112,9 +111,10 @@ std::vector<data_window> assemble_windows(const std::vector<Value>& specs,
       if (part.type() != type)
         throw ArgumentError("an array window of chunks of " + std::string(dtype_name(type)) +
                             " and " + std::string(dtype_name(part.type())));
+      if (part.ndim() != n) throw ArgumentError("an array window of chunks of other dimensions");
       shape_type part_origin(n), from(n), extent(n);
       for (std::size_t d = 0; d < n; ++d) {
-        part_origin[d] = positions[k * n + d] * chunk[d];
+        part_origin[d] = origins[k * n + d];
         from[d] = std::max(part_origin[d], origin[d]);
         const auto end = std::min(part_origin[d] + part.shape()[d], origin[d] + shape[d]);
         extent[d] = end - from[d];
@@ -219,41 +219,39 @@ ndarray matmul_task(const ndarray& a, const ndarray& b) {
   return out;
 }
 
-/// Chunks of a regular grid (each `chunk` along every dimension, the last ones shorter), in
-/// C order of the grid, copied into one array of `shape` and the dtype `type` names.
-ndarray concatenate_task(const shape_type& shape, const shape_type& chunk,
+/// Chunks that tile `shape` (chunk k starts at origins[k * ndim ...]), copied into one
+/// array of `shape` and the dtype `type_code` names.
+ndarray concatenate_task(const shape_type& shape, const shape_type& origins,
                          const std::vector<Value>& chunks, std::int64_t type_code) {
   const auto type = dtype_from_code(static_cast<std::uint8_t>(type_code));
   if (!type || type_code < 0 || type_code > 255)
     throw ArgumentError("concatenate: no dtype has the code " + std::to_string(type_code));
   ndarray out(*type, shape);
   const auto n = shape.size();
-  if (chunk.size() != n) throw ArgumentError("concatenate: chunk and shape differ in dimensions");
-  shape_type grid(n);
-  std::size_t expected = 1;
-  for (std::size_t d = 0; d < n; ++d) {
-    grid[d] = chunk[d] > 0 ? (shape[d] + chunk[d] - 1) / chunk[d] : 0;
-    expected *= static_cast<std::size_t>(grid[d]);
-  }
-  if (chunks.size() != expected)
-    throw ArgumentError("concatenate: " + std::to_string(chunks.size()) + " chunks for a grid of " +
-                        std::to_string(expected));
+  if (origins.size() != chunks.size() * n)
+    throw ArgumentError("concatenate: " + std::to_string(origins.size()) + " origin numbers for " +
+                        std::to_string(chunks.size()) + " chunks of " + std::to_string(n) +
+                        " dimensions");
   const shape_type origin(n, 0);
+  std::uint64_t covered = 0;
   for (std::size_t c = 0; c < chunks.size(); ++c) {
     const auto& part = chunks[c].get<ndarray>();
-    shape_type part_origin(n);
-    std::size_t rest = c;
-    for (std::size_t d = n; d-- > 0;) {
-      part_origin[d] = static_cast<std::int64_t>(rest % static_cast<std::size_t>(grid[d])) * chunk[d];
-      rest /= static_cast<std::size_t>(grid[d]);
-    }
+    const shape_type part_origin(origins.begin() + static_cast<std::ptrdiff_t>(c * n),
+                                 origins.begin() + static_cast<std::ptrdiff_t>((c + 1) * n));
     if (part.ndim() != n) throw ArgumentError("concatenate: a chunk of other dimensions");
     if (part.type() != *type)
       throw ArgumentError("concatenate: a chunk of " + std::string(dtype_name(part.type())) +
                           " into an array of " + std::string(dtype_name(*type)));
+    for (std::size_t d = 0; d < n; ++d)
+      if (part_origin[d] < 0 || part_origin[d] + part.shape()[d] > shape[d])
+        throw ArgumentError("concatenate: a chunk reaches outside the array");
     copy_box(part.bytes(), part.shape(), part_origin, out.mutable_bytes(), shape, origin,
              part_origin, part.shape(), item_size(*type));
+    covered += part.size();
   }
+  if (covered != out.size())
+    throw ArgumentError("concatenate: the chunks hold " + std::to_string(covered) +
+                        " elements for an array of " + std::to_string(out.size()));
   return out;
 }
 

@@ -10,14 +10,14 @@
 //                                                                elementwise, in `shape`
 //   troupe.array.finish_moments(moments, ddof, root)          -> ndarray: variance (or std)
 //   troupe.array.matmul(a, b)                                 -> ndarray: a 2-d block product
-//   troupe.array.concatenate(shape, chunk, chunks, dtype)     -> ndarray: regular chunks joined
+//   troupe.array.concatenate(shape, origins, chunks, dtype)   -> ndarray: chunks joined
 //   troupe.array.store_chunk(path, shape, start, chunk)       -> int64: bytes written into the
 //                                                                raw file of the whole array
 //
 // Boxes have step 1 here. `windows` has one entry per data node of the plan (node.data = k):
-// a list [origin, shape, chunk, positions, chunks] — the part of the node's array the box
-// reaches, the array's chunk extents, the grid positions of the chunks given (flat, ndim
-// numbers each) and those chunks, from which the task assembles the window.
+// a list [origin, shape, origins, chunks] — the part of the node's array the box reaches,
+// where each chunk given starts (flat, ndim numbers each) and those chunks, from which the
+// task assembles the window. concatenate's origins are the same.
 
 #include <string>
 

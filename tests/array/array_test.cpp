@@ -215,9 +215,16 @@ TEST_CASE("array: computed on a cluster of worker processes, the same numbers",
                .slice({{{}, {}, -1}, {10, -10, 3}});
   auto local = x.compute(on_sync);
   auto sum = x.sum().compute(on_sync);
+  // int64 chunks given as lists, through windows across chunk boundaries.
+  std::vector<std::int64_t> counts(7 * 5);
+  for (std::size_t i = 0; i < counts.size(); ++i) counts[i] = static_cast<std::int64_t>(i * 31 % 17);
+  auto ints = da::from_vector(counts, {7, 5}, da::chunk_lists{{2, 5}, {1, 4}});
+  auto folded = (ints.reversed() * 3).sum({0}).compute(on_sync);
   troupe::Client client(troupe::LocalCluster{.n_workers = 2, .threads_per_worker = 1});
   CHECK(x.compute() == local);
   CHECK(x.sum().compute() == sum);
+  CHECK((ints.reversed() * 3).sum({0}).compute() == folded);
+  CHECK(folded.type() == troupe::dtype::int64);
 }
 
 namespace {
@@ -696,4 +703,39 @@ TEST_CASE("array: linspace, matmul, unseeded random and var along an axis", "[ar
   }
   CHECK(x.stddev(1).compute(on_sync) ==
         Approx(std::sqrt((a.array() - a.mean()).square().sum() / 23)).epsilon(1e-12));
+}
+
+TEST_CASE("array: chunks given as per-dimension lists", "[array]") {
+  std::vector<double> values(10 * 7);
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<double>(i * i % 97) - 40;
+  auto x = da::from_vector(values, {10, 7}, da::chunk_lists{{3, 1, 6}, {7}});
+  CHECK(x.chunk_lists() == da::chunk_lists{{3, 1, 6}, {7}});
+  CHECK(x.chunk_count() == 3);
+  CHECK(x.chunk_shape() == da::shape_type{6, 7});
+  CHECK(x.compute(on_sync).to_vector<double>() == values);
+  // Sums along rows, by a loop.
+  auto rows = x.sum({1}).compute(on_threads).to_vector<double>();
+  REQUIRE(rows.size() == 10);
+  for (int r = 0; r < 10; ++r) {
+    double want = 0;
+    for (int c = 0; c < 7; ++c) want += values[r * 7 + c];
+    CHECK(rows[r] == want);
+  }
+  // Reduction results keep the lists of the dimensions they keep.
+  CHECK(x.sum({1}).chunk_lists() == da::chunk_lists{{3, 1, 6}});
+  // Operands of other chunkings combine; the result takes the first's lists.
+  auto y = da::from_vector(values, {10, 7}, {4, 4});
+  auto both = (x + y).compute(on_sync).to_vector<double>();
+  for (std::size_t i = 0; i < values.size(); ++i) CHECK(both[i] == 2 * values[i]);
+  CHECK((x + y).chunk_lists() == x.chunk_lists());
+  // rechunk to lists and back; transposes permute them.
+  auto z = y.rechunk(da::chunk_lists{{1, 1, 8}, {2, 5}});
+  CHECK(z.chunk_count() == 6);
+  CHECK(z.compute(on_sync).to_vector<double>() == values);
+  CHECK(z.transpose().chunk_lists() == da::chunk_lists{{2, 5}, {1, 1, 8}});
+  CHECK(da::ones({0, 3}, da::chunk_lists{{}, {3}}).sum().compute(on_sync) == 0);
+  // Lists that do not fit the shape are refused with what is wrong.
+  CHECK_THROWS_WITH(da::ones({10}, da::chunk_lists{{3, 3}}), Contains("adds up to 6, not its length 10"));
+  CHECK_THROWS_WITH(da::ones({10}, da::chunk_lists{{5, 0, 5}}), Contains("at least 1"));
+  CHECK_THROWS_WITH(da::ones({10, 2}, da::chunk_lists{{10}}), Contains("1 chunk lists for the 2 dimensions"));
 }

@@ -87,6 +87,12 @@ def main():
         "linspace": np.linspace(-1, 2.5, 13),
         "linspace_open": np.linspace(0, 1, 10, endpoint=False),
         "arange_int": np.arange(-5, 40, 3),
+        "lists_arith": x * 2.0 + y,
+        "lists_sum1": x.sum(axis=1),
+        "lists_var0": x.var(axis=0),
+        "lists_dot": x.T.dot(y),
+        "lists_slice": x[::-2, 1:],
+        "lists_rechunk": y - x,
     }
     failures = []
     for scheduler in ("sync", "threads"):

@@ -20,7 +20,7 @@ namespace da = troupe::array;
 namespace {
 
 /// x[i] = sin(0.37 i) * 3 + 0.1 * (i % 7), shaped and chunked.
-da::Array input(const da::shape_type& shape, const da::shape_type& chunks, double phase) {
+da::Array input(const da::shape_type& shape, const da::chunks& chunks, double phase) {
   std::int64_t n = 1;
   for (auto e : shape) n *= e;
   std::vector<double> values(static_cast<std::size_t>(n));
@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
   const auto row = input({11}, {3}, 3.0);
   const auto xi = integer_input({13, 11}, {4, 3});
   const auto xf = x.astype(troupe::dtype::float32);
+  const auto xl = input({13, 11}, da::chunk_lists{{5, 1, 7}, {2, 9}}, 0.0);  // = x, other chunks
   const auto all = [](std::size_t n) {
     std::vector<std::int64_t> axes;
     for (std::size_t d = 0; d < n; ++d) axes.push_back(static_cast<std::int64_t>(d));
@@ -116,6 +117,13 @@ int main(int argc, char** argv) {
       {"linspace", [&] { return da::linspace(-1, 2.5, 13, {4}); }},
       {"linspace_open", [&] { return da::linspace(0, 1, 10, {3}, false); }},
       {"arange_int", [&] { return da::arange(-5, 40, 3, {4}); }},
+      // chunks given as per-dimension lists
+      {"lists_arith", [&] { return xl * 2.0 + y; }},
+      {"lists_sum1", [&] { return xl.sum({1}); }},
+      {"lists_var0", [&] { return xl.var({0}); }},
+      {"lists_dot", [&] { return xl.transpose().dot(y.rechunk(da::chunk_lists{{1, 12}, {3, 3, 5}})); }},
+      {"lists_slice", [&] { return xl.slice({{{}, {}, -2}, {1, {}}}); }},
+      {"lists_rechunk", [&] { return y.rechunk(da::chunk_lists{{13}, {1, 1, 1, 8}}) - xl; }},
   };
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [name, make] : expressions) {
