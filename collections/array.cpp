@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 #include <sstream>
+#include <unordered_set>
 
 #include "collections/array_graph.hpp"
 #include "collections/array_memory.hpp"
@@ -56,9 +57,19 @@ std::string Array::describe() const {
   out << "troupe.array<" << dtype_name(dtype()) << ", shape=" << shape_text(shape_)
       << ", bytes=" << format_bytes(static_cast<double>(nbytes())) << ", chunks=" << shape_text(chunk)
       << " (" << format_bytes(static_cast<double>(chunk_elements * static_cast<std::int64_t>(item_size(dtype()))))
-      << " each), "
-      << chunk_count() << " chunks, " << plan_->nodes.size() << " fused operations>";
+      << " each), " << chunk_count() << " chunks, " << task_count() << " tasks, "
+      << plan_->nodes.size() << " fused operations>";
   return out.str();
+}
+
+std::int64_t Array::task_count() const {
+  // The sources' tasks (once each, however many sources share them), and one per chunk
+  // unless the array is a source as it is.
+  std::unordered_set<Key> keys;
+  for (const auto& source : sources_)
+    for (const auto& [key, node] : source->graph.nodes()) keys.insert(key);
+  const bool source_as_is = plan_->nodes.size() == 1 && plan_->root().op == plan_op::data;
+  return static_cast<std::int64_t>(keys.size()) + (source_as_is ? 0 : chunk_count());
 }
 
 Array Array::unary(plan_op op, troupe::dtype type, double x) const {

@@ -98,7 +98,9 @@ class Array {
     return size() * static_cast<std::int64_t>(item_size(dtype()));
   }
   std::int64_t chunk_count() const noexcept;
-  /// Like Dask's repr: shape, bytes, chunk shape and bytes, chunk count, dtype.
+  /// Tasks computing it makes, as its graph stands (the join of compute() aside).
+  std::int64_t task_count() const;
+  /// Like Dask's repr: dtype, shape, bytes, chunk shape and bytes, chunk and task counts.
   std::string describe() const;
 
   Array operator+(const Array& other) const;

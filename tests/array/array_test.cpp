@@ -117,7 +117,12 @@ TEST_CASE("array: elementwise chains and reductions match a loop", "[array]") {
   CHECK(da::ones({5, 6}, {2, 4}).sum().compute(on_sync) == 30);
   CHECK(da::ones({1000, 1000}, {100, 100}).describe() ==
         "troupe.array<float64, shape=(1000, 1000), bytes=7.6 MiB, chunks=(100, 100) "
-        "(78.1 KiB each), 100 chunks, 1 fused operations>");
+        "(78.1 KiB each), 100 chunks, 100 tasks, 1 fused operations>");
+  // A reduction of data in 3 chunks: the 3 literal chunks, the plan (a value under a key of
+  // its own, as in Dask's graphs), 3 partial folds and 1 combine.
+  auto three = da::from_vector(std::vector<double>(9, 1.0), {9}, {3});
+  CHECK(three.task_count() == 3);
+  CHECK(three.sum().array().task_count() == 3 + 3 + 1 + 1);
   CHECK(da::zeros({0, 6}).sum().compute(on_sync) == 0);
 }
 
