@@ -561,19 +561,40 @@ Array Array::reduce(const std::vector<std::int64_t>& axes, kernels::reduction op
   std::vector<shape_type> group_counts(out_count);
   const std::string name = "array-" + std::to_string(op_value) + "-" +
                            std::to_string(keepdims) + suffix(tokenize("axes", {make_value(mask_value)}));
+  // Past grouped_from chunks of a generated array (no chunk to read, so nothing to hold),
+  // one task folds `fan_in` chunks in turn, as the first level of the combine tree would:
+  // the same numbers from a sixteenth of the tasks.
+  const bool grouped = sources_.empty() && chunk_count() > grouped_from;
+  const std::int64_t per_task = grouped ? fan_in : 1;
+  check_task_count(chunks_, (chunk_count() + per_task - 1) / per_task, per_task);
+  struct pending {
+    shape_type starts, counts;
+    std::vector<Arg> windows;
+  };
+  std::vector<pending> waiting(grouped ? out_count : 0);
   std::size_t k = 0;
-  for (auto& [start, count, position] : chunk_boxes(chunks_)) {
-    Key key = name + "-part-" + std::to_string(k) + low.suffix;
-    std::uint64_t inputs = 0;
-    low.graph.add(key, Task{tasks.reduce_axes,
-                            {Arg::ref(low.plan_key), shape_value(start), shape_value(count),
-                             windows_for(*this, start, count, &inputs), shape_value(mask_value),
+  auto emit = [&](std::size_t linear, pending& p) {
+    Key key = name + "-part-" + std::to_string(k++) + low.suffix;
+    low.graph.add(key, Task{tasks.reduce_boxes,
+                            {Arg::ref(low.plan_key), shape_value(p.starts), shape_value(p.counts),
+                             Arg::list(std::move(p.windows)), shape_value(mask_value),
                              Value(op_value)}});
-    if (k++ == 0) {
+    groups[linear].push_back(std::move(key));
+    p = pending{};
+  };
+  bool checked = false;
+  for_each_chunk_box(chunks_, [&](const chunk_box& box) {
+    const auto& [start, count, position] = box;
+    std::uint64_t inputs = 0;
+    auto windows = windows_for(*this, start, count, &inputs);
+    if (!checked) {
+      checked = true;
       shape_type partial = count;
       for (std::size_t d = 0; d < n; ++d)
         if (mask[d]) partial[d] = 1;
-      detail::check_task_memory(elements_of(partial) * (moments ? 24 : 8) + inputs + tile_bytes(*this),
+      // A grouped task holds its running fold and one box's partial.
+      detail::check_task_memory(elements_of(partial) * (moments ? 24 : 8) * (grouped ? 2 : 1) +
+                                    inputs + tile_bytes(*this),
                                 "reducing a chunk of shape " + shape_text(count), chunk_shape());
     }
     // Its result chunk: the grid position without the reduced dimensions.
@@ -585,9 +606,23 @@ Array Array::reduce(const std::vector<std::int64_t>& axes, kernels::reduction op
                static_cast<std::size_t>(mask[d] ? 0 : position[d]);
       result_count.push_back(mask[d] ? 1 : count[d]);
     }
-    groups[linear].push_back(std::move(key));
     group_counts[linear] = std::move(result_count);
-  }
+    if (grouped) {
+      auto& p = waiting[linear];
+      p.starts.insert(p.starts.end(), start.begin(), start.end());
+      p.counts.insert(p.counts.end(), count.begin(), count.end());
+      p.windows.push_back(std::move(windows));
+      if (static_cast<std::int64_t>(p.windows.size()) == fan_in) emit(linear, p);
+      return;
+    }
+    Key key = name + "-part-" + std::to_string(k++) + low.suffix;
+    low.graph.add(key, Task{tasks.reduce_axes,
+                            {Arg::ref(low.plan_key), shape_value(start), shape_value(count),
+                             std::move(windows), shape_value(mask_value), Value(op_value)}});
+    groups[linear].push_back(std::move(key));
+  });
+  for (std::size_t linear = 0; linear < waiting.size(); ++linear)
+    if (!waiting[linear].windows.empty()) emit(linear, waiting[linear]);
   for (std::size_t g = 0; g < groups.size(); ++g) {
     shape_type part_shape;  // as reduce_axes makes it: every dimension, reduced ones 1
     std::size_t kept = 0;

@@ -138,53 +138,72 @@ std::vector<shape_type> chunk_offsets(const chunk_lists& lists) {
   return offsets;
 }
 
-/// The chunks in C order of the grid: each box's start, count and grid position.
-std::vector<chunk_box> chunk_boxes(const chunk_lists& lists) {
-  std::vector<chunk_box> boxes;
+void check_task_count(const chunk_lists& lists, std::int64_t tasks, std::int64_t per_task) {
+  if (tasks <= max_chunks) return;
   const auto n = lists.size();
-  // Every chunk's task is made before the run (not yet as the scheduler needs them), at about
-  // 3 KiB each: past max_chunks that alone would take gigabytes.
-  const auto grid = grid_of(lists);
-  std::int64_t count = 1;
-  for (auto g : grid)
-    if (__builtin_mul_overflow(count, g, &count)) count = std::numeric_limits<std::int64_t>::max();
-  if (count > max_chunks) {
-    const double scale = std::pow(static_cast<double>(count) / static_cast<double>(max_chunks),
-                                  1.0 / static_cast<double>(std::max<std::size_t>(n, 1)));
-    const auto offsets = chunk_offsets(lists);
-    const auto chunk = largest_chunk(lists);
-    shape_type shape(n), larger(n);
-    for (std::size_t d = 0; d < n; ++d) {
-      shape[d] = offsets[d].back();
-      larger[d] = std::min(shape[d], static_cast<std::int64_t>(
-                                         std::ceil(static_cast<double>(chunk[d]) * scale * 1.01)));
-    }
-    throw ArgumentError("an array of shape " + shape_text(shape) + " in chunks of " +
-                        shape_text(chunk) + " makes " + std::to_string(count) +
-                        " chunk tasks, more than the " + std::to_string(max_chunks) +
-                        " troupe makes for one array: use larger chunks, such as " +
-                        shape_text(larger));
-  }
-  if (count == 0) return boxes;
-  boxes.reserve(static_cast<std::size_t>(count));
+  const double scale = std::pow(static_cast<double>(tasks) / static_cast<double>(max_chunks),
+                                1.0 / static_cast<double>(std::max<std::size_t>(n, 1)));
   const auto offsets = chunk_offsets(lists);
-  shape_type index(n, 0);
+  const auto chunk = largest_chunk(lists);
+  shape_type shape(n), larger(n);
+  for (std::size_t d = 0; d < n; ++d) {
+    shape[d] = offsets[d].back();
+    larger[d] = std::min(shape[d], static_cast<std::int64_t>(
+                                       std::ceil(static_cast<double>(chunk[d]) * scale * 1.01)));
+  }
+  throw ArgumentError("an array of shape " + shape_text(shape) + " in chunks of " +
+                      shape_text(chunk) + " makes " + std::to_string(tasks) + " tasks" +
+                      (per_task > 1 ? " of " + std::to_string(per_task) + " chunks each" : "") +
+                      ", more than the " + std::to_string(max_chunks) +
+                      " troupe makes for one operation: use larger chunks, such as " +
+                      shape_text(larger));
+}
+
+namespace {
+
+std::int64_t chunk_count_of(const chunk_lists& lists) {
+  std::int64_t count = 1;
+  for (const auto& list : lists)
+    if (__builtin_mul_overflow(count, static_cast<std::int64_t>(list.size()), &count))
+      return std::numeric_limits<std::int64_t>::max();
+  return count;
+}
+
+}  // namespace
+
+void for_each_chunk_box(const chunk_lists& lists, const std::function<void(const chunk_box&)>& f) {
+  const auto n = lists.size();
+  const auto grid = grid_of(lists);
+  if (chunk_count_of(lists) == 0) return;
+  const auto offsets = chunk_offsets(lists);
+  chunk_box box{shape_type(n), shape_type(n), shape_type(n, 0)};
   while (true) {
-    chunk_box box{shape_type(n), shape_type(n), index};
     for (std::size_t d = 0; d < n; ++d) {
-      box.start[d] = offsets[d][static_cast<std::size_t>(index[d])];
-      box.count[d] = lists[d][static_cast<std::size_t>(index[d])];
+      box.start[d] = offsets[d][static_cast<std::size_t>(box.position[d])];
+      box.count[d] = lists[d][static_cast<std::size_t>(box.position[d])];
     }
-    boxes.push_back(std::move(box));
+    f(box);
     std::size_t d = n;
     while (d > 0) {
       --d;
-      if (++index[d] < grid[d]) break;
-      index[d] = 0;
-      if (d == 0) return boxes;
+      if (++box.position[d] < grid[d]) break;
+      box.position[d] = 0;
+      if (d == 0) return;
     }
-    if (n == 0) return boxes;
+    if (n == 0) return;
   }
+}
+
+/// The chunks in C order of the grid: each box's start, count and grid position.
+std::vector<chunk_box> chunk_boxes(const chunk_lists& lists) {
+  // Every chunk's task is made before the run, at about 3 KiB each: past max_chunks that
+  // alone would take gigabytes.
+  const auto count = chunk_count_of(lists);
+  check_task_count(lists, count);
+  std::vector<chunk_box> boxes;
+  boxes.reserve(static_cast<std::size_t>(count));
+  for_each_chunk_box(lists, [&](const chunk_box& box) { boxes.push_back(box); });
+  return boxes;
 }
 
 Value shape_value(const shape_type& s) { return make_value(shape_type(s)); }
@@ -447,14 +466,14 @@ std::shared_ptr<const chunked_source> materialize(const Array& a, const chunk_li
 /// `shape`. Returns its key.
 Key combine_tree(Graph& graph, std::vector<Key> parts, std::int64_t op, const shape_type& shape,
                  const shape_type& part_shape, const std::string& name) {
-  constexpr std::size_t fan_in = 16;
   const auto& tasks = kernels::array_tasks();
+  const auto fan = static_cast<std::size_t>(fan_in);
   for (int depth = 1;; ++depth) {
-    const bool last = parts.size() <= fan_in;
+    const bool last = parts.size() <= fan;
     std::vector<Key> next;
-    for (std::size_t i = 0; i < parts.size(); i += fan_in) {
+    for (std::size_t i = 0; i < parts.size(); i += fan) {
       std::vector<Arg> group;
-      for (std::size_t j = i; j < std::min(parts.size(), i + fan_in); ++j)
+      for (std::size_t j = i; j < std::min(parts.size(), i + fan); ++j)
         group.push_back(Arg::ref(parts[j]));
       Key key = name + "-" + std::to_string(depth) + "-" + std::to_string(next.size());
       graph.add(key, Task{tasks.combine_arrays, {Value(op), Arg::list(std::move(group)),

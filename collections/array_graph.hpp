@@ -4,6 +4,7 @@
 // the windows of chunked sources a task reads, materialised chunks and combine trees.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -32,6 +33,10 @@ namespace detail {
 
 /// The most chunk tasks one array operation makes (tasks are made before the run).
 inline constexpr std::int64_t max_chunks = 2'000'000;
+/// Partials a combine task folds, and chunks a grouped reduction task folds.
+inline constexpr std::int64_t fan_in = 16;
+/// Chunk counts past which a reduction of a generated array folds fan_in chunks a task.
+inline constexpr std::int64_t grouped_from = 16'384;
 
 /// "(3, 4)", "(5,)", "()".
 std::string shape_text(const shape_type& shape);
@@ -54,6 +59,12 @@ struct chunk_box {
 /// The chunks' boxes in C order of the grid (none when a dimension is empty; one, of no
 /// dimensions, for a 0-d array); ArgumentError past max_chunks.
 std::vector<chunk_box> chunk_boxes(const chunk_lists& lists);
+/// Calls f(box) for each chunk box in the same order, without holding them all (the caller
+/// checks how many tasks it makes).
+void for_each_chunk_box(const chunk_lists& lists, const std::function<void(const chunk_box&)>& f);
+/// ArgumentError when an operation on an array of these chunks would make `tasks` tasks,
+/// more than max_chunks; `per_task` chunks go to a task.
+void check_task_count(const chunk_lists& lists, std::int64_t tasks, std::int64_t per_task = 1);
 Value shape_value(const shape_type& s);
 /// The lists flattened into one Value (for tokens).
 Value lists_value(const chunk_lists& lists);

@@ -165,6 +165,26 @@ double combine_task(std::int64_t op, const std::vector<Value>& partials) {
   return result;
 }
 
+/// Folds the partial `part` into `into` elementwise by r (the one fold of every combine).
+void fold_partial(reduction r, ndarray& into, const ndarray& part) {
+  if (part.size() != into.size())
+    throw ArgumentError("array partials of " + std::to_string(part.size()) + " and " +
+                        std::to_string(into.size()) + " elements");
+  double* o = into.mutable_data<double>();
+  const double* v = part.data<double>();
+  const auto n = part.size();
+  switch (r) {
+    case reduction::sum: for (std::size_t i = 0; i < n; ++i) o[i] += v[i]; break;
+    case reduction::prod: for (std::size_t i = 0; i < n; ++i) o[i] *= v[i]; break;
+    case reduction::min: for (std::size_t i = 0; i < n; ++i) o[i] = nan_min(o[i], v[i]); break;
+    case reduction::max: for (std::size_t i = 0; i < n; ++i) o[i] = nan_max(o[i], v[i]); break;
+    case reduction::moments:
+      for (std::size_t i = 0; i + 2 < n; i += 3) merge_moments(o + i, v + i);
+      break;
+  }
+}
+
+/// The partials folded in order into an array of `shape`: the first copied, the rest folded.
 ndarray combine_arrays_task(std::int64_t op, const std::vector<Value>& parts, const shape_type& shape) {
   const auto r = reduction_of(op);
   if (parts.empty()) throw ArgumentError("combine_arrays of no parts");
@@ -173,23 +193,33 @@ ndarray combine_arrays_task(std::int64_t op, const std::vector<Value>& parts, co
   if (out.size() != first.size())
     throw ArgumentError("combine_arrays: parts of " + std::to_string(first.size()) +
                         " elements into a shape of " + std::to_string(out.size()));
-  double* o = out.mutable_data<double>();
-  std::memcpy(o, first.data<double>(), first.nbytes());
-  for (std::size_t k = 1; k < parts.size(); ++k) {
-    const auto& part = parts[k].get<ndarray>();
-    if (part.size() != first.size()) throw ArgumentError("combine_arrays: parts of other sizes");
-    const double* v = part.data<double>();
-    const auto n = part.size();
-    switch (r) {
-      case reduction::sum: for (std::size_t i = 0; i < n; ++i) o[i] += v[i]; break;
-      case reduction::prod: for (std::size_t i = 0; i < n; ++i) o[i] *= v[i]; break;
-      case reduction::min: for (std::size_t i = 0; i < n; ++i) o[i] = nan_min(o[i], v[i]); break;
-      case reduction::max: for (std::size_t i = 0; i < n; ++i) o[i] = nan_max(o[i], v[i]); break;
-      case reduction::moments:
-        for (std::size_t i = 0; i + 2 < n; i += 3) merge_moments(o + i, v + i);
-        break;
-    }
-  }
+  std::memcpy(out.mutable_bytes(), first.data<double>(), first.nbytes());
+  for (std::size_t k = 1; k < parts.size(); ++k) fold_partial(r, out, parts[k].get<ndarray>());
+  return out;
+}
+
+/// reduce_axes of each box in turn, folded as combine_arrays folds their partials (so the
+/// numbers are those of one reduce_axes task per box and a combine of them).
+ndarray reduce_boxes_task(const array_plan& plan, const shape_type& starts, const shape_type& counts,
+                          const std::vector<Value>& windows, const shape_type& reduced,
+                          std::int64_t op) {
+  const auto n = reduced.size();
+  const auto boxes = windows.size();
+  if (boxes == 0 || starts.size() != boxes * n || counts.size() != boxes * n)
+    throw ArgumentError("reduce_boxes: " + std::to_string(boxes) + " boxes of " +
+                        std::to_string(starts.size()) + " starts and " +
+                        std::to_string(counts.size()) + " counts in " + std::to_string(n) +
+                        " dimensions");
+  auto box = [&](const shape_type& flat, std::size_t k) {
+    return shape_type(flat.begin() + static_cast<std::ptrdiff_t>(k * n),
+                      flat.begin() + static_cast<std::ptrdiff_t>((k + 1) * n));
+  };
+  auto out = reduce_axes_task(plan, box(starts, 0), box(counts, 0),
+                              windows[0].get<std::vector<Value>>(), reduced, op);
+  for (std::size_t k = 1; k < boxes; ++k)
+    fold_partial(reduction_of(op), out,
+                 reduce_axes_task(plan, box(starts, k), box(counts, k),
+                                  windows[k].get<std::vector<Value>>(), reduced, op));
   return out;
 }
 
@@ -302,6 +332,7 @@ std::int64_t store_chunk_task(const std::string& path, const shape_type& shape,
 const array_task_functions functions{
     detail::register_typed_function_at_startup("troupe.array.eval", eval_task, true),
     detail::register_typed_function_at_startup("troupe.array.reduce_axes", reduce_axes_task, true),
+    detail::register_typed_function_at_startup("troupe.array.reduce_boxes", reduce_boxes_task, true),
     detail::register_typed_function_at_startup("troupe.array.combine", combine_task, true),
     detail::register_typed_function_at_startup("troupe.array.combine_arrays", combine_arrays_task,
                                                true),

@@ -5,6 +5,10 @@
 //   troupe.array.eval(plan, start, count, windows)            -> ndarray: the root's box
 //   troupe.array.reduce_axes(plan, start, count, windows, reduced, op)
 //                                                             -> ndarray: folded along axes
+//   troupe.array.reduce_boxes(plan, starts, counts, windows, reduced, op)
+//                                                             -> ndarray: reduce_axes of each box
+//                                                                (starts and counts flat, ndim
+//                                                                numbers a box), folded in order
 //   troupe.array.combine(op, partials)                        -> float64: partials folded
 //   troupe.array.combine_arrays(op, parts, shape)             -> ndarray: parts folded
 //                                                                elementwise, in `shape`
@@ -28,7 +32,7 @@
 namespace troupe::kernels {
 
 struct array_task_functions {
-  function_ref eval, reduce_axes, combine, combine_arrays, finish_moments, matmul,
+  function_ref eval, reduce_axes, reduce_boxes, combine, combine_arrays, finish_moments, matmul,
       concatenate, store_chunk;
 };
 

@@ -548,7 +548,10 @@ TEST_CASE("array: edges — 0-d arrays, NaN, and sizes past what fits", "[array]
   CHECK_THROWS_WITH(da::ones({1LL << 40, 1LL << 40}), Contains("more elements than"));
   CHECK_THROWS_WITH(da::arange(0, 1e30, 1e-30), Contains("more than an array can hold"));
   CHECK_THROWS_WITH(da::ones({100000, 100000}, {10, 10}).sum(),
-                    Contains("makes 100000000 chunk tasks") && Contains("use larger chunks"));
+                    Contains("makes 6250000 tasks of 16 chunks each") &&
+                        Contains("use larger chunks, such as (18, 18)"));
+  CHECK_THROWS_WITH(da::ones({100000, 100000}, {10, 10}).store("/tmp/never-made"),
+                    Contains("makes 100000000 tasks,") && Contains("use larger chunks"));
 }
 
 namespace {
@@ -743,4 +746,29 @@ TEST_CASE("array: chunks given as per-dimension lists", "[array]") {
   CHECK_THROWS_WITH(da::ones({10}, da::chunk_lists{{3, 3}}), Contains("adds up to 6, not its length 10"));
   CHECK_THROWS_WITH(da::ones({10}, da::chunk_lists{{5, 0, 5}}), Contains("at least 1"));
   CHECK_THROWS_WITH(da::ones({10, 2}, da::chunk_lists{{10}}), Contains("1 chunk lists for the 2 dimensions"));
+}
+
+TEST_CASE("array: reductions over many chunks fold sixteen chunks a task", "[array]") {
+  // 90,000 chunks of one element (past grouped_from, 16,384): 5,625 grouped tasks, each folding its
+  // chunks as the combine tree's first level would.
+  auto ones = da::ones({300, 300}, {1, 1});
+  CHECK(ones.sum().array().task_count() == 1 + 5625 + 352 + 22 + 2 + 1);  // plan, folds, tree
+  CHECK(ones.sum().compute(on_threads) == 90000);
+  auto x = da::random::RandomState(3).normal(0, 1, {300, 300}, {1, 1});
+  auto whole = x.compute(on_sync);  // one chunk task per element: 90,000 tasks
+  const double* v = whole.data<double>();
+  auto columns = x.sum({0}).compute(on_threads).to_vector<double>();
+  auto maxima = x.max({1}).compute(on_sync).to_vector<double>();
+  REQUIRE(columns.size() == 300);
+  for (int c = 0; c < 300; ++c) {
+    double sum = 0, max = -INFINITY;
+    for (int r = 0; r < 300; ++r) {
+      sum += v[r * 300 + c];
+      max = std::max(max, v[c * 300 + r]);
+    }
+    CHECK(columns[c] == Approx(sum).margin(1e-12));
+    CHECK(maxima[c] == max);
+  }
+  // The same numbers on every scheduler.
+  CHECK(x.var().compute(on_sync) == x.var().compute(on_threads));
 }
