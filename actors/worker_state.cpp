@@ -75,7 +75,7 @@ void WorkerState::add_executor(executor_id executor) {
 }
 
 void WorkerState::compute(run_id run, const std::vector<task_index>& tasks) {
-  for (task_index t : tasks) ready_.push_back({run, t});
+  for (task_index t : tasks) ready_.push({run, t, run});
   dispatch();
 }
 
@@ -111,7 +111,7 @@ void WorkerState::seceded(executor_id executor, std::vector<worker_task> returne
   executor_slot* slot = find(executor);
   TROUPE_ASSERT(slot != nullptr);
   slot->in_flight -= std::min(slot->in_flight, returned.size());
-  for (auto i = returned.rbegin(); i != returned.rend(); ++i) ready_.push_front(*i);
+  for (const auto& t : returned) ready_.push({t.run, t.task, t.run});
   if (!slot->seceded) {
     slot->seceded = true;
     ++commands_.seceded_delta;
@@ -136,8 +136,11 @@ void WorkerState::dispatch() {
       if (e.seceded || e.batches >= max_batches_per_executor) continue;
       const std::size_t n = std::min(size, ready_.size());
       worker_commands::execute batch{e.id, {}};
-      batch.tasks.assign(ready_.begin(), ready_.begin() + static_cast<std::ptrdiff_t>(n));
-      ready_.erase(ready_.begin(), ready_.begin() + static_cast<std::ptrdiff_t>(n));
+      batch.tasks.reserve(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        batch.tasks.push_back({ready_.top().payload, ready_.top().task});
+        ready_.pop();
+      }
       e.in_flight += n;
       ++e.batches;
       commands_.to_execute.push_back(std::move(batch));

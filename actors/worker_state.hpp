@@ -12,11 +12,11 @@
 // executor is done it rejoins, or retires if the worker already has nthreads without it.
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <vector>
 
 #include "actors/fwd.hpp"
+#include "actors/ready_queue.hpp"
 #include "core/error.hpp"
 #include "core/task_graph.hpp"
 
@@ -119,7 +119,10 @@ class WorkerState {
   void dispatch();
 
   worker_options options_;
-  std::deque<worker_task> ready_;
+  /// Lowest (run, task) first: a task index is its priority (core/order), so a dependent
+  /// that arrives after many queued roots still runs before them and the chunks it consumes
+  /// are released early (depth first, as dask.order intends), not after every root has run.
+  ready_queue<run_id> ready_;
   std::vector<executor_slot> executors_;
   std::size_t pending_spawns_ = 0;
   double mean_task_seconds_ = -1;  ///< exponential moving average; < 0 until measured

@@ -132,6 +132,30 @@ TEST_CASE("worker_state: returned tasks run before newer ones", "[actors]") {
   CHECK(batches[0].tasks.at(0).task == 4);
 }
 
+TEST_CASE("worker_state: a dependent that arrives late runs before queued roots", "[actors]") {
+  // Roots 0, 2, 4, ... wait on the worker; their dependents 1, 3, ... (earlier in the graph's
+  // order than the later roots) arrive as the roots finish and go first, so each root's
+  // result is consumed and released before the next roots make more (bounded memory).
+  WorkerState w(worker_options{.nthreads = 1, .max_batch = 1});
+  w.add_executor(0);
+  std::vector<task_index> roots;
+  for (task_index t = 0; t < 200; t += 2) roots.push_back(t);
+  w.compute(1, roots);
+  auto first = w.commands().to_execute;  // roots 0 and 2 (one running, one in the mailbox)
+  REQUIRE(first.size() == 2);
+  w.commands().clear();
+  w.compute(1, {1});  // the dependent of root 0
+  w.executed(finished(0, first[0].tasks, 0.01));
+  REQUIRE(w.commands().to_execute.size() == 1);
+  CHECK(w.commands().to_execute[0].tasks.at(0).task == 1);
+  // An older run's tasks still go before a newer run's.
+  w.commands().clear();
+  w.compute(0, {150});
+  w.executed(finished(0, first[1].tasks, 0.01));
+  REQUIRE(w.commands().to_execute.size() == 1);
+  CHECK(w.commands().to_execute[0].tasks.at(0).run == 0);
+}
+
 TEST_CASE("worker_state: the next link of a chain is a dependent waiting on nothing else",
           "[actors]") {
   auto inc = find_function("troupe.inc");
