@@ -1,6 +1,8 @@
 #pragma once
 // Runs of a seeded array's random elements (kernels/philox.hpp): the loops that make the
-// numbers of random arrays, kept apart so that they can be tuned on their own.
+// numbers of random arrays, kept apart so that they can be tuned on their own. On x86-64 CPUs
+// with AVX2 they are vector code written by hand; every CPU gets the same bits, those of
+// standard_normal_at and uniform_at (tests/array/random_fill_test.cpp).
 
 #include <cstdint>
 
