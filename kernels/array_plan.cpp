@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 
 #include "kernels/random_fill.hpp"
 #include "kernels/simd_clones.hpp"
@@ -292,6 +293,28 @@ class evaluator {
     if (!is_index_map(n.op)) settle(n.type, out, box.size());
   }
 
+  /// The value of every element of the node when it is a constant (full, or an index map or
+  /// a cast of one), else nothing. Operations take such an operand as a scalar instead of
+  /// filling a tile with it, as Dask's ones and full are broadcast views of one value.
+  std::optional<double> uniform(std::size_t id) {
+    if (uniform_known_.empty()) {
+      uniform_known_.assign(plan_.nodes.size(), false);
+      uniform_.assign(plan_.nodes.size(), std::nullopt);
+    }
+    if (uniform_known_[id]) return uniform_[id];
+    const auto& n = plan_.nodes[id];
+    std::optional<double> value;
+    if (n.op == plan_op::full) {
+      value = n.x;
+    } else if (is_index_map(n.op) || n.op == plan_op::cast) {
+      value = uniform(static_cast<std::size_t>(n.a));
+    }
+    if (value && !is_index_map(n.op)) settle(n.type, &*value, 1);
+    uniform_known_[id] = true;
+    uniform_[id] = value;
+    return value;
+  }
+
  private:
   void compute(std::size_t id, const index_box& box, double* out) {
     const auto& n = plan_.nodes[id];
@@ -364,14 +387,54 @@ class evaluator {
       default:
         break;
     }
-    fill(static_cast<std::size_t>(n.a), box, out);
     if (is_binary(n.op)) {
+      // A constant operand is a scalar: out = a op x, or x op b (the same bits: a - x is
+      // a + -x, and x + b, x * b commute).
+      const auto a = static_cast<std::size_t>(n.a), b = static_cast<std::size_t>(n.b);
+      if (const auto x = uniform(b); x && with_scalar_right(n.op) != n.op) {
+        fill(a, box, out);
+        unary_loop(with_scalar_right(n.op), n.op == plan_op::subtract ? -*x : *x, out, size);
+        return;
+      }
+      if (const auto x = uniform(a); x && with_scalar_left(n.op) != n.op) {
+        fill(b, box, out);
+        unary_loop(with_scalar_left(n.op), *x, out, size);
+        return;
+      }
+      fill(a, box, out);
       auto& other = buffer(id, 0, size);
-      fill(static_cast<std::size_t>(n.b), box, other.data());
+      fill(b, box, other.data());
       binary_loop(n.op, out, other.data(), size);
       return;
     }
+    fill(static_cast<std::size_t>(n.a), box, out);
     if (!unary_loop(n.op, n.x, out, size)) malformed("an operation it does not know");
+  }
+
+  /// The scalar operation computing `a op x` for a constant x (a - x as a + -x), or `op`
+  /// itself when there is none.
+  static plan_op with_scalar_right(plan_op op) {
+    switch (op) {
+      case plan_op::add: case plan_op::subtract: return plan_op::add_scalar;
+      case plan_op::multiply: return plan_op::multiply_scalar;
+      case plan_op::divide: return plan_op::divide_scalar;
+      case plan_op::greater: return plan_op::greater_scalar;
+      case plan_op::less: return plan_op::less_scalar;
+      default: return op;
+    }
+  }
+
+  /// The scalar operation computing `x op b` for a constant x, or `op` itself.
+  static plan_op with_scalar_left(plan_op op) {
+    switch (op) {
+      case plan_op::add: return plan_op::add_scalar;
+      case plan_op::subtract: return plan_op::subtract_from_scalar;
+      case plan_op::multiply: return plan_op::multiply_scalar;
+      case plan_op::divide: return plan_op::divide_into_scalar;
+      case plan_op::greater: return plan_op::less_scalar;
+      case plan_op::less: return plan_op::greater_scalar;
+      default: return op;
+    }
   }
 
   std::vector<double>& buffer(std::size_t id, int which, std::size_t size) {
@@ -483,6 +546,8 @@ class evaluator {
   const array_plan& plan_;
   const std::vector<data_window>& data_;
   std::vector<std::vector<double>> scratch_;  ///< two per node: operands' tiles
+  std::vector<bool> uniform_known_;
+  std::vector<std::optional<double>> uniform_;
 };
 
 /// Calls f(tile, offset of the tile in the box's C-order output) for tiles of `box` of at most
@@ -609,6 +674,29 @@ TROUPE_SIMD_CLONES double sum_of(const double* v, std::size_t count) noexcept {
          ((partial[4] + partial[5]) + (partial[6] + partial[7]));
 }
 
+/// sum_of(a[i] * b[i]) without storing the products: the same products (no fused
+/// multiply-add: -ffp-contract=off) added in the same order, so the same bits.
+TROUPE_SIMD_CLONES double product_sum(const double* a, const double* b, std::size_t count) noexcept {
+  double partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::size_t i = 0;
+  for (; i + 8 <= count; i += 8)
+    for (int k = 0; k < 8; ++k) partial[k] += a[i + k] * b[i + k];
+  for (; i < count; ++i) partial[i % 8] += a[i] * b[i];
+  return ((partial[0] + partial[1]) + (partial[2] + partial[3])) +
+         ((partial[4] + partial[5]) + (partial[6] + partial[7]));
+}
+
+/// sum_of(a[i] * x), the same way.
+TROUPE_SIMD_CLONES double scaled_sum(const double* a, double x, std::size_t count) noexcept {
+  double partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::size_t i = 0;
+  for (; i + 8 <= count; i += 8)
+    for (int k = 0; k < 8; ++k) partial[k] += a[i + k] * x;
+  for (; i < count; ++i) partial[i % 8] += a[i] * x;
+  return ((partial[0] + partial[1]) + (partial[2] + partial[3])) +
+         ((partial[4] + partial[5]) + (partial[6] + partial[7]));
+}
+
 /// Folds `count` values into `into` by op (not moments).
 void fold(reduction op, double& into, const double* v, std::size_t count) {
   switch (op) {
@@ -661,11 +749,31 @@ void reduce_axes(const array_plan& plan, const index_box& box, const std::vector
     std::fill_n(out, out_size, identity_of(op));
   if (box.size() == 0) return;
   evaluator e(plan, data);
-  std::vector<double> tile_values;
+  // A sum of products along rows adds the products as they are made (product_sum, the same
+  // bits as a product tile summed), with a constant factor as a scalar: the product tile is
+  // never stored (x * x[::-1, ::-1] summed, x . y, norms).
+  const auto& root = plan.root();
+  const bool product_rows = op == reduction::sum && (n == 0 || reduced[n - 1]) &&
+                            root.op == plan_op::multiply && root.type == dtype::float64;
+  auto left = static_cast<std::size_t>(root.a), right = static_cast<std::size_t>(root.b);
+  std::optional<double> factor;
+  if (product_rows) {
+    factor = e.uniform(right);
+    if (!factor && (factor = e.uniform(left))) std::swap(left, right);
+  }
+  std::vector<double> tile_values, right_values;
   for_each_tile(box, [&](const index_box& tile, std::size_t) {
     const auto size = tile.size();
     if (tile_values.size() < size) tile_values.resize(size);
-    e.fill(plan.nodes.size() - 1, tile, tile_values.data());
+    if (!product_rows) {
+      e.fill(plan.nodes.size() - 1, tile, tile_values.data());
+    } else {
+      e.fill(left, tile, tile_values.data());
+      if (!factor) {
+        if (right_values.size() < size) right_values.resize(size);
+        e.fill(right, tile, right_values.data());
+      }
+    }
     // Row by row along the last dimension; j: the row's index in the box, from the tile's
     // place in it (j0).
     std::vector<std::int64_t> j0(n);
@@ -679,7 +787,11 @@ void reduce_axes(const array_plan& plan, const index_box& box, const std::vector
       const double* v = tile_values.data() + at;
       double* o = out + static_cast<std::size_t>(target) * width;
       const bool row_reduced = n == 0 || reduced[n - 1];
-      if (row_reduced && !moments) {
+      if (product_rows) {
+        const auto count = static_cast<std::size_t>(row);
+        o[0] += factor ? scaled_sum(v, *factor, count)
+                       : product_sum(v, right_values.data() + at, count);
+      } else if (row_reduced && !moments) {
         fold(op, o[0], v, static_cast<std::size_t>(row));
       } else if (row_reduced) {
         double mean = 0;

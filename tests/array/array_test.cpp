@@ -772,3 +772,30 @@ TEST_CASE("array: reductions over many chunks fold sixteen chunks a task", "[arr
   // The same numbers on every scheduler.
   CHECK(x.var().compute(on_sync) == x.var().compute(on_threads));
 }
+
+TEST_CASE("array: constant operands as scalars and fused product sums give the same bits",
+          "[array]") {
+  auto rs = da::random::RandomState(19);
+  auto x = rs.normal(0, 1, {130, 97}, {40, 33});
+  auto y = rs.uniform(-2, 2, {130, 97}, {50, 20});
+  // A constant operand (full, sliced or cast) is taken as a scalar; the same constant as
+  // data is filled in as a tile. The numbers must not differ.
+  auto three = da::full({130, 97}, 3.0, {40, 33});
+  auto three_as_data = da::from_vector(std::vector<double>(130 * 97, 3.0), {130, 97}, {40, 33});
+  for (const auto& [with_constant, with_data] :
+       std::vector<std::pair<da::Array, da::Array>>{
+           {x * three, x * three_as_data},
+           {three.reversed() - x, three_as_data.reversed() - x},
+           {x / three.astype(troupe::dtype::float32), x / three_as_data.astype(troupe::dtype::float32)},
+           {three < x, three_as_data < x}}) {
+    CHECK(with_constant.compute(on_sync) == with_data.compute(on_sync));
+  }
+  // Sums of products add the products as they are made: the same bits as summing a stored
+  // product tile (+ 0.0 keeps the tile path), on every scheduler.
+  const double fused = (x * y).sum().compute(on_sync);
+  CHECK(fused == ((x * y) + 0.0).sum().compute(on_sync));
+  CHECK(fused == (x * y).sum().compute(on_threads));
+  CHECK((x * three).sum({1}).compute(on_sync) == ((x * three_as_data) + 0.0).sum({1}).compute(on_sync));
+  CHECK((da::ones({90, 70}, {32, 32}) * da::ones({90, 70}, {32, 32}).reversed()).sum().compute(on_sync) ==
+        90 * 70);
+}
