@@ -397,7 +397,7 @@ Array Array::rechunk(const chunks& c) const {
   return Array(plan_, sources_, chunk_layout(shape_, c));
 }
 
-Array Array::map_blocks(const std::string& function) const {
+Array Array::map_blocks(const std::string& function, std::optional<troupe::dtype> type) const {
   auto f = find_function(function);
   if (!f)
     throw ArgumentError("map_blocks: no function is registered as '" + function +
@@ -407,7 +407,7 @@ Array Array::map_blocks(const std::string& function) const {
   auto out = std::make_shared<chunked_source>();
   out->shape = shape_;
   out->chunks = chunks_;
-  out->type = dtype();
+  out->type = type.value_or(dtype());
   add_graph(out->graph, source->graph);
   const auto token = suffix(tokenize("map-blocks", {Value(function), make_value(source->keys)}));
   for (std::size_t i = 0; i < source->keys.size(); ++i) {

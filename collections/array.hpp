@@ -143,9 +143,10 @@ class Array {
   Array select(std::int64_t axis, std::int64_t index) const;
   /// The same array in other chunks (each chunk task reads across the old chunks it spans).
   Array rechunk(const chunks& c) const;
-  /// `function` (registered with TROUPE_FUNCTION, ndarray -> ndarray of the same shape and
-  /// dtype) applied to every chunk.
-  Array map_blocks(const std::string& function) const;
+  /// `function` (registered with TROUPE_FUNCTION, ndarray -> ndarray of the same shape)
+  /// applied to every chunk; its chunks are of `type` (default: this array's dtype), as
+  /// Dask's dtype=. A chunk of another shape or dtype is an error when it is used.
+  Array map_blocks(const std::string& function, std::optional<troupe::dtype> type = {}) const;
   /// Computes the chunks now and keeps them: on the active Client's cluster (its futures
   /// hold them there while this array, or one made from it, lives), else in this process.
   /// Later computes start from the kept chunks.

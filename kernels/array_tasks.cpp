@@ -106,6 +106,9 @@ std::vector<data_window> assemble_windows(const std::vector<Value>& specs,
     }
     const auto type = chunks.empty() ? dtype::float64 : chunks.front().get<ndarray>().type();
     ndarray window(type, shape);
+    // The chunks must tile the window: a chunk of another shape (a map_blocks function that
+    // changed it) would leave part of it unwritten or written twice.
+    std::uint64_t covered = 0;
     for (std::size_t k = 0; k < chunks.size(); ++k) {
       const auto& part = chunks[k].get<ndarray>();
       if (part.type() != type)
@@ -121,7 +124,15 @@ std::vector<data_window> assemble_windows(const std::vector<Value>& specs,
       }
       copy_box(part.bytes(), part.shape(), part_origin, window.mutable_bytes(), shape, origin,
                from, extent, item_size(type));
+      std::uint64_t overlap = 1;
+      for (auto e : extent) overlap *= static_cast<std::uint64_t>(std::max<std::int64_t>(e, 0));
+      covered += overlap;
     }
+    if (covered != window.size())
+      throw ArgumentError("an array window of " + std::to_string(window.size()) +
+                          " elements got " + std::to_string(covered) +
+                          " from its chunks: a chunk has another shape than its place in the "
+                          "array (a map_blocks function must return its block's shape)");
     storage.push_back(window);
     windows.push_back({window.bytes(), type, std::move(origin), std::move(shape)});
   }
@@ -271,7 +282,9 @@ ndarray concatenate_task(const shape_type& shape, const shape_type& origins,
     if (part.ndim() != n) throw ArgumentError("concatenate: a chunk of other dimensions");
     if (part.type() != *type)
       throw ArgumentError("concatenate: a chunk of " + std::string(dtype_name(part.type())) +
-                          " into an array of " + std::string(dtype_name(*type)));
+                          " into an array of " + std::string(dtype_name(*type)) +
+                          " (a map_blocks function returns its array's dtype, or the one "
+                          "given as map_blocks(name, dtype))");
     for (std::size_t d = 0; d < n; ++d)
       if (part_origin[d] < 0 || part_origin[d] + part.shape()[d] > shape[d])
         throw ArgumentError("concatenate: a chunk reaches outside the array");

@@ -799,3 +799,40 @@ TEST_CASE("array: constant operands as scalars and fused product sums give the s
   CHECK((da::ones({90, 70}, {32, 32}) * da::ones({90, 70}, {32, 32}).reversed()).sum().compute(on_sync) ==
         90 * 70);
 }
+
+namespace {
+
+ndarray to_float32(const ndarray& a) {
+  ndarray out(troupe::dtype::float32, a.shape());
+  for (std::size_t i = 0; i < a.size(); ++i)
+    out.mutable_data<float>()[i] = static_cast<float>(a.data<double>()[i]);
+  return out;
+}
+TROUPE_FUNCTION(to_float32);
+
+ndarray first_row_only(const ndarray& a) {
+  ndarray out(a.type(), {1, a.shape()[1]});
+  std::copy_n(a.data<double>(), a.shape()[1], out.mutable_data<double>());
+  return out;
+}
+TROUPE_FUNCTION(first_row_only);
+
+}  // namespace
+
+TEST_CASE("array: map_blocks with another dtype, and a block of the wrong shape", "[array]") {
+  auto x = da::arange(0.0, 24, 1, {5}).broadcast_to({3, 24}).rechunk({2, 5}) * 0.1;
+  auto as_float = x.map_blocks("to_float32", troupe::dtype::float32);
+  CHECK(as_float.dtype() == troupe::dtype::float32);
+  auto got = as_float.compute(on_sync);
+  REQUIRE(got.type() == troupe::dtype::float32);
+  auto want = x.compute(on_sync);
+  for (std::size_t i = 0; i < got.size(); ++i)
+    CHECK(got.data<float>()[i] == static_cast<float>(want.data<double>()[i]));
+  CHECK(as_float.sum().compute(on_threads) == Approx(0.1 * 3 * 276).epsilon(1e-6));
+  // Not declared: the chunks disagree with the array's dtype, and the error says how to fix it.
+  CHECK_THROWS_WITH(x.map_blocks("to_float32").compute(on_sync), Contains("map_blocks(name, dtype)"));
+  // A block of another shape is refused where it is read, never read past or left unwritten.
+  CHECK_THROWS_WITH(x.map_blocks("first_row_only").compute(on_sync), Contains("must return its block's shape") || Contains("elements for an array of"));
+  CHECK_THROWS_WITH(x.map_blocks("first_row_only").reversed().sum().compute(on_sync),
+                    Contains("must return its block's shape"));
+}
