@@ -561,68 +561,87 @@ Array Array::reduce(const std::vector<std::int64_t>& axes, kernels::reduction op
   std::vector<shape_type> group_counts(out_count);
   const std::string name = "array-" + std::to_string(op_value) + "-" +
                            std::to_string(keepdims) + suffix(tokenize("axes", {make_value(mask_value)}));
-  // Past grouped_from chunks of a generated array (no chunk to read, so nothing to hold),
-  // one task folds `fan_in` chunks in turn, as the first level of the combine tree would:
-  // the same numbers from a sixteenth of the tasks.
-  const bool grouped = sources_.empty() && chunk_count() > grouped_from;
-  const std::int64_t per_task = grouped ? fan_in : 1;
-  check_task_count(chunks_, (chunk_count() + per_task - 1) / per_task, per_task);
-  struct pending {
-    shape_type starts, counts;
-    std::vector<Arg> windows;
+  // From a chunk's grid position: the extents of its result chunk, and that chunk's index.
+  auto result_count_of = [&](const shape_type& position) {
+    shape_type count;
+    for (std::size_t d = 0; d < n; ++d)
+      if (!mask[d] || keepdims)
+        count.push_back(mask[d] ? 1 : chunks_[d][static_cast<std::size_t>(position[d])]);
+    return count;
   };
-  std::vector<pending> waiting(grouped ? out_count : 0);
-  std::size_t k = 0;
-  auto emit = [&](std::size_t linear, pending& p) {
-    Key key = name + "-part-" + std::to_string(k++) + low.suffix;
-    low.graph.add(key, Task{tasks.reduce_boxes,
-                            {Arg::ref(low.plan_key), shape_value(p.starts), shape_value(p.counts),
-                             Arg::list(std::move(p.windows)), shape_value(mask_value),
-                             Value(op_value)}});
-    groups[linear].push_back(std::move(key));
-    p = pending{};
-  };
-  bool checked = false;
-  for_each_chunk_box(chunks_, [&](const chunk_box& box) {
-    const auto& [start, count, position] = box;
-    std::uint64_t inputs = 0;
-    auto windows = windows_for(*this, start, count, &inputs);
-    if (!checked) {
-      checked = true;
-      shape_type partial = count;
-      for (std::size_t d = 0; d < n; ++d)
-        if (mask[d]) partial[d] = 1;
-      // A grouped task holds its running fold and one box's partial.
-      detail::check_task_memory(elements_of(partial) * (moments ? 24 : 8) * (grouped ? 2 : 1) +
-                                    inputs + tile_bytes(*this),
-                                "reducing a chunk of shape " + shape_text(count), chunk_shape());
-    }
-    // Its result chunk: the grid position without the reduced dimensions.
+  auto linear_of = [&](const shape_type& position) {
     std::size_t linear = 0;
-    shape_type result_count;
-    for (std::size_t d = 0; d < n; ++d) {
-      if (mask[d] && !keepdims) continue;
-      linear = linear * static_cast<std::size_t>(mask[d] ? 1 : grid[d]) +
-               static_cast<std::size_t>(mask[d] ? 0 : position[d]);
-      result_count.push_back(mask[d] ? 1 : count[d]);
+    for (std::size_t d = 0; d < n; ++d)
+      if (!mask[d]) linear = linear * static_cast<std::size_t>(grid[d]) + static_cast<std::size_t>(position[d]);
+    return linear;
+  };
+  auto check_memory = [&](const shape_type& count, std::uint64_t inputs, std::uint64_t partials) {
+    shape_type partial = count;
+    for (std::size_t d = 0; d < n; ++d)
+      if (mask[d]) partial[d] = 1;
+    detail::check_task_memory(elements_of(partial) * (moments ? 24 : 8) * partials + inputs +
+                                  tile_bytes(*this),
+                              "reducing a chunk of shape " + shape_text(count), chunk_shape());
+  };
+  if (sources_.empty() && chunk_count() > grouped_from) {
+    // A generated array of many chunks (nothing to read, so nothing for a task to hold): per
+    // result chunk, tasks that each reduce a run of fan_in^levels of its boxes and fold them
+    // as that many levels of the combine tree would, so the numbers are those of one task
+    // per chunk, from at most max_grid_tasks tasks whatever the chunk count.
+    std::int64_t per_group = 1;  // boxes of one result chunk
+    for (std::size_t d = 0; d < n; ++d)
+      if (mask[d]) per_group *= grid[d];
+    std::int64_t levels = 1, per_task = fan_in;
+    while (per_task < per_group &&
+           static_cast<std::int64_t>(out_count) * ((per_group + per_task - 1) / per_task) >
+               max_grid_tasks) {
+      ++levels;
+      per_task *= fan_in;
     }
-    group_counts[linear] = std::move(result_count);
-    if (grouped) {
-      auto& p = waiting[linear];
-      p.starts.insert(p.starts.end(), start.begin(), start.end());
-      p.counts.insert(p.counts.end(), count.begin(), count.end());
-      p.windows.push_back(std::move(windows));
-      if (static_cast<std::int64_t>(p.windows.size()) == fan_in) emit(linear, p);
-      return;
+    const Key chunks_key = "array-chunks" + low.suffix;
+    low.graph.add(chunks_key, lists_value(chunks_));
+    check_memory(chunk_shape(), 0, static_cast<std::uint64_t>(levels) + 1);
+    shape_type position(n, 0);
+    for (std::size_t g = 0; g < out_count; ++g) {
+      // position: the result chunk's grid position (C order over the kept dimensions).
+      auto rest = g;
+      for (std::size_t d = n; d-- > 0;) {
+        if (mask[d]) continue;
+        position[d] = static_cast<std::int64_t>(rest % static_cast<std::size_t>(grid[d]));
+        rest /= static_cast<std::size_t>(grid[d]);
+      }
+      group_counts[g] = result_count_of(position);
+      for (std::int64_t first = 0; first < per_group; first += per_task) {
+        Key key = name + "-grid-" + std::to_string(g) + "-" + std::to_string(first) + low.suffix;
+        low.graph.add(key, Task{tasks.reduce_grid,
+                                {Arg::ref(low.plan_key), Arg::ref(chunks_key),
+                                 shape_value(mask_value), Value(op_value), shape_value(position),
+                                 Value(first), Value(std::min(per_task, per_group - first)),
+                                 Value(levels)}});
+        groups[g].push_back(std::move(key));
+      }
     }
-    Key key = name + "-part-" + std::to_string(k++) + low.suffix;
-    low.graph.add(key, Task{tasks.reduce_axes,
-                            {Arg::ref(low.plan_key), shape_value(start), shape_value(count),
-                             std::move(windows), shape_value(mask_value), Value(op_value)}});
-    groups[linear].push_back(std::move(key));
-  });
-  for (std::size_t linear = 0; linear < waiting.size(); ++linear)
-    if (!waiting[linear].windows.empty()) emit(linear, waiting[linear]);
+  } else {
+    check_task_count(chunks_, chunk_count());
+    bool checked = false;
+    std::size_t k = 0;
+    for_each_chunk_box(chunks_, [&](const chunk_box& box) {
+      const auto& [start, count, position] = box;
+      std::uint64_t inputs = 0;
+      auto windows = windows_for(*this, start, count, &inputs);
+      if (!checked) {
+        checked = true;
+        check_memory(count, inputs, 1);
+      }
+      const auto linear = linear_of(position);
+      group_counts[linear] = result_count_of(position);
+      Key key = name + "-part-" + std::to_string(k++) + low.suffix;
+      low.graph.add(key, Task{tasks.reduce_axes,
+                              {Arg::ref(low.plan_key), shape_value(start), shape_value(count),
+                               std::move(windows), shape_value(mask_value), Value(op_value)}});
+      groups[linear].push_back(std::move(key));
+    });
+  }
   for (std::size_t g = 0; g < groups.size(); ++g) {
     shape_type part_shape;  // as reduce_axes makes it: every dimension, reduced ones 1
     std::size_t kept = 0;

@@ -14,6 +14,7 @@
 #include "collections/future.hpp"
 #include "core/graph.hpp"
 #include "kernels/array_plan.hpp"
+#include "kernels/array_tasks.hpp"
 
 namespace troupe::array {
 
@@ -33,10 +34,14 @@ namespace detail {
 
 /// The most chunk tasks one array operation makes (tasks are made before the run).
 inline constexpr std::int64_t max_chunks = 2'000'000;
-/// Partials a combine task folds, and chunks a grouped reduction task folds.
-inline constexpr std::int64_t fan_in = 16;
-/// Chunk counts past which a reduction of a generated array folds fan_in chunks a task.
+/// Partials a combine task folds.
+inline constexpr std::int64_t fan_in = kernels::array_fan_in;
+/// Chunk counts past which a reduction of a generated array makes tasks that each reduce a
+/// run of fan_in^levels chunks (troupe.array.reduce_grid) ...
 inline constexpr std::int64_t grouped_from = 16'384;
+/// ... with levels chosen so that it makes at most this many such tasks, whatever the
+/// chunk count.
+inline constexpr std::int64_t max_grid_tasks = 4'096;
 
 /// "(3, 4)", "(5,)", "()".
 std::string shape_text(const shape_type& shape);

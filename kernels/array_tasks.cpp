@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 #include "core/register_type.hpp"
 
@@ -209,29 +210,106 @@ ndarray combine_arrays_task(std::int64_t op, const std::vector<Value>& parts, co
   return out;
 }
 
-/// reduce_axes of each box in turn, folded as combine_arrays folds their partials (so the
-/// numbers are those of one reduce_axes task per box and a combine of them).
-ndarray reduce_boxes_task(const array_plan& plan, const shape_type& starts, const shape_type& counts,
-                          const std::vector<Value>& windows, const shape_type& reduced,
-                          std::int64_t op) {
-  const auto n = reduced.size();
-  const auto boxes = windows.size();
-  if (boxes == 0 || starts.size() != boxes * n || counts.size() != boxes * n)
-    throw ArgumentError("reduce_boxes: " + std::to_string(boxes) + " boxes of " +
-                        std::to_string(starts.size()) + " starts and " +
-                        std::to_string(counts.size()) + " counts in " + std::to_string(n) +
-                        " dimensions");
-  auto box = [&](const shape_type& flat, std::size_t k) {
-    return shape_type(flat.begin() + static_cast<std::ptrdiff_t>(k * n),
-                      flat.begin() + static_cast<std::ptrdiff_t>((k + 1) * n));
-  };
-  auto out = reduce_axes_task(plan, box(starts, 0), box(counts, 0),
-                              windows[0].get<std::vector<Value>>(), reduced, op);
-  for (std::size_t k = 1; k < boxes; ++k)
-    fold_partial(reduction_of(op), out,
-                 reduce_axes_task(plan, box(starts, k), box(counts, k),
-                                  windows[k].get<std::vector<Value>>(), reduced, op));
-  return out;
+/// Chunk extents per dimension from their flat form [ndim, n0, e..., n1, e..., ...].
+std::vector<shape_type> chunk_lists_of(const shape_type& flat) {
+  std::vector<shape_type> lists;
+  std::size_t at = 1;
+  const auto ndim = flat.empty() ? -1 : flat[0];
+  if (ndim < 0 || ndim > static_cast<std::int64_t>(ndarray::max_ndim))
+    throw ArgumentError("array chunk lists of no dimension count");
+  for (std::int64_t d = 0; d < ndim; ++d) {
+    if (at >= flat.size() || flat[at] < 0 || at + 1 + static_cast<std::size_t>(flat[at]) > flat.size())
+      throw ArgumentError("array chunk lists cut short");
+    const auto n = static_cast<std::size_t>(flat[at]);
+    lists.emplace_back(flat.begin() + static_cast<std::ptrdiff_t>(at + 1),
+                       flat.begin() + static_cast<std::ptrdiff_t>(at + 1 + n));
+    at += 1 + n;
+  }
+  return lists;
+}
+
+/// Folds partials as `levels` levels of the combine tree do (fan_in at a node, in order):
+/// push them in order, then take the top node.
+class tree_fold {
+ public:
+  tree_fold(reduction r, std::size_t levels) : r_(r), nodes_(levels), counts_(levels, 0) {}
+
+  void push(ndarray part) { carry(std::move(part), 0); }
+
+  /// The top node: the partly filled levels carried up, lowest first (their parts come
+  /// after the parts already folded above them).
+  ndarray take() {
+    for (std::size_t l = 0; l < nodes_.size(); ++l)
+      if (counts_[l] > 0) {
+        counts_[l] = 0;
+        carry(std::move(*nodes_[l]), l + 1);
+      }
+    if (!top_) throw ArgumentError("reduce_grid: nothing was folded");
+    return std::move(*top_);
+  }
+
+ private:
+  void carry(ndarray part, std::size_t level) {
+    for (; level < nodes_.size(); ++level) {
+      if (counts_[level] == 0)
+        nodes_[level] = std::move(part);
+      else
+        fold_partial(r_, *nodes_[level], part);
+      if (++counts_[level] < static_cast<std::size_t>(array_fan_in)) return;
+      counts_[level] = 0;
+      part = std::move(*nodes_[level]);
+    }
+    if (top_) throw ArgumentError("reduce_grid: more parts than its levels hold");
+    top_ = std::move(part);
+  }
+
+  reduction r_;
+  std::vector<std::optional<ndarray>> nodes_;
+  std::vector<std::size_t> counts_;
+  std::optional<ndarray> top_;
+};
+
+/// Boxes first .. first + count - 1 of one result chunk of a generated array's reduction
+/// (that chunk's grid position in `position`, reduced dimensions at 0; its boxes in C order
+/// over the reduced dimensions), each reduced and their partials folded as `levels` levels
+/// of the combine tree would: the numbers of one task per box and a tree of combines.
+ndarray reduce_grid_task(const array_plan& plan, const shape_type& chunk_lists_flat,
+                         const shape_type& reduced, std::int64_t op, const shape_type& position,
+                         std::int64_t first, std::int64_t count, std::int64_t levels) {
+  const auto lists = chunk_lists_of(chunk_lists_flat);
+  const auto n = lists.size();
+  if (reduced.size() != n || position.size() != n)
+    throw ArgumentError("reduce_grid: a mask or position of the wrong length");
+  if (count <= 0 || first < 0 || levels < 1 || levels > 16)
+    throw ArgumentError("reduce_grid: no boxes to fold");
+  std::vector<shape_type> offsets;
+  for (const auto& list : lists) {
+    shape_type at{0};
+    for (auto e : list) at.push_back(at.back() + e);
+    offsets.push_back(std::move(at));
+  }
+  tree_fold folded(reduction_of(op), static_cast<std::size_t>(levels));
+  const std::vector<Value> no_windows;
+  shape_type start(n), extent(n);
+  for (std::int64_t j = first; j < first + count; ++j) {
+    // j in C order over the reduced dimensions.
+    auto rest = j;
+    for (std::size_t d = n; d-- > 0;) {
+      auto k = position[d];
+      if (reduced[d] != 0) {
+        const auto g = static_cast<std::int64_t>(lists[d].size());
+        k = rest % g;
+        rest /= g;
+      }
+      if (k < 0 || k >= static_cast<std::int64_t>(lists[d].size()))
+        throw ArgumentError("reduce_grid: a box outside the chunk grid");
+      start[d] = offsets[d][static_cast<std::size_t>(k)];
+      extent[d] = lists[d][static_cast<std::size_t>(k)];
+    }
+    if (rest != 0) throw ArgumentError("reduce_grid: a box past the chunk grid");
+    folded.push(reduce_axes_task(plan, start, extent, no_windows, reduced, op));
+  }
+  return folded.take();
 }
 
 ndarray finish_moments_task(const ndarray& moments, double ddof, bool root) {
@@ -345,7 +423,7 @@ std::int64_t store_chunk_task(const std::string& path, const shape_type& shape,
 const array_task_functions functions{
     detail::register_typed_function_at_startup("troupe.array.eval", eval_task, true),
     detail::register_typed_function_at_startup("troupe.array.reduce_axes", reduce_axes_task, true),
-    detail::register_typed_function_at_startup("troupe.array.reduce_boxes", reduce_boxes_task, true),
+    detail::register_typed_function_at_startup("troupe.array.reduce_grid", reduce_grid_task, true),
     detail::register_typed_function_at_startup("troupe.array.combine", combine_task, true),
     detail::register_typed_function_at_startup("troupe.array.combine_arrays", combine_arrays_task,
                                                true),

@@ -5,10 +5,12 @@
 //   troupe.array.eval(plan, start, count, windows)            -> ndarray: the root's box
 //   troupe.array.reduce_axes(plan, start, count, windows, reduced, op)
 //                                                             -> ndarray: folded along axes
-//   troupe.array.reduce_boxes(plan, starts, counts, windows, reduced, op)
-//                                                             -> ndarray: reduce_axes of each box
-//                                                                (starts and counts flat, ndim
-//                                                                numbers a box), folded in order
+//   troupe.array.reduce_grid(plan, chunk_lists, reduced, op, position, first, count, levels)
+//                                                             -> ndarray: boxes first.. of one
+//                                                                result chunk of a generated
+//                                                                array, reduced and folded as
+//                                                                `levels` levels of the
+//                                                                combine tree
 //   troupe.array.combine(op, partials)                        -> float64: partials folded
 //   troupe.array.combine_arrays(op, parts, shape)             -> ndarray: parts folded
 //                                                                elementwise, in `shape`
@@ -31,8 +33,11 @@
 
 namespace troupe::kernels {
 
+/// Partials a combine task folds (and a level of reduce_grid's tree).
+inline constexpr std::int64_t array_fan_in = 16;
+
 struct array_task_functions {
-  function_ref eval, reduce_axes, reduce_boxes, combine, combine_arrays, finish_moments, matmul,
+  function_ref eval, reduce_axes, reduce_grid, combine, combine_arrays, finish_moments, matmul,
       concatenate, store_chunk;
 };
 
