@@ -438,19 +438,42 @@ Array Array::persist(const compute_options& options) const {
 }
 
 void Array::store(const std::string& path, const compute_options& options) const {
-  auto source = materialize(*this, chunks_);
   Graph graph;
-  add_graph(graph, source->graph);
   const auto& tasks = kernels::array_tasks();
-  const auto token = suffix(tokenize("store", {Value(path), make_value(source->keys)}));
   std::vector<Arg> written;
-  std::size_t i = 0;
-  for (auto& [start, count, position] : chunk_boxes(chunks_)) {
-    Key key = "array-store-" + std::to_string(i) + token;
-    graph.add(key, Task{tasks.store_chunk, {Value(path), shape_value(shape_), shape_value(start),
-                                            Arg::ref(source->keys[i])}});
-    written.push_back(Arg::ref(key));
-    ++i;
+  std::string token;
+  if (sources_.empty()) {
+    // A generated array: tasks that each make a run of chunks and write them, one chunk in
+    // memory at a time, at most max_grid_tasks of them whatever the chunk count.
+    auto low = start_lowering(*this);
+    graph = std::move(low.graph);
+    token = low.suffix + suffix(tokenize("store", {Value(path)}));
+    const Key chunks_key = "array-chunks" + low.suffix;
+    graph.add(chunks_key, lists_value(chunks_));
+    const auto chunk = chunk_shape();
+    detail::check_task_memory(elements_of(chunk) * 8 + tile_bytes(*this),
+                              "storing a chunk of shape " + shape_text(chunk), chunk);
+    const auto total = chunk_count();
+    const auto per_task = std::max<std::int64_t>(1, (total + max_grid_tasks - 1) / max_grid_tasks);
+    for (std::int64_t first = 0; first < total; first += per_task) {
+      Key key = "array-store-" + std::to_string(first) + token;
+      graph.add(key, Task{tasks.store_grid, {Arg::ref(low.plan_key), Arg::ref(chunks_key),
+                                             Value(path), Value(first),
+                                             Value(std::min(per_task, total - first))}});
+      written.push_back(Arg::ref(key));
+    }
+  } else {
+    auto source = materialize(*this, chunks_);
+    add_graph(graph, source->graph);
+    token = suffix(tokenize("store", {Value(path), make_value(source->keys)}));
+    std::size_t i = 0;
+    for (auto& [start, count, position] : chunk_boxes(chunks_)) {
+      Key key = "array-store-" + std::to_string(i) + token;
+      graph.add(key, Task{tasks.store_chunk, {Value(path), shape_value(shape_), shape_value(start),
+                                              Arg::ref(source->keys[i])}});
+      written.push_back(Arg::ref(key));
+      ++i;
+    }
   }
   // The file is made at its full size first, so chunks land at their offsets in any order.
   kernels::create_raw_file(path, static_cast<std::uint64_t>(nbytes()));

@@ -1,6 +1,7 @@
 #include "kernels/array_tasks.hpp"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <Eigen/Core>
@@ -228,6 +229,17 @@ std::vector<shape_type> chunk_lists_of(const shape_type& flat) {
   return lists;
 }
 
+/// Where each chunk starts along each dimension, and the dimension's end last.
+std::vector<shape_type> offsets_of(const std::vector<shape_type>& lists) {
+  std::vector<shape_type> offsets;
+  for (const auto& list : lists) {
+    shape_type at{0};
+    for (auto e : list) at.push_back(at.back() + e);
+    offsets.push_back(std::move(at));
+  }
+  return offsets;
+}
+
 /// Folds partials as `levels` levels of the combine tree do (fan_in at a node, in order):
 /// push them in order, then take the top node.
 class tree_fold {
@@ -282,12 +294,7 @@ ndarray reduce_grid_task(const array_plan& plan, const shape_type& chunk_lists_f
     throw ArgumentError("reduce_grid: a mask or position of the wrong length");
   if (count <= 0 || first < 0 || levels < 1 || levels > 16)
     throw ArgumentError("reduce_grid: no boxes to fold");
-  std::vector<shape_type> offsets;
-  for (const auto& list : lists) {
-    shape_type at{0};
-    for (auto e : list) at.push_back(at.back() + e);
-    offsets.push_back(std::move(at));
-  }
+  const auto offsets = offsets_of(lists);
   tree_fold folded(reduction_of(op), static_cast<std::size_t>(levels));
   const std::vector<Value> no_windows;
   shape_type start(n), extent(n);
@@ -378,45 +385,91 @@ ndarray concatenate_task(const shape_type& shape, const shape_type& origins,
 
 std::string system_reason() { return std::strerror(errno); }
 
+/// The raw file at `path`, open for writing; closed when it goes.
+class raw_file {
+ public:
+  explicit raw_file(const std::string& path) : path_(path), fd_(::open(path.c_str(), O_WRONLY | O_CLOEXEC)) {
+    if (fd_ < 0) throw error("store: cannot open " + path + ": " + system_reason());
+  }
+  raw_file(const raw_file&) = delete;
+  raw_file& operator=(const raw_file&) = delete;
+  ~raw_file() { ::close(fd_); }
+
+  /// Writes `chunk`, the box of the array of `shape` from `start`, at its offsets (rows in
+  /// C order); returns the bytes written.
+  std::int64_t write(const shape_type& shape, const shape_type& start, const ndarray& chunk) {
+    const auto n = shape.size();
+    if (start.size() != n || chunk.ndim() != n)
+      throw ArgumentError("store: a chunk of other dimensions than the array");
+    for (std::size_t d = 0; d < n; ++d)
+      if (start[d] < 0 || start[d] + chunk.shape()[d] > shape[d])
+        throw ArgumentError("store: a chunk outside the array");
+    const auto stride = c_strides(shape);
+    const std::int64_t row = n == 0 ? 1 : chunk.shape()[n - 1];
+    const auto item = static_cast<std::int64_t>(item_size(chunk.type()));
+    const std::byte* values = chunk.bytes();
+    shape_type j(n, 0);
+    std::int64_t written = 0;
+    for (std::size_t at = 0; at < chunk.size(); at += static_cast<std::size_t>(row)) {
+      std::int64_t offset = 0;
+      for (std::size_t d = 0; d < n; ++d) offset += (start[d] + j[d]) * stride[d];
+      const auto bytes = static_cast<std::size_t>(row * item);
+      const auto* from = reinterpret_cast<const char*>(values + at * static_cast<std::size_t>(item));
+      for (std::size_t done = 0; done < bytes;) {
+        const auto r = ::pwrite(fd_, from + done, bytes - done,
+                                static_cast<off_t>(offset * item + static_cast<std::int64_t>(done)));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) throw error("store: cannot write " + path_ + ": " + system_reason());
+        done += static_cast<std::size_t>(r);
+      }
+      written += static_cast<std::int64_t>(bytes);
+      for (std::size_t d = n == 0 ? 0 : n - 1; d-- > 0;) {
+        if (++j[d] < chunk.shape()[d]) break;
+        j[d] = 0;
+      }
+    }
+    return written;
+  }
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
 std::int64_t store_chunk_task(const std::string& path, const shape_type& shape,
                               const shape_type& start, const ndarray& chunk) {
-  const auto n = shape.size();
-  if (start.size() != n || chunk.ndim() != n)
-    throw ArgumentError("store: a chunk of other dimensions than the array");
-  for (std::size_t d = 0; d < n; ++d)
-    if (start[d] < 0 || start[d] + chunk.shape()[d] > shape[d])
-      throw ArgumentError("store: a chunk outside the array");
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) throw error("store: cannot open " + path + ": " + system_reason());
-  const auto stride = c_strides(shape);
-  const std::int64_t row = n == 0 ? 1 : chunk.shape()[n - 1];
-  const auto item = static_cast<std::int64_t>(item_size(chunk.type()));
-  const std::byte* values = chunk.bytes();
-  shape_type j(n, 0);
+  return raw_file(path).write(shape, start, chunk);
+}
+
+/// Chunks first .. first + count - 1 (C order of the grid) of a generated array, each made
+/// when it comes and written into the raw file at `path`; returns the bytes written.
+std::int64_t store_grid_task(const array_plan& plan, const shape_type& chunk_lists_flat,
+                             const std::string& path, std::int64_t first, std::int64_t count) {
+  if (plan.nodes.empty()) throw ArgumentError("malformed array plan: no nodes");
+  const auto lists = chunk_lists_of(chunk_lists_flat);
+  const auto& shape = plan.root().shape;
+  const auto n = lists.size();
+  if (n != shape.size()) throw ArgumentError("store_grid: chunk lists of other dimensions");
+  if (count <= 0 || first < 0) throw ArgumentError("store_grid: no chunks to store");
+  const auto offsets = offsets_of(lists);
+  raw_file file(path);
   std::int64_t written = 0;
-  for (std::size_t at = 0; at < chunk.size(); at += static_cast<std::size_t>(row)) {
-    std::int64_t offset = 0;
-    for (std::size_t d = 0; d < n; ++d) offset += (start[d] + j[d]) * stride[d];
-    const auto bytes = static_cast<std::size_t>(row * item);
-    const auto* from = reinterpret_cast<const char*>(values + at * static_cast<std::size_t>(item));
-    for (std::size_t done = 0; done < bytes;) {
-      const auto r = ::pwrite(fd, from + done, bytes - done,
-                              static_cast<off_t>(offset * item + static_cast<std::int64_t>(done)));
-      if (r < 0 && errno == EINTR) continue;
-      if (r <= 0) {
-        const auto reason = system_reason();
-        ::close(fd);
-        throw error("store: cannot write " + path + ": " + reason);
-      }
-      done += static_cast<std::size_t>(r);
+  shape_type start(n), extent(n);
+  for (std::int64_t j = first; j < first + count; ++j) {
+    auto rest = j;
+    for (std::size_t d = n; d-- > 0;) {
+      const auto g = static_cast<std::int64_t>(lists[d].size());
+      if (g == 0) throw ArgumentError("store_grid: an empty dimension has no chunks");
+      const auto k = static_cast<std::size_t>(rest % g);
+      rest /= g;
+      start[d] = offsets[d][k];
+      extent[d] = lists[d][k];
     }
-    written += static_cast<std::int64_t>(bytes);
-    for (std::size_t d = n == 0 ? 0 : n - 1; d-- > 0;) {
-      if (++j[d] < chunk.shape()[d]) break;
-      j[d] = 0;
-    }
+    if (rest != 0) throw ArgumentError("store_grid: a chunk past the grid");
+    ndarray chunk(plan.root().type, extent);
+    evaluate(plan, box_of(start, extent), {}, chunk);
+    written += file.write(shape, start, chunk);
   }
-  ::close(fd);
   return written;
 }
 
@@ -432,6 +485,7 @@ const array_task_functions functions{
     detail::register_typed_function_at_startup("troupe.array.matmul", matmul_task, true),
     detail::register_typed_function_at_startup("troupe.array.concatenate", concatenate_task, true),
     detail::register_typed_function_at_startup("troupe.array.store_chunk", store_chunk_task, true),
+    detail::register_typed_function_at_startup("troupe.array.store_grid", store_grid_task, true),
 };
 
 }  // namespace
@@ -441,6 +495,19 @@ const array_task_functions& array_tasks() { return functions; }
 Value plan_value(array_plan plan) { return make_value(std::move(plan)); }
 
 void create_raw_file(const std::string& path, std::uint64_t bytes) {
+  // Refused before anything is written when it cannot fit: the file is made sparse at its
+  // full size, so the file system would run out only part way through the tasks.
+  const auto slash = path.rfind('/');
+  const std::string directory =
+      slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  struct statvfs space {};
+  if (::statvfs(directory.c_str(), &space) == 0) {
+    const auto free_bytes = static_cast<std::uint64_t>(space.f_bavail) * space.f_frsize;
+    if (bytes > free_bytes)
+      throw error("store: " + path + " needs " + std::to_string(bytes) + " bytes, and its file " +
+                  "system has " + std::to_string(free_bytes) + " free: store a slice, or to " +
+                  "another file system");
+  }
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw error("store: cannot create " + path + ": " + system_reason());
   if (::ftruncate(fd, static_cast<off_t>(bytes)) != 0) {

@@ -19,6 +19,10 @@
 //   troupe.array.concatenate(shape, origins, chunks, dtype)   -> ndarray: chunks joined
 //   troupe.array.store_chunk(path, shape, start, chunk)       -> int64: bytes written into the
 //                                                                raw file of the whole array
+//   troupe.array.store_grid(plan, chunk_lists, path, first, count)
+//                                                             -> int64: chunks first.. (C order)
+//                                                                of a generated array, made
+//                                                                and written one by one
 //
 // Boxes have step 1 here. `windows` has one entry per data node of the plan (node.data = k):
 // a list [origin, shape, origins, chunks] — the part of the node's array the box reaches,
@@ -38,7 +42,7 @@ inline constexpr std::int64_t array_fan_in = 16;
 
 struct array_task_functions {
   function_ref eval, reduce_axes, reduce_grid, combine, combine_arrays, finish_moments, matmul,
-      concatenate, store_chunk;
+      concatenate, store_chunk, store_grid;
 };
 
 /// The functions (registered when this library's array tasks are linked in).

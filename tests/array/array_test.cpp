@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <cstdint>
 #include <thread>
 #include <vector>
@@ -551,8 +552,14 @@ TEST_CASE("array: edges — 0-d arrays, NaN, and sizes past what fits", "[array]
   // (1e8 chunks: 1,526 tasks of 16^4 chunks each, their 103 combines, the plan and the
   // chunk lists).
   CHECK(da::ones({100000, 100000}, {10, 10}).sum().array().task_count() == 1526 + 103 + 2);
-  CHECK_THROWS_WITH(da::ones({100000, 100000}, {10, 10}).store("/tmp/never-made"),
+  CHECK_THROWS_WITH(da::ones({100000, 100000}, {10, 10}).map_blocks("twice_plus_one"),
                     Contains("makes 100000000 tasks,") && Contains("use larger chunks"));
+  // A file larger than its file system's free space is refused before anything is written
+  // (8 TiB here).
+  const std::string never = "/tmp/troupe-never-made-" + std::to_string(::getpid());
+  CHECK_THROWS_WITH(da::ones({1 << 20, 1 << 20}, {1 << 10, 1 << 10}).store(never),
+                    Contains("free") && Contains(never));
+  CHECK(std::fopen(never.c_str(), "rb") == nullptr);
 }
 
 namespace {
@@ -842,4 +849,32 @@ TEST_CASE("array: map_blocks with another dtype, and a block of the wrong shape"
   CHECK_THROWS_WITH(x.map_blocks("first_row_only").compute(on_sync), Contains("must return its block's shape") || Contains("elements for an array of"));
   CHECK_THROWS_WITH(x.map_blocks("first_row_only").reversed().sum().compute(on_sync),
                     Contains("must return its block's shape"));
+}
+
+TEST_CASE("array: a generated array is stored by tasks that make and write runs of chunks",
+          "[array]") {
+  auto read_back = [](const std::string& path, std::size_t bytes) {
+    std::vector<char> data(bytes);
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    REQUIRE(f != nullptr);
+    CHECK(std::fread(data.data(), 1, bytes, f) == bytes);
+    CHECK(std::fgetc(f) == EOF);
+    std::fclose(f);
+    std::remove(path.c_str());
+    return data;
+  };
+  const std::string path = "/tmp/troupe-array-store-grid-" + std::to_string(::getpid());
+  // Irregular chunks of a random array, then the same elements as compute() gives.
+  auto x = da::random::RandomState(4).normal(1, 2, {37, 23}, da::chunk_lists{{5, 30, 2}, {7, 16}});
+  x.store(path, on_threads);
+  auto want = x.compute(on_sync);
+  auto got = read_back(path, want.nbytes());
+  CHECK(std::memcmp(got.data(), want.bytes(), want.nbytes()) == 0);
+  // 15,000 one-element chunks: 3,750 tasks of 4 chunks each; int64 elements.
+  auto r = da::arange(0, 15000, 1, {1});
+  r.store(path, on_threads);
+  auto values = read_back(path, 15000 * 8);
+  std::vector<std::int64_t> ints(15000);
+  std::memcpy(ints.data(), values.data(), values.size());
+  for (std::int64_t i = 0; i < 15000; ++i) CHECK(ints[static_cast<std::size_t>(i)] == i);
 }
