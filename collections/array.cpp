@@ -114,13 +114,26 @@ dtype with_scalar(dtype t, scalar x) {
   }
 }
 
+}  // namespace
+
+namespace detail {
+
+void check_exact(scalar x) {
+  constexpr std::int64_t limit = std::int64_t{1} << 53;
+  if (x.kind == scalar::number_kind::integer && (x.integer >= limit || x.integer <= -limit))
+    throw ArgumentError("the integer " + std::to_string(x.integer) +
+                        " is at or beyond +-2^53, where troupe's int64 arrays are not exact");
+}
+
+}  // namespace detail
+
+namespace {
+
 /// The scalar as an operand of `t` uses it: rounded to float for float32 (numpy converts a
 /// weak float to the array's dtype first), checked against int64's exact range.
 double operand_value(dtype t, scalar x) {
   if (t == dtype::float32) return static_cast<float>(x.value);
-  if (x.kind != scalar::number_kind::floating && !(std::abs(x.value) < kernels::int64_exact_limit))
-    throw ArgumentError("the integer " + std::to_string(x.value) +
-                        " is at or beyond +-2^53, where troupe's int64 arrays are not exact");
+  check_exact(x);
   return x.value;
 }
 
@@ -394,7 +407,7 @@ Array Array::select(std::int64_t axis, std::int64_t index) const {
 Array Array::rechunk(const chunks& c) const {
   // Chunk tasks evaluate any box of the plan, reading their sources' chunks through windows,
   // so a new chunking is only a new grid of boxes.
-  return Array(plan_, sources_, chunk_layout(shape_, c));
+  return Array(plan_, sources_, chunk_layout(shape_, c, dtype()));
 }
 
 Array Array::map_blocks(const std::string& function, std::optional<troupe::dtype> type) const {
@@ -425,6 +438,7 @@ Array Array::persist(const compute_options& options) const {
   out->chunks = chunks_;
   out->type = dtype();
   out->keys = source->keys;
+  if (out->keys.empty()) return over(std::move(out));  // no chunks: nothing to compute
   auto* client = Client::current();
   if (client != nullptr && (options.scheduler.empty() || options.scheduler == "distributed")) {
     out->graph = source->graph;
@@ -488,9 +502,11 @@ Array Array::dot(const Array& other) const {
   const bool left_vector = ndim() == 1, right_vector = other.ndim() == 1;
   if ((left_vector || right_vector) && ndim() <= 2 && other.ndim() <= 2 &&
       shape_.back() == other.shape_[0]) {
-    if (left_vector && right_vector) return (*this * other).sum(all_axes(1));
-    if (right_vector) return (*this * other).sum({1});
-    return (broadcast_to({1, shape_[0]}).transpose() * other).sum({0});
+    // Sums of products; of bools, whether any product is true (numpy's bool dot).
+    const auto type = promote(dtype(), other.dtype());
+    if (left_vector && right_vector) return (*this * other).sum(all_axes(1)).astype(type);
+    if (right_vector) return (*this * other).sum({1}).astype(type);
+    return (broadcast_to({1, shape_[0]}).transpose() * other).sum({0}).astype(type);
   }
   if (ndim() != 2 || other.ndim() != 2 || shape_[1] != other.shape_[0])
     throw ArgumentError("dot: shapes " + shape_text(shape_) + " and " + shape_text(other.shape_) +
@@ -568,8 +584,10 @@ Array Array::reduce(const std::vector<std::int64_t>& axes, kernels::reduction op
   for (auto extent : shape_)
     if (extent == 0) no_input = true;
   if (no_input) {
-    if (moments) throw ArgumentError("var and std of an empty array " + shape_text(shape_));
-    const double identity = op == kernels::reduction::prod ? 1.0 : 0.0;
+    // var and std of nothing are NaN, as numpy's (its warning aside).
+    const double identity = moments                          ? std::nan("")
+                            : op == kernels::reduction::prod ? 1.0
+                                                             : 0.0;
     return full(out_shape, identity, out_chunks);
   }
   auto low = start_lowering(*this);
@@ -696,14 +714,17 @@ Array Array::reduce(const std::vector<std::int64_t>& axes, kernels::reduction op
 }
 
 Array Array::sum(const std::vector<std::int64_t>& axes, bool keepdims) const {
-  return reduce(axes, kernels::reduction::sum, keepdims).astype(sum_of(dtype()));
+  // Integers add as integers: a partial sum that a float64 could round is an error.
+  const bool integers = dtype() == dtype::int64 || dtype() == dtype::boolean;
+  return reduce(axes, integers ? kernels::reduction::exact_sum : kernels::reduction::sum, keepdims)
+      .astype(sum_of(dtype()));
 }
 Array Array::mean(const std::vector<std::int64_t>& axes, bool keepdims) const {
   const auto mask = axis_mask(axes, shape_.size());
   double count = 1;
   for (std::size_t d = 0; d < shape_.size(); ++d)
     if (mask[d]) count *= static_cast<double>(shape_[d]);
-  if (count == 0) throw ArgumentError("mean of an empty array " + shape_text(shape_));
+  // (Of nothing: 0 / 0, NaN, as numpy's mean.)
   return (reduce(axes, kernels::reduction::sum, keepdims) / count).astype(float_of(dtype()));
 }
 Array Array::min(const std::vector<std::int64_t>& axes, bool keepdims) const {

@@ -74,9 +74,26 @@ struct scalar {
       : value(static_cast<double>(v)),
         kind(std::is_same_v<T, bool> ? number_kind::boolean
              : std::is_integral_v<T> ? number_kind::integer
-                                     : number_kind::floating) {}
+                                     : number_kind::floating),
+        integer(as_integer(v)) {}
   double value;
   number_kind kind;
+  /// An integer's own value (the double may have rounded it); saturated past int64.
+  std::int64_t integer;
+
+ private:
+  template <class T>
+  static constexpr std::int64_t as_integer(T v) {
+    if constexpr (!std::is_integral_v<T>) {
+      return 0;
+    } else if constexpr (std::is_same_v<T, bool>) {
+      return v ? 1 : 0;
+    } else if constexpr (std::is_unsigned_v<T>) {
+      return v > static_cast<std::uint64_t>(INT64_MAX) ? INT64_MAX : static_cast<std::int64_t>(v);
+    } else {
+      return static_cast<std::int64_t>(v);
+    }
+  }
 };
 
 /// Chunks made by tasks: `keys` (C order of the grid of `chunk` extents) under `graph`.

@@ -39,7 +39,7 @@ std::int64_t configured_chunk_bytes() {
 
 /// The chunk lists for `shape`: given extents or lists checked, or "auto" near-square chunks
 /// of about the configured bytes.
-chunk_lists chunk_layout(const shape_type& shape, const chunks& c) {
+chunk_lists chunk_layout(const shape_type& shape, const chunks& c, dtype type) {
   std::int64_t bytes = 8;
   for (auto extent : shape) {
     if (extent < 0) throw ArgumentError("array shape " + shape_text(shape) + " has a negative extent");
@@ -79,7 +79,8 @@ chunk_lists chunk_layout(const shape_type& shape, const chunks& c) {
     return regular_chunks(shape, c.extents);
   }
   // auto: the same extent along every dimension (clipped to the shape), as large as fits.
-  const double elements = static_cast<double>(configured_chunk_bytes()) / 8;
+  const double elements =
+      static_cast<double>(configured_chunk_bytes()) / static_cast<double>(item_size(type));
   shape_type out(shape.size());
   std::size_t open = shape.size();
   double budget = elements;
@@ -109,6 +110,13 @@ chunk_lists regular_chunks(const shape_type& shape, const shape_type& extent) {
   chunk_lists lists(shape.size());
   for (std::size_t d = 0; d < shape.size(); ++d) {
     const auto step = std::max<std::int64_t>(extent[d], 1);
+    // The lists hold every chunk's extent: past this they alone would take gigabytes.
+    if (shape[d] / step >= max_chunks_along)
+      throw ArgumentError("chunks of " + std::to_string(step) + " along dimension " +
+                          std::to_string(d) + " of length " + std::to_string(shape[d]) +
+                          " make more than " + std::to_string(max_chunks_along) +
+                          " chunks: use larger chunks, such as " +
+                          std::to_string(shape[d] / (max_chunks_along / 16)));
     for (std::int64_t at = 0; at < shape[d]; at += step)
       lists[d].push_back(std::min(step, shape[d] - at));
   }
@@ -208,20 +216,26 @@ std::vector<chunk_box> chunk_boxes(const chunk_lists& lists) {
 
 Value shape_value(const shape_type& s) { return make_value(shape_type(s)); }
 
-Value lists_value(const chunk_lists& lists) {
-  shape_type flat{static_cast<std::int64_t>(lists.size())};
-  for (const auto& list : lists) {
-    flat.push_back(static_cast<std::int64_t>(list.size()));
-    flat.insert(flat.end(), list.begin(), list.end());
-  }
-  return make_value(std::move(flat));
+}  // namespace troupe::array::detail
+
+namespace troupe::array {
+
+const std::vector<shape_type>& chunked_source::offsets() const {
+  std::call_once(offsets_made_, [&] { offsets_ = detail::chunk_offsets(chunks); });
+  return offsets_;
 }
+
+}  // namespace troupe::array
+
+namespace troupe::array::detail {
+
+Value lists_value(const chunk_lists& lists) { return make_value(kernels::encode_chunk_grid(lists)); }
 
 /// The key's token part ("-<hash>"), for keys derived from one token.
 std::string suffix(const Key& token) { return token.substr(token.find('-')); }
 
 Array generated(plan_node node, const chunks& c) {
-  auto lists = chunk_layout(node.shape, c);
+  auto lists = chunk_layout(node.shape, c, node.type);
   auto plan = std::make_shared<kernels::array_plan>();
   plan->nodes.push_back(std::move(node));
   return Array(std::move(plan), {}, std::move(lists));
@@ -373,7 +387,7 @@ Arg windows_for(const Array& a, const shape_type& start, const shape_type& count
       extent[d] = empty ? 0 : std::max(first, last) - lo[d] + 1;
     }
     // The chunks that cover [lo, lo + extent) along each dimension, and where they start.
-    const auto offsets = chunk_offsets(source.chunks);
+    const auto& offsets = source.offsets();
     const auto grid = grid_of(source.chunks);
     shape_type origins;
     std::vector<Arg> parts;

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,12 +29,22 @@ struct chunked_source {
   /// Persisted on a cluster: the futures that keep the chunks there (the graph still holds
   /// their recipes, under the same keys, which the scheduler finds in memory).
   std::shared_ptr<const std::vector<Future<Value>>> pinned;
+
+  /// Where each chunk starts along each dimension, and the end (made on first use, once:
+  /// every task reading this source looks its chunks up there).
+  const std::vector<shape_type>& offsets() const;
+
+ private:
+  mutable std::once_flag offsets_made_;
+  mutable std::vector<shape_type> offsets_;
 };
 
 namespace detail {
 
 /// The most chunk tasks one array operation makes (tasks are made before the run).
 inline constexpr std::int64_t max_chunks = 2'000'000;
+/// The most chunks along one dimension.
+inline constexpr std::int64_t max_chunks_along = std::int64_t{1} << 24;
 /// Partials a combine task folds.
 inline constexpr std::int64_t fan_in = kernels::array_fan_in;
 /// Chunk counts past which a reduction of a generated array makes tasks that each reduce a
@@ -46,9 +57,9 @@ inline constexpr std::int64_t max_grid_tasks = 4'096;
 /// "(3, 4)", "(5,)", "()".
 std::string shape_text(const shape_type& shape);
 /// The chunk lists for `shape`: given extents or lists checked, or "auto" (array.chunk-size
-/// bytes). ArgumentError for a negative extent, lists that do not add up to the shape, or a
-/// shape whose bytes overflow.
-chunk_lists chunk_layout(const shape_type& shape, const chunks& c);
+/// bytes of elements of `type`). ArgumentError for a negative extent, lists that do not add
+/// up to the shape, or a shape whose bytes overflow.
+chunk_lists chunk_layout(const shape_type& shape, const chunks& c, dtype type = dtype::float64);
 /// Chunks of `extent` along each dimension (the last ones shorter); none along an empty one.
 chunk_lists regular_chunks(const shape_type& shape, const shape_type& extent);
 /// Chunks per dimension.
@@ -71,7 +82,8 @@ void for_each_chunk_box(const chunk_lists& lists, const std::function<void(const
 /// more than max_chunks; `per_task` chunks go to a task.
 void check_task_count(const chunk_lists& lists, std::int64_t tasks, std::int64_t per_task = 1);
 Value shape_value(const shape_type& s);
-/// The lists flattened into one Value (for tokens).
+/// The lists as one Value (kernels::encode_chunk_grid: a regular dimension in four numbers),
+/// for tokens and for the tasks that make chunk boxes themselves.
 Value lists_value(const chunk_lists& lists);
 /// A token's "-<hash>" part, for keys derived from it.
 std::string suffix(const Key& token);
@@ -107,6 +119,9 @@ std::uint64_t tile_bytes(const Array& a);
 /// Folds `parts` 16 at a time with combine_arrays until one is left (that one in `shape`).
 Key combine_tree(Graph& graph, std::vector<Key> parts, std::int64_t op, const shape_type& shape,
                  const shape_type& part_shape, const std::string& name);
+
+/// ArgumentError for an integer at or beyond +-2^53 (int64 arrays hold exact values below).
+void check_exact(scalar x);
 
 /// The dimensions `axes` names, each once (negative counts from the end).
 std::vector<bool> axis_mask(const std::vector<std::int64_t>& axes, std::size_t ndim);

@@ -25,6 +25,7 @@ Array full_like(const Array& a, scalar value) {
 }
 
 Array full(const shape_type& shape, scalar value, const chunks& c, std::optional<dtype> type) {
+  check_exact(value);
   plan_node node;
   node.op = plan_op::full;
   node.shape = shape;
@@ -37,6 +38,7 @@ Array full(const shape_type& shape, scalar value, const chunks& c, std::optional
 }
 
 Array arange(scalar start_in, scalar stop_in, scalar step_in, const chunks& c) {
+  for (auto x : {start_in, stop_in, step_in}) check_exact(x);
   const double start = start_in.value, stop = stop_in.value, step = step_in.value;
   if (step == 0 || !std::isfinite(step) || !std::isfinite(start) || !std::isfinite(stop))
     throw ArgumentError("arange(" + std::to_string(start) + ", " + std::to_string(stop) + ", " +
@@ -77,7 +79,7 @@ Array linspace(double start, double stop, std::int64_t num, const chunks& c, boo
 Array from_ndarray(const ndarray& data, const chunks& c) {
   auto source = std::make_shared<chunked_source>();
   source->shape = data.shape();
-  source->chunks = chunk_layout(data.shape(), c);
+  source->chunks = chunk_layout(data.shape(), c, data.type());
   source->type = data.type();
   const auto token =
       suffix(tokenize("from-data", {make_value(data), lists_value(source->chunks)}));

@@ -697,11 +697,27 @@ TROUPE_SIMD_CLONES double scaled_sum(const double* a, double x, std::size_t coun
          ((partial[4] + partial[5]) + (partial[6] + partial[7]));
 }
 
+double exact_sum(double into, const double* v, std::size_t count) {
+  // Integers below 2^53 in magnitude, checked as they are added: no int64 overflow either.
+  auto total = static_cast<std::int64_t>(into);
+  for (std::size_t i = 0; i < count; ++i) {
+    total += static_cast<std::int64_t>(v[i]);
+    if (total >= 9007199254740992LL || total <= -9007199254740992LL)
+      throw ArgumentError(
+          "an int64 sum reached +-2^53 (9007199254740992) in a partial sum, where troupe cannot "
+          "hold it exactly: use astype(float64) before summing for a floating-point sum");
+  }
+  return static_cast<double>(total);
+}
+
 /// Folds `count` values into `into` by op (not moments).
 void fold(reduction op, double& into, const double* v, std::size_t count) {
   switch (op) {
     case reduction::sum:
       into += sum_of(v, count);
+      return;
+    case reduction::exact_sum:
+      into = exact_sum(into, v, count);
       return;
     case reduction::prod:
       for (std::size_t i = 0; i < count; ++i) into *= v[i];

@@ -103,7 +103,10 @@ struct data_window {
 void evaluate(const array_plan& plan, const index_box& box, const std::vector<data_window>& data,
               ndarray& out);
 
-enum class reduction : std::uint8_t { sum, min, max, prod, moments };
+/// exact_sum: the sum of integer values (int64 and bool arrays), added as int64 so that
+/// every partial is exact; a partial at or beyond +-2^53 (where a float64 partial could not
+/// hold it) is an error, never a rounded sum.
+enum class reduction : std::uint8_t { sum, min, max, prod, moments, exact_sum };
 
 /// max and min as numpy's: a NaN on either side wins (std::max would drop one on the right).
 inline double nan_max(double a, double b) noexcept { return b > a || b != b ? b : a; }
@@ -113,6 +116,10 @@ inline double nan_min(double a, double b) noexcept { return b < a || b != b ? b 
 double identity_of(reduction op) noexcept;
 /// Folds `count` values into `into` by `op` (not moments; ArgumentError for those).
 void fold(reduction op, double& into, const double* values, std::size_t count);
+
+/// into + the integers `values` (exact), as a double; ArgumentError when a partial sum is at
+/// or beyond +-2^53 (see reduction::exact_sum).
+double exact_sum(double into, const double* values, std::size_t count);
 
 /// The plan's elements in `box` folded along the dimensions where `reduced[d]` is true, into
 /// `out`: the box's extents with those dimensions 1 (C order). For moments each result is

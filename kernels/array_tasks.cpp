@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -29,7 +30,7 @@ index_box box_of(const shape_type& start, const shape_type& count) {
 }
 
 reduction reduction_of(std::int64_t op) {
-  if (op < 0 || op > static_cast<std::int64_t>(reduction::moments))
+  if (op < 0 || op > static_cast<std::int64_t>(reduction::exact_sum))
     throw ArgumentError("unknown array reduction " + std::to_string(op));
   return static_cast<reduction>(op);
 }
@@ -194,6 +195,9 @@ void fold_partial(reduction r, ndarray& into, const ndarray& part) {
     case reduction::moments:
       for (std::size_t i = 0; i + 2 < n; i += 3) merge_moments(o + i, v + i);
       break;
+    case reduction::exact_sum:
+      for (std::size_t i = 0; i < n; ++i) o[i] = exact_sum(o[i], v + i, 1);
+      break;
   }
 }
 
@@ -211,33 +215,56 @@ ndarray combine_arrays_task(std::int64_t op, const std::vector<Value>& parts, co
   return out;
 }
 
-/// Chunk extents per dimension from their flat form [ndim, n0, e..., n1, e..., ...].
-std::vector<shape_type> chunk_lists_of(const shape_type& flat) {
-  std::vector<shape_type> lists;
-  std::size_t at = 1;
+/// One dimension of a chunk grid as encode_chunk_grid wrote it: regular chunks as their
+/// extent, count and last extent (no list, however many there are), others as their list.
+class chunk_axis {
+ public:
+  /// Reads the dimension at flat[at...], moving `at` past it.
+  chunk_axis(const shape_type& flat, std::size_t& at) {
+    auto take = [&] {
+      if (at >= flat.size()) throw ArgumentError("array chunk grid cut short");
+      return flat[at++];
+    };
+    const auto head = take();
+    if (head == -1) {
+      extent_ = take(), count_ = take(), last_ = take();
+      if (extent_ < 1 || count_ < 0 || last_ < 1 || last_ > extent_)
+        throw ArgumentError("array chunk grid with a bad regular dimension");
+      return;
+    }
+    if (head < 0 || static_cast<std::size_t>(head) > flat.size() - at)
+      throw ArgumentError("array chunk grid cut short");
+    count_ = head;
+    offsets_.push_back(0);
+    for (std::int64_t k = 0; k < count_; ++k) {
+      const auto e = take();
+      if (e < 1) throw ArgumentError("array chunk grid with an empty chunk");
+      offsets_.push_back(offsets_.back() + e);
+    }
+  }
+  std::int64_t count() const noexcept { return count_; }
+  std::int64_t offset(std::int64_t k) const {
+    return offsets_.empty() ? k * extent_ : offsets_[static_cast<std::size_t>(k)];
+  }
+  std::int64_t extent(std::int64_t k) const {
+    if (!offsets_.empty())
+      return offsets_[static_cast<std::size_t>(k) + 1] - offsets_[static_cast<std::size_t>(k)];
+    return k == count_ - 1 ? last_ : extent_;
+  }
+
+ private:
+  std::int64_t extent_ = 0, count_ = 0, last_ = 0;
+  shape_type offsets_;  ///< irregular: where each chunk starts, and the end
+};
+
+std::vector<chunk_axis> chunk_grid_of(const shape_type& flat) {
   const auto ndim = flat.empty() ? -1 : flat[0];
   if (ndim < 0 || ndim > static_cast<std::int64_t>(ndarray::max_ndim))
-    throw ArgumentError("array chunk lists of no dimension count");
-  for (std::int64_t d = 0; d < ndim; ++d) {
-    if (at >= flat.size() || flat[at] < 0 || at + 1 + static_cast<std::size_t>(flat[at]) > flat.size())
-      throw ArgumentError("array chunk lists cut short");
-    const auto n = static_cast<std::size_t>(flat[at]);
-    lists.emplace_back(flat.begin() + static_cast<std::ptrdiff_t>(at + 1),
-                       flat.begin() + static_cast<std::ptrdiff_t>(at + 1 + n));
-    at += 1 + n;
-  }
-  return lists;
-}
-
-/// Where each chunk starts along each dimension, and the dimension's end last.
-std::vector<shape_type> offsets_of(const std::vector<shape_type>& lists) {
-  std::vector<shape_type> offsets;
-  for (const auto& list : lists) {
-    shape_type at{0};
-    for (auto e : list) at.push_back(at.back() + e);
-    offsets.push_back(std::move(at));
-  }
-  return offsets;
+    throw ArgumentError("array chunk grid of no dimension count");
+  std::vector<chunk_axis> axes;
+  std::size_t at = 1;
+  for (std::int64_t d = 0; d < ndim; ++d) axes.emplace_back(flat, at);
+  return axes;
 }
 
 /// Folds partials as `levels` levels of the combine tree do (fan_in at a node, in order):
@@ -285,16 +312,15 @@ class tree_fold {
 /// (that chunk's grid position in `position`, reduced dimensions at 0; its boxes in C order
 /// over the reduced dimensions), each reduced and their partials folded as `levels` levels
 /// of the combine tree would: the numbers of one task per box and a tree of combines.
-ndarray reduce_grid_task(const array_plan& plan, const shape_type& chunk_lists_flat,
+ndarray reduce_grid_task(const array_plan& plan, const shape_type& chunk_grid,
                          const shape_type& reduced, std::int64_t op, const shape_type& position,
                          std::int64_t first, std::int64_t count, std::int64_t levels) {
-  const auto lists = chunk_lists_of(chunk_lists_flat);
-  const auto n = lists.size();
+  const auto grid = chunk_grid_of(chunk_grid);
+  const auto n = grid.size();
   if (reduced.size() != n || position.size() != n)
     throw ArgumentError("reduce_grid: a mask or position of the wrong length");
   if (count <= 0 || first < 0 || levels < 1 || levels > 16)
     throw ArgumentError("reduce_grid: no boxes to fold");
-  const auto offsets = offsets_of(lists);
   tree_fold folded(reduction_of(op), static_cast<std::size_t>(levels));
   const std::vector<Value> no_windows;
   shape_type start(n), extent(n);
@@ -304,14 +330,14 @@ ndarray reduce_grid_task(const array_plan& plan, const shape_type& chunk_lists_f
     for (std::size_t d = n; d-- > 0;) {
       auto k = position[d];
       if (reduced[d] != 0) {
-        const auto g = static_cast<std::int64_t>(lists[d].size());
+        const auto g = std::max<std::int64_t>(grid[d].count(), 1);
         k = rest % g;
         rest /= g;
       }
-      if (k < 0 || k >= static_cast<std::int64_t>(lists[d].size()))
+      if (k < 0 || k >= grid[d].count())
         throw ArgumentError("reduce_grid: a box outside the chunk grid");
-      start[d] = offsets[d][static_cast<std::size_t>(k)];
-      extent[d] = lists[d][static_cast<std::size_t>(k)];
+      start[d] = grid[d].offset(k);
+      extent[d] = grid[d].extent(k);
     }
     if (rest != 0) throw ArgumentError("reduce_grid: a box past the chunk grid");
     folded.push(reduce_axes_task(plan, start, extent, no_windows, reduced, op));
@@ -443,27 +469,26 @@ std::int64_t store_chunk_task(const std::string& path, const shape_type& shape,
 
 /// Chunks first .. first + count - 1 (C order of the grid) of a generated array, each made
 /// when it comes and written into the raw file at `path`; returns the bytes written.
-std::int64_t store_grid_task(const array_plan& plan, const shape_type& chunk_lists_flat,
+std::int64_t store_grid_task(const array_plan& plan, const shape_type& chunk_grid,
                              const std::string& path, std::int64_t first, std::int64_t count) {
   if (plan.nodes.empty()) throw ArgumentError("malformed array plan: no nodes");
-  const auto lists = chunk_lists_of(chunk_lists_flat);
+  const auto grid = chunk_grid_of(chunk_grid);
   const auto& shape = plan.root().shape;
-  const auto n = lists.size();
-  if (n != shape.size()) throw ArgumentError("store_grid: chunk lists of other dimensions");
+  const auto n = grid.size();
+  if (n != shape.size()) throw ArgumentError("store_grid: a chunk grid of other dimensions");
   if (count <= 0 || first < 0) throw ArgumentError("store_grid: no chunks to store");
-  const auto offsets = offsets_of(lists);
   raw_file file(path);
   std::int64_t written = 0;
   shape_type start(n), extent(n);
   for (std::int64_t j = first; j < first + count; ++j) {
     auto rest = j;
     for (std::size_t d = n; d-- > 0;) {
-      const auto g = static_cast<std::int64_t>(lists[d].size());
+      const auto g = grid[d].count();
       if (g == 0) throw ArgumentError("store_grid: an empty dimension has no chunks");
-      const auto k = static_cast<std::size_t>(rest % g);
+      const auto k = rest % g;
       rest /= g;
-      start[d] = offsets[d][k];
-      extent[d] = lists[d][k];
+      start[d] = grid[d].offset(k);
+      extent[d] = grid[d].extent(k);
     }
     if (rest != 0) throw ArgumentError("store_grid: a chunk past the grid");
     ndarray chunk(plan.root().type, extent);
@@ -493,6 +518,24 @@ const array_task_functions functions{
 const array_task_functions& array_tasks() { return functions; }
 
 Value plan_value(array_plan plan) { return make_value(std::move(plan)); }
+
+std::vector<std::int64_t> encode_chunk_grid(const std::vector<std::vector<std::int64_t>>& lists) {
+  shape_type flat{static_cast<std::int64_t>(lists.size())};
+  for (const auto& list : lists) {
+    const bool regular =
+        !list.empty() && list.back() <= list.front() &&
+        std::all_of(list.begin(), list.end() - 1, [&](auto e) { return e == list.front(); });
+    if (regular || list.empty()) {
+      const auto extent = list.empty() ? 1 : list.front();
+      flat.insert(flat.end(), {-1, extent, static_cast<std::int64_t>(list.size()),
+                               list.empty() ? 1 : list.back()});
+    } else {
+      flat.push_back(static_cast<std::int64_t>(list.size()));
+      flat.insert(flat.end(), list.begin(), list.end());
+    }
+  }
+  return flat;
+}
 
 void create_raw_file(const std::string& path, std::uint64_t bytes) {
   // Refused before anything is written when it cannot fit: the file is made sparse at its

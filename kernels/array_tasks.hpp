@@ -5,7 +5,7 @@
 //   troupe.array.eval(plan, start, count, windows)            -> ndarray: the root's box
 //   troupe.array.reduce_axes(plan, start, count, windows, reduced, op)
 //                                                             -> ndarray: folded along axes
-//   troupe.array.reduce_grid(plan, chunk_lists, reduced, op, position, first, count, levels)
+//   troupe.array.reduce_grid(plan, chunk_grid, reduced, op, position, first, count, levels)
 //                                                             -> ndarray: boxes first.. of one
 //                                                                result chunk of a generated
 //                                                                array, reduced and folded as
@@ -19,7 +19,7 @@
 //   troupe.array.concatenate(shape, origins, chunks, dtype)   -> ndarray: chunks joined
 //   troupe.array.store_chunk(path, shape, start, chunk)       -> int64: bytes written into the
 //                                                                raw file of the whole array
-//   troupe.array.store_grid(plan, chunk_lists, path, first, count)
+//   troupe.array.store_grid(plan, chunk_grid, path, first, count)
 //                                                             -> int64: chunks first.. (C order)
 //                                                                of a generated array, made
 //                                                                and written one by one
@@ -59,6 +59,10 @@ void copy_box(const std::byte* source, const std::vector<std::int64_t>& source_s
               const std::vector<std::int64_t>& target_shape,
               const std::vector<std::int64_t>& target_origin, const std::vector<std::int64_t>& from,
               const std::vector<std::int64_t>& extent, std::size_t item);
+
+/// The chunk grid argument of reduce_grid and store_grid: per dimension, regular chunks as
+/// (-1, extent, count, last extent), others as (count, extents...); the dimension count first.
+std::vector<std::int64_t> encode_chunk_grid(const std::vector<std::vector<std::int64_t>>& lists);
 
 /// The plan as a Value, to pass to those functions.
 Value plan_value(array_plan plan);
