@@ -45,8 +45,11 @@ struct fetch_pool::shared {
         result.values = fetch_values(next.address, next.keys, next.timeout, {}, &counts);
         result.direct = counts.direct;
         result.segmented = counts.segmented;
+      } catch (const ConnectionError& e) {
+        result.error = e.what();
       } catch (const std::exception& e) {
         result.error = e.what();
+        result.undecodable = true;
       }
       next.done(std::move(result));
     }

@@ -18,6 +18,9 @@ namespace troupe::net {
 struct fetch_result {
   std::vector<std::optional<Value>> values;  ///< one per key; nullopt: the server lacks it
   std::string error;                         ///< the fetch failed as a whole ("" when not)
+  /// The failure was not the connection's: the holder sent what does not decode (a value
+  /// or an answer). Asking it again would get the same.
+  bool undecodable = false;
   std::size_t direct = 0;                    ///< values copied from the holder's memory
   std::size_t segmented = 0;                 ///< values that came in segments
 };

@@ -54,6 +54,7 @@ struct data_plane_reply {
   std::vector<std::string> keys;
   std::vector<std::optional<Value>> values;  ///< nullopt: the peer does not have it
   std::string error;                         ///< the fetch failed as a whole
+  bool undecodable = false;                  ///< ... on what the holder sent, not the link
   std::size_t direct = 0;                    ///< values copied from the holder's memory
   std::size_t segmented = 0;                 ///< values that came in segments
 };
@@ -296,6 +297,8 @@ void after(worker_self* self) {
         missing.failed_holders.push_back(s.worker_of_peer[peer]);
     s.report.missing.push_back(std::move(missing));
   }
+  for (auto& [key, why] : s.state.take_unloadable())
+    s.report.failed.push_back(task_failure{std::move(key), "troupe::TypeError", std::move(why), ""});
   for (auto& [key, nbytes] : s.state.take_already_done()) {
     finished_task done;
     done.key = std::move(key);
@@ -319,8 +322,9 @@ bool fetch_over_data_plane(worker_self* self, std::uint64_t number, const std::s
   try {
     s.fetchers.fetch(address, keys, timeout,
                      [sink = s.sink, number, keys](net::fetch_result result) mutable {
-                       data_plane_reply reply{number, std::move(keys), std::move(result.values),
-                                              std::move(result.error), result.direct,
+                       data_plane_reply reply{number,        std::move(keys),
+                                              std::move(result.values), std::move(result.error),
+                                              result.undecodable, result.direct,
                                               result.segmented};
                        std::lock_guard<std::mutex> guard(sink->mutex);
                        if (sink->worker) caf::anon_send(sink->worker, std::move(reply));
@@ -353,7 +357,7 @@ void start_fetches(worker_self* self) {
                 if (reply.values[i].error.empty())
                   self->state.state.fetched(reply.keys[i], std::move(reply.values[i].value));
                 else
-                  self->state.state.fetch_failed(reply.keys[i], peer);
+                  self->state.state.fetch_undecodable(reply.keys[i], peer, reply.values[i].error);
               }
               for (auto& key : reply.missing) self->state.state.fetch_failed(key, peer);
               after(self);
@@ -499,8 +503,11 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
           if (reply.error.empty() && i < reply.values.size() && reply.values[i]) {
             s.state.fetched(reply.keys[i], std::move(*reply.values[i]));
             ++s.data_plane_values;
-          } else
+          } else if (reply.undecodable) {
+            s.state.fetch_undecodable(reply.keys[i], peer, reply.error);
+          } else {
             s.state.fetch_failed(reply.keys[i], peer);
+          }
         }
         after(self);
       },

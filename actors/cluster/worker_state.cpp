@@ -1,6 +1,7 @@
 #include "actors/cluster/worker_state.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace troupe::cluster {
 
@@ -107,6 +108,25 @@ void WorkerState::fetch_failed(const std::string& key, peer_id peer) {
     return;
   }
   give_up(found);
+}
+
+void WorkerState::fetch_undecodable(const std::string& key, peer_id peer, const std::string& why) {
+  auto found = fetches_.find(key);
+  if (found == fetches_.end()) return;
+  auto& fetch = found->second;
+  if (!fetch.in_flight || fetch.peer != peer) return;  // stale: the fetch has moved on
+  for (const auto& name : fetch.waiting) {
+    auto task = waiting_.find(name);
+    if (task == waiting_.end()) continue;
+    drop_input_uses(task->second.spec);
+    waiting_.erase(task);
+    unloadable_.push_back({name, "its input " + key + " did not decode: " + why});
+  }
+  fetches_.erase(found);
+}
+
+std::vector<std::pair<std::string, std::string>> WorkerState::take_unloadable() {
+  return std::exchange(unloadable_, {});
 }
 
 void WorkerState::peer_lost(peer_id peer) {

@@ -53,6 +53,12 @@ class WorkerState {
   /// The peer could not give the key: the next holder is tried, and when none is left the
   /// tasks that needed it are dropped and listed by take_missing().
   void fetch_failed(const std::string& key, peer_id peer);
+  /// The peer sent the key's value but it did not decode (`why`): the tasks waiting on it
+  /// fail with that (see take_unloadable) instead of fetching it again, which would get the
+  /// same bytes, or having it recomputed, which would make them again.
+  void fetch_undecodable(const std::string& key, peer_id peer, const std::string& why);
+  /// Tasks whose input did not decode, and why, since the last call.
+  std::vector<std::pair<std::string, std::string>> take_unloadable();
   /// The peer is gone: every fetch from it fails at once (the next holder is tried).
   void peer_lost(peer_id peer);
   std::vector<missing_task> take_missing();
@@ -114,6 +120,7 @@ class WorkerState {
   void store(const std::string& key, Value value, bool owned);
   /// No holder is left for a fetch: the tasks that needed it go back to the scheduler.
   void give_up(std::unordered_map<std::string, fetch_state>::iterator fetch);
+  std::vector<std::pair<std::string, std::string>> unloadable_;
   void make_ready(const std::string& key);
   /// The argument at `position` (advanced past it); false when a referenced key is not here.
   bool resolve(const std::vector<wire_arg>& args, std::size_t& position, Value& out) const;

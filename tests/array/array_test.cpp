@@ -910,3 +910,24 @@ TEST_CASE("array: defects a new user's trial found stay fixed", "[array]") {
   // std::bad_alloc).
   CHECK_THROWS_WITH(da::ones({std::int64_t{1} << 40}, {1}), Contains("use larger chunks"));
 }
+
+namespace {
+
+/// A block function with a bug: bool elements that are not 0 or 1.
+ndarray corrupt_bools(const ndarray& a) {
+  ndarray out(troupe::dtype::boolean, a.shape());
+  std::fill_n(reinterpret_cast<unsigned char*>(out.mutable_bytes()), out.size(), 7);
+  return out;
+}
+TROUPE_FUNCTION(corrupt_bools);
+
+}  // namespace
+
+TEST_CASE("array: a chunk that does not decode fails the computation instead of hanging",
+          "[array][cluster][processes]") {
+  troupe::Client client(troupe::LocalCluster{.n_workers = 2, .threads_per_worker = 1});
+  auto bad = da::ones({4}, {2}).map_blocks("corrupt_bools", troupe::dtype::boolean);
+  CHECK_THROWS_WITH(bad.compute(), Contains("did not decode") && Contains("bool element"));
+  // The cluster goes on serving.
+  CHECK(da::ones({6}, {2}).sum().compute() == 6);
+}

@@ -235,6 +235,28 @@ TEST_CASE("worker_state: a fetch from a peer the scheduler no longer names moves
   CHECK(keys_of(w.take_ready(10)) == strings{"t1", "t2"});
 }
 
+TEST_CASE("worker_state: an input that does not decode fails its tasks, not fetched again",
+          "[cluster]") {
+  // Fetching it again, or having it recomputed (as a missing input would be), gets the same
+  // bytes: a user function that made a corrupt value looped forever that way.
+  WorkerState w;
+  w.add_task(make_task("t1", {"bad", "ok"}), peers{{1, 2}, {1}}, false);
+  w.add_task(make_task("t2", {"bad"}), peers{{1, 2}}, false);
+  CHECK(same_requests(w.take_fetches(), {{1, {"bad", "ok"}}}));
+  w.fetch_undecodable("bad", 2, "stale");  // not the peer asked: nothing
+  CHECK(w.take_unloadable().empty());
+  w.fetch_undecodable("bad", 1, "corrupt ndarray");
+  auto failed = w.take_unloadable();
+  REQUIRE(failed.size() == 2);
+  CHECK(failed[0].first == "t1");
+  CHECK(failed[0].second == "its input bad did not decode: corrupt ndarray");
+  CHECK(failed[1].first == "t2");
+  CHECK(w.take_fetches().empty());  // the other holder is not asked
+  CHECK(w.take_missing().empty());  // nor is the input reported missing
+  w.fetched("ok", Value(1));
+  CHECK(w.take_ready(10).empty());
+}
+
 TEST_CASE("worker_state: a lost peer fails its fetches at once", "[cluster]") {
   WorkerState w;
   w.add_task(make_task("t", {"a", "b"}), peers{{1, 2}, {1}}, false);
