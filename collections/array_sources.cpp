@@ -1,6 +1,7 @@
 #include <Eigen/Core>
 #include <cmath>
 #include <random>
+#include <sstream>
 
 #include "collections/array.hpp"
 #include "collections/array_graph.hpp"
@@ -15,6 +16,18 @@ namespace troupe::array {
 using kernels::plan_node;
 using kernels::plan_op;
 using namespace detail;
+
+namespace {
+
+/// 3, 2.5, 1e+300, nan: as a user wrote it (std::to_string writes 3.000000).
+std::string number_text(double x) {
+  std::ostringstream out;
+  out.precision(17);
+  out << x;
+  return out.str();
+}
+
+}  // namespace
 
 Array ones(const shape_type& shape, const chunks& c, dtype type) { return full(shape, 1, c, type); }
 Array zeros(const shape_type& shape, const chunks& c, dtype type) { return full(shape, 0, c, type); }
@@ -41,12 +54,12 @@ Array arange(scalar start_in, scalar stop_in, scalar step_in, const chunks& c) {
   for (auto x : {start_in, stop_in, step_in}) check_exact(x);
   const double start = start_in.value, stop = stop_in.value, step = step_in.value;
   if (step == 0 || !std::isfinite(step) || !std::isfinite(start) || !std::isfinite(stop))
-    throw ArgumentError("arange(" + std::to_string(start) + ", " + std::to_string(stop) + ", " +
-                        std::to_string(step) + "): start, stop and step must be finite, step not 0");
+    throw ArgumentError("arange(" + number_text(start) + ", " + number_text(stop) + ", " +
+                        number_text(step) + "): start, stop and step must be finite, step not 0");
   const double n = std::ceil((stop - start) / step);
   if (n > 4e18)
-    throw ArgumentError("arange(" + std::to_string(start) + ", " + std::to_string(stop) + ", " +
-                        std::to_string(step) + ") would have " + std::to_string(n) +
+    throw ArgumentError("arange(" + number_text(start) + ", " + number_text(stop) + ", " +
+                        number_text(step) + ") would have " + number_text(n) +
                         " elements: more than an array can hold");
   const bool integers = start_in.kind != scalar::number_kind::floating &&
                         stop_in.kind != scalar::number_kind::floating &&
@@ -63,7 +76,7 @@ Array arange(scalar start_in, scalar stop_in, scalar step_in, const chunks& c) {
 Array linspace(double start, double stop, std::int64_t num, const chunks& c, bool endpoint) {
   if (num < 0) throw ArgumentError("linspace: num must be at least 0, not " + std::to_string(num));
   if (!std::isfinite(start) || !std::isfinite(stop))
-    throw ArgumentError("linspace(" + std::to_string(start) + ", " + std::to_string(stop) +
+    throw ArgumentError("linspace(" + number_text(start) + ", " + number_text(stop) +
                         "): start and stop must be finite");
   const auto divisions = endpoint ? num - 1 : num;
   plan_node node;
