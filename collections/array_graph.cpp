@@ -146,7 +146,7 @@ std::vector<shape_type> chunk_offsets(const chunk_lists& lists) {
   return offsets;
 }
 
-void check_task_count(const chunk_lists& lists, std::int64_t tasks, std::int64_t per_task) {
+void check_task_count(const chunk_lists& lists, std::int64_t tasks) {
   if (tasks <= max_chunks) return;
   const auto n = lists.size();
   const double scale = std::pow(static_cast<double>(tasks) / static_cast<double>(max_chunks),
@@ -160,9 +160,8 @@ void check_task_count(const chunk_lists& lists, std::int64_t tasks, std::int64_t
                                        std::ceil(static_cast<double>(chunk[d]) * scale * 1.01)));
   }
   throw ArgumentError("an array of shape " + shape_text(shape) + " in chunks of " +
-                      shape_text(chunk) + " makes " + std::to_string(tasks) + " tasks" +
-                      (per_task > 1 ? " of " + std::to_string(per_task) + " chunks each" : "") +
-                      ", more than the " + std::to_string(max_chunks) +
+                      shape_text(chunk) + " makes " + std::to_string(tasks) +
+                      " tasks, more than the " + std::to_string(max_chunks) +
                       " troupe makes for one operation: use larger chunks, such as " +
                       shape_text(larger));
 }

@@ -79,8 +79,8 @@ std::vector<chunk_box> chunk_boxes(const chunk_lists& lists);
 /// checks how many tasks it makes).
 void for_each_chunk_box(const chunk_lists& lists, const std::function<void(const chunk_box&)>& f);
 /// ArgumentError when an operation on an array of these chunks would make `tasks` tasks,
-/// more than max_chunks; `per_task` chunks go to a task.
-void check_task_count(const chunk_lists& lists, std::int64_t tasks, std::int64_t per_task = 1);
+/// more than max_chunks.
+void check_task_count(const chunk_lists& lists, std::int64_t tasks);
 Value shape_value(const shape_type& s);
 /// The lists as one Value (kernels::encode_chunk_grid: a regular dimension in four numbers),
 /// for tokens and for the tasks that make chunk boxes themselves.
