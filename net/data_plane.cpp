@@ -25,13 +25,14 @@
 #include "core/error.hpp"
 #include "core/wire_form.hpp"
 #include "net/address.hpp"
+#include "net/connection_pool.hpp"
 #include "net/direct_copy.hpp"
+#include "net/segmented_upload.hpp"
+#include "net/socket_io.hpp"
 
 namespace troupe::net {
 
 namespace {
-
-using clock_type = std::chrono::steady_clock;
 
 constexpr char get_magic[4] = {'T', 'R', 'Q', '1'};
 constexpr char get_direct_magic[4] = {'T', 'R', 'Q', '2'};  ///< a get that names the reader's host and streams
@@ -40,162 +41,12 @@ constexpr std::uint32_t max_streams = 16;
 constexpr std::size_t max_identity_size = 1024;
 constexpr char put_magic[4] = {'T', 'R', 'P', '1'};
 constexpr char put_direct_magic[4] = {'T', 'R', 'P', '2'};  ///< a put from a writer that names its host
+constexpr char upload_magic[4] = {'T', 'R', 'U', '1'};  ///< a segment of a segmented put
 
-/// A socket descriptor, closed on destruction.
-class socket_fd {
- public:
-  socket_fd() = default;
-  explicit socket_fd(int fd) : fd_(fd) {}
-  ~socket_fd() { reset(); }
-  socket_fd(socket_fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
-  socket_fd& operator=(socket_fd&& o) noexcept {
-    if (this != &o) {
-      reset();
-      fd_ = o.fd_;
-      o.fd_ = -1;
-    }
-    return *this;
-  }
-  int get() const noexcept { return fd_; }
-  void reset() noexcept {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_ = -1;
-};
-
-/// Why a connection is dropped: the peer broke the protocol (logged), or it went away.
-struct protocol_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-struct peer_closed : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-std::string system_error_text() { return std::strerror(errno); }
-
-void set_no_delay(int fd) {
-  int one = 1;
-  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-}
-
-/// Waits until `fd` is ready for `events` or the deadline passes (false then).
-bool wait_ready(int fd, short events, clock_type::time_point deadline) {
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
-    if (left.count() <= 0) return false;
-    pollfd p{fd, events, 0};
-    int n = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1 << 30)));
-    if (n > 0) return true;
-    if (n < 0 && errno != EINTR) return false;
-  }
-}
-
-/// Reads exactly `size` bytes. Without a deadline it blocks (the server's side, unblocked by
-/// shutdown()). peer_closed at end of stream or on an error.
-void read_exact(int fd, char* out, std::size_t size,
-                std::optional<clock_type::time_point> deadline = std::nullopt) {
-  while (size > 0) {
-    if (deadline && !wait_ready(fd, POLLIN, *deadline))
-      throw peer_closed("no answer within the timeout");
-    auto n = ::recv(fd, out, size, 0);
-    if (n == 0) throw peer_closed("the connection closed");
-    if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
-      throw peer_closed(system_error_text());
-    }
-    out += n;
-    size -= static_cast<std::size_t>(n);
-  }
-}
-
-template <class T>
-T read_pod(int fd, std::optional<clock_type::time_point> deadline = std::nullopt) {
-  T x;
-  read_exact(fd, reinterpret_cast<char*>(&x), sizeof x, deadline);
-  return x;
-}
-
-/// Sends every byte of `parts` (writev in batches, partial writes resumed). peer_closed when
-/// the peer goes away.
-void send_all(int fd, std::vector<iovec> parts,
-              std::optional<clock_type::time_point> deadline = std::nullopt) {
-  std::size_t first = 0;
-  while (first < parts.size()) {
-    if (parts[first].iov_len == 0) {
-      ++first;
-      continue;
-    }
-    if (deadline && !wait_ready(fd, POLLOUT, *deadline))
-      throw peer_closed("could not send within the timeout");
-    msghdr message{};
-    message.msg_iov = &parts[first];
-    message.msg_iovlen = std::min<std::size_t>(parts.size() - first, IOV_MAX);
-    auto n = ::sendmsg(fd, &message, MSG_NOSIGNAL);
-    if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
-      throw peer_closed(system_error_text());
-    }
-    auto sent = static_cast<std::size_t>(n);
-    while (first < parts.size() && sent >= parts[first].iov_len) {
-      sent -= parts[first].iov_len;
-      ++first;
-    }
-    if (sent > 0) {
-      parts[first].iov_base = static_cast<char*>(parts[first].iov_base) + sent;
-      parts[first].iov_len -= sent;
-    }
-  }
-}
-
-iovec piece(const void* data, std::size_t size) {
-  return iovec{const_cast<void*>(data), size};
-}
-
-sockaddr_in ipv4_address(const std::string& host, std::uint16_t port) {
-  addrinfo hints{};
-  hints.ai_family = AF_INET;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* found = nullptr;
-  if (::getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0 || found == nullptr)
-    throw ConnectionError("the data plane cannot resolve host '" + host + "'");
-  sockaddr_in address = *reinterpret_cast<sockaddr_in*>(found->ai_addr);
-  ::freeaddrinfo(found);
-  address.sin_port = htons(port);
-  return address;
-}
-
-// The pieces of `buffers` (spans with .data and .size) that hold bytes [offset, offset + size)
-// of their concatenation.
-template <class Span>
-std::vector<iovec> body_range(const std::vector<Span>& buffers, std::uint64_t offset,
-                              std::uint64_t size) {
-  std::vector<iovec> pieces;
-  for (const auto& b : buffers) {
-    if (size == 0) break;
-    if (offset >= b.size) {
-      offset -= b.size;
-      continue;
-    }
-    const auto take = std::min<std::uint64_t>(b.size - offset, size);
-    pieces.push_back(piece(b.data + offset, take));
-    offset = 0;
-    size -= take;
-  }
-  return pieces;
-}
-
-void read_pieces(int fd, const std::vector<iovec>& pieces,
-                 std::optional<clock_type::time_point> deadline) {
-  for (const auto& p : pieces) read_exact(fd, static_cast<char*>(p.iov_base), p.iov_len, deadline);
-}
-
-/// Where segment `i` of `count` starts in a body of `size` bytes (i == count: its end).
-std::uint64_t segment_start(std::uint64_t size, std::uint32_t i, std::uint32_t count) {
-  return static_cast<std::uint64_t>((static_cast<unsigned __int128>(size) * i) / count);
-}
+// How a TRP2 put sends each value after its header.
+constexpr std::uint8_t put_body = 1;       ///< the body follows
+constexpr std::uint8_t put_addresses = 2;  ///< same host: the server copies from the writer
+constexpr std::uint8_t put_segments = 3;   ///< the body comes in segments over several connections
 
 // Reads the addresses of `receiver`'s buffers in process `pid` (u64 each), copies them from
 // there, and says whether it could (u8 1 or 0). On 0 the body follows on the socket.
@@ -243,6 +94,8 @@ struct data_server::impl {
   std::atomic<std::size_t> dropped{0};
   std::atomic<std::size_t> direct_copies{0};
   std::atomic<std::size_t> ranges_sent{0};
+  std::atomic<std::size_t> segments_received{0};
+  upload_table uploads;
   std::thread acceptor;
 
   struct connection {
@@ -262,7 +115,10 @@ struct data_server::impl {
   void answer_get(int fd, bool same_host, std::uint32_t streams);
   void answer_range(int fd);
   void lend(int fd, const wire_form& form);
-  void answer_put(int fd, int direct_from);
+  void answer_put(int fd, bool marked, int direct_from);
+  /// A value whose body comes in segments (after u8 3 and its header): into `receiver`.
+  void receive_segmented(int fd, const std::string& key, wire_receiver& receiver);
+  void answer_upload(int fd);
   /// Joins the threads of connections that ended.
   void reap();
 };
@@ -306,6 +162,8 @@ std::size_t data_server::dropped_connections() const noexcept { return impl_->dr
 std::size_t data_server::direct_copies() const noexcept { return impl_->direct_copies; }
 
 std::size_t data_server::ranges_sent() const noexcept { return impl_->ranges_sent; }
+
+std::size_t data_server::segments_received() const noexcept { return impl_->segments_received; }
 
 void data_server::impl::accept_loop() {
   while (!stopping) {
@@ -372,7 +230,7 @@ void data_server::impl::answer(int fd) {
   char magic[4];
   read_exact(fd, magic, sizeof magic);
   if (std::memcmp(magic, get_magic, sizeof magic) == 0) return answer_get(fd, false, 1);
-  if (std::memcmp(magic, put_magic, sizeof magic) == 0) return answer_put(fd, -1);
+  if (std::memcmp(magic, put_magic, sizeof magic) == 0) return answer_put(fd, false, -1);
   if (std::memcmp(magic, get_direct_magic, sizeof magic) == 0) {
     const bool same = same_host(read_identity(fd));
     const auto streams = read_pod<std::uint8_t>(fd);
@@ -384,9 +242,10 @@ void data_server::impl::answer(int fd) {
     const auto pid = read_pod<std::uint32_t>(fd);
     const std::uint8_t welcome = same ? 1 : 0;
     send_all(fd, {piece(&welcome, 1)});
-    return answer_put(fd, same ? static_cast<int>(pid) : -1);
+    return answer_put(fd, true, same ? static_cast<int>(pid) : -1);
   }
-  throw protocol_error("a request that starts with none of TRQ1, TRQ2, TRR1, TRP1 and TRP2");
+  if (std::memcmp(magic, upload_magic, sizeof magic) == 0) return answer_upload(fd);
+  throw protocol_error("a request that starts with none of TRQ1, TRQ2, TRR1, TRP1, TRP2 and TRU1");
 }
 
 std::string data_server::impl::read_identity(int fd) {
@@ -500,10 +359,11 @@ void data_server::impl::lend(int fd, const wire_form& form) {
   send_all(fd, std::move(body));
 }
 
-// A put from `direct_from` (a writer's pid on this host; -1: none) marks each value u8 1 (its
-// body follows) or u8 2 (the addresses of its buffers follow, to copy from the writer's
-// memory; the copy's outcome goes back at once, and on u8 0 the body follows).
-void data_server::impl::answer_put(int fd, int direct_from) {
+// A `marked` put (TRP2) marks each value after its header: u8 1 (its body follows), u8 2 (from
+// a writer on this host, `direct_from`: the addresses of its buffers follow, to copy from the
+// writer's memory; the copy's outcome goes back at once, and on u8 0 the body follows), or u8 3
+// (its body comes in segments, see receive_segmented).
+void data_server::impl::answer_put(int fd, bool marked, int direct_from) {
   auto count = read_pod<std::uint32_t>(fd);
   if (count > limits.max_keys)
     throw protocol_error("a put of " + std::to_string(count) + " values (the limit is " +
@@ -523,12 +383,15 @@ void data_server::impl::answer_put(int fd, int direct_from) {
       throw protocol_error(std::string("a put with a bad header: ") + e.what());
     }
     bool copied = false;
-    if (direct_from >= 0) {
+    if (marked) {
       const auto mode = read_pod<std::uint8_t>(fd);
-      if (mode == 2) {
+      if (mode == put_addresses && direct_from >= 0) {
         copied = copy_announced(fd, direct_from, *receiver, std::nullopt);
         if (copied) ++direct_copies;
-      } else if (mode != 1) {
+      } else if (mode == put_segments) {
+        receive_segmented(fd, key, *receiver);
+        copied = true;
+      } else if (mode != put_body) {
         throw protocol_error("a put value marked " + std::to_string(mode));
       }
     }
@@ -550,96 +413,73 @@ void data_server::impl::answer_put(int fd, int direct_from) {
   send_all(fd, {piece(kept.data(), kept.size())});
 }
 
+// After u8 3 and the header: u32 segment count k, answered with the upload's u64 token; then
+// segment 0 of the body on this connection while the writer sends the others each on a
+// connection of its own (TRU1, answer_upload). The value is complete once all k landed.
+void data_server::impl::receive_segmented(int fd, const std::string& key,
+                                          wire_receiver& receiver) {
+  const auto count = read_pod<std::uint32_t>(fd);
+  if (count < 2 || count > max_streams)
+    throw protocol_error("a put of " + key + " in " + std::to_string(count) + " segments");
+  const auto body = receiver.body_size();
+  auto upload = std::make_shared<segmented_upload>(std::move(receiver), count);
+  const auto token = uploads.begin(upload);
+  struct forget {  // the token goes with this put, however it ends
+    upload_table& table;
+    std::uint64_t token;
+    ~forget() { table.end(token); }
+  } forget_token{uploads, token};
+  send_all(fd, {piece(&token, sizeof token)});
+  try {
+    read_pieces(fd, body_range(upload->receiver().buffers(), 0, segment_start(body, 1, count)),
+                std::nullopt);
+  } catch (const peer_closed&) {
+    throw protocol_error("a segmented put of " + key + " that ended in its first segment");
+  }
+  // While the other segments come, the writer may send its next values here, but an end of
+  // stream means it is gone and its other segments may never come.
+  const bool landed = upload->wait([fd] {
+    char next;
+    const auto n = ::recv(fd, &next, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+  });
+  if (!landed)
+    throw protocol_error("a segmented put of " + key + " whose other segments did not arrive");
+  segments_received += count;
+  receiver = std::move(upload->receiver());
+}
+
+// A segment of a segmented put: u64 token, u32 segment index, then its bytes; answered u8 1
+// once they landed. A token or index this server does not expect loses the connection (the
+// bytes that follow could not be told from a next request).
+void data_server::impl::answer_upload(int fd) {
+  const auto token = read_pod<std::uint64_t>(fd);
+  const auto index = read_pod<std::uint32_t>(fd);
+  auto upload = uploads.find(token);
+  if (!upload || !upload->claim(index)) {
+    throw protocol_error("a segment for " + std::string(upload ? "a segment index" : "an upload") +
+                         " this server does not expect");
+  }
+  const auto body = upload->receiver().body_size();
+  const auto count = upload->segments();
+  const auto offset = segment_start(body, index, count);
+  try {
+    read_pieces(fd,
+                body_range(upload->receiver().buffers(), offset,
+                           segment_start(body, index + 1, count) - offset),
+                std::nullopt);
+  } catch (...) {
+    upload->settle(index, false);
+    throw;
+  }
+  upload->settle(index, true);
+  const std::uint8_t landed = 1;
+  send_all(fd, {piece(&landed, 1)});
+}
+
 // -- client ------------------------------------------------------------------------------------
 
 namespace {
-
-socket_fd connect_to(const address& where, clock_type::time_point deadline) {
-  auto target = ipv4_address(where.host, where.port);
-  socket_fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (fd.get() < 0) throw ConnectionError("cannot make a socket: " + system_error_text());
-  if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&target), sizeof target) != 0) {
-    if (errno != EINPROGRESS)
-      throw ConnectionError("cannot reach the data plane at " + where.to_string() + ": " +
-                            system_error_text());
-    if (!wait_ready(fd.get(), POLLOUT, deadline))
-      throw ConnectionError("the data plane at " + where.to_string() +
-                            " did not accept a connection within the timeout");
-    int error = 0;
-    socklen_t length = sizeof error;
-    getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &length);
-    if (error != 0)
-      throw ConnectionError("cannot reach the data plane at " + where.to_string() + ": " +
-                            std::strerror(error));
-  }
-  set_no_delay(fd.get());
-  return fd;
-}
-
-}  // namespace
-
-namespace {
-
-/// Idle connections to data servers, by address.
-class connection_pool {
- public:
-  static constexpr std::size_t idle_per_address = 4;
-
-  /// A kept connection to `where` (reused = true), or a new one; with `fresh`, a new one,
-  /// and the kept ones are dropped (one was found closed: the others likely are too).
-  socket_fd take(const address& where, clock_type::time_point deadline, bool& reused,
-                 bool fresh = false) {
-    {
-      std::lock_guard<std::mutex> guard(mutex_);
-      auto& idle = idle_[where.to_string()];
-      if (fresh) idle.clear();
-      if (!fresh && !idle.empty()) {
-        auto fd = std::move(idle.back());
-        idle.pop_back();
-        reused = true;
-        return fd;
-      }
-    }
-    reused = false;
-    return connect_to(where, deadline);
-  }
-
-  /// Keeps a connection whose last request was answered in full.
-  void give_back(const address& where, socket_fd fd) {
-    std::lock_guard<std::mutex> guard(mutex_);
-    auto& idle = idle_[where.to_string()];
-    if (idle.size() < idle_per_address) idle.push_back(std::move(fd));
-  }
-
- private:
-  std::mutex mutex_;
-  std::map<std::string, std::vector<socket_fd>> idle_;
-};
-
-connection_pool& connections() {
-  // Never destroyed: a thread still fetching while the program exits must not find it gone.
-  static auto* pool = new connection_pool;
-  return *pool;
-}
-
-/// Runs `exchange(fd)` on a kept or new connection to `where`, then keeps the connection.
-/// A kept connection found closed before `exchange` got any answer (answered() false) is
-/// replaced by a new one, once.
-template <class Exchange, class Answered>
-auto with_connection(const address& where, clock_type::time_point deadline, Exchange&& exchange,
-                     Answered&& answered) {
-  for (int attempt = 0;; ++attempt) {
-    bool reused = false;
-    auto fd = connections().take(where, deadline, reused, attempt > 0);
-    try {
-      auto result = exchange(fd.get());
-      connections().give_back(where, std::move(fd));
-      return result;
-    } catch (const peer_closed&) {
-      if (!reused || attempt > 0 || answered()) throw;
-    }
-  }
-}
 
 void append_bytes(std::string& out, const void* data, std::size_t size) {
   out.append(static_cast<const char*>(data), size);
@@ -658,8 +498,32 @@ bool copy_directly(int fd, wire_receiver& receiver, clock_type::time_point deadl
   return copy_announced(fd, static_cast<int>(pid), receiver, deadline);
 }
 
+// Runs move(i) for each segment i of `count`: segment 0 on this thread, the others each on a
+// thread of its own at once; rethrows the first error once all are done.
+template <class Move>
+void in_segments(std::uint32_t count, Move&& move) {
+  std::vector<std::exception_ptr> errors(count);
+  std::vector<std::thread> others;
+  for (std::uint32_t i = 1; i < count; ++i)
+    others.emplace_back([&, i] {
+      try {
+        move(i);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    });
+  try {
+    move(0);
+  } catch (...) {
+    errors[0] = std::current_exception();
+  }
+  for (auto& t : others) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
 // The answer to a segmented get (u8 3 and the header read): the segment count, the first
-// segment from `fd`, the others each over a connection of its own at once.
+// segment from `fd`, the others each over a connection of its own (TRR1).
 void read_segments(int fd, const address& where, const std::string& key, wire_receiver& receiver,
                    clock_type::time_point deadline) {
   const auto count = read_pod<std::uint32_t>(fd, deadline);
@@ -667,40 +531,55 @@ void read_segments(int fd, const address& where, const std::string& key, wire_re
     throw TypeError("the data plane at " + where.to_string() + " split " + key + " into " +
                     std::to_string(count) + " segments");
   const auto body = receiver.body_size();
-  std::vector<std::exception_ptr> errors(count);
-  std::vector<std::thread> others;
-  for (std::uint32_t i = 1; i < count; ++i) {
-    others.emplace_back([&, i] {
-      try {
-        const auto offset = segment_start(body, i, count);
-        const auto size = segment_start(body, i + 1, count) - offset;
-        std::string request(range_magic, sizeof range_magic);
-        append_key(request, key);
-        append_bytes(request, &offset, sizeof offset);
-        append_bytes(request, &size, sizeof size);
-        with_connection(
-            where, deadline,
-            [&](int other) {
-              send_all(other, {piece(request.data(), request.size())}, deadline);
-              if (read_pod<std::uint8_t>(other, deadline) != 1)
-                throw peer_closed("it no longer has " + key);
-              read_pieces(other, body_range(receiver.buffers(), offset, size), deadline);
-              return true;
-            },
-            [] { return false; });
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-    });
-  }
-  try {
-    read_pieces(fd, body_range(receiver.buffers(), 0, segment_start(body, 1, count)), deadline);
-  } catch (...) {
-    errors[0] = std::current_exception();
-  }
-  for (auto& t : others) t.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  in_segments(count, [&](std::uint32_t i) {
+    const auto offset = segment_start(body, i, count);
+    const auto size = segment_start(body, i + 1, count) - offset;
+    const auto into = body_range(receiver.buffers(), offset, size);
+    if (i == 0) return read_pieces(fd, into, deadline);
+    std::string request(range_magic, sizeof range_magic);
+    append_key(request, key);
+    append_bytes(request, &offset, sizeof offset);
+    append_bytes(request, &size, sizeof size);
+    with_connection(
+        where, deadline,
+        [&](int other) {
+          send_all(other, {piece(request.data(), request.size())}, deadline);
+          if (read_pod<std::uint8_t>(other, deadline) != 1)
+            throw peer_closed("it no longer has " + key);
+          read_pieces(other, into, deadline);
+          return true;
+        },
+        [] { return false; });
+  });
+}
+
+// A segmented put's value, after its header and u8 3 went on `fd`: the segment count, the
+// server's token, then segment 0 on `fd` and the others each over a connection of its own
+// (TRU1). A kept connection found closed is replaced once: the server claims a segment only
+// on a live one.
+void send_segments(int fd, const address& where, const wire_form& form, std::uint32_t count,
+                   clock_type::time_point deadline) {
+  send_all(fd, {piece(&count, sizeof count)}, deadline);
+  const auto token = read_pod<std::uint64_t>(fd, deadline);
+  const auto body = form.body_size();
+  in_segments(count, [&](std::uint32_t i) {
+    const auto offset = segment_start(body, i, count);
+    auto bytes = body_range(form.buffers, offset, segment_start(body, i + 1, count) - offset);
+    if (i == 0) return send_all(fd, std::move(bytes), deadline);
+    std::string request(upload_magic, sizeof upload_magic);
+    append_bytes(request, &token, sizeof token);
+    append_bytes(request, &i, sizeof i);
+    bytes.insert(bytes.begin(), piece(request.data(), request.size()));
+    with_connection(
+        where, deadline,
+        [&](int other) {
+          send_all(other, bytes, deadline);
+          if (read_pod<std::uint8_t>(other, deadline) != 1)
+            throw peer_closed("segment " + std::to_string(i) + " was not taken");
+          return true;
+        },
+        [] { return false; });
+  });
 }
 
 }  // namespace
@@ -717,15 +596,19 @@ std::vector<bool> put_values(const std::string& address_text,
     forms.push_back(to_wire_form(value));
     any_large = any_large || forms.back().body_size() >= direct_copy_threshold;
   }
-  const std::string& identity = host_identity();
-  const bool offer_direct = limits.direct && !identity.empty() && any_large;
+  // Large values go in a marked put (TRP2): the server says whether it is on this host, and
+  // copies them from here if so; from another host the largest go in segments.
+  const std::string& identity = limits.direct ? host_identity() : std::string();
+  const bool offer_direct = !identity.empty() && any_large;
   if (offer_direct) {
     static std::once_flag allowed;  // the server copies from this process's memory
     std::call_once(allowed, allow_direct_readers);
   }
+  const auto streams =
+      static_cast<std::uint32_t>(std::clamp<std::size_t>(limits.streams, 1, max_streams));
   auto exchange = [&](int fd) {
     bool welcome = false;  // the server is on this host: it copies large values from here
-    if (offer_direct) {
+    if (any_large) {
       std::string opening(put_direct_magic, sizeof put_direct_magic);
       const auto size = static_cast<std::uint16_t>(identity.size());
       append_bytes(opening, &size, sizeof size);
@@ -736,10 +619,10 @@ std::vector<bool> put_values(const std::string& address_text,
       welcome = read_pod<std::uint8_t>(fd, deadline) == 1;
     }
     // Each value's key and header go in a small buffer of their own, its body from its memory,
-    // all in one writev; a value the server copies from here ends a batch and waits for its
-    // word (on 0 its body follows after all).
+    // all in one writev; a value the server copies from here, or one sent in segments, ends a
+    // batch and waits for the server's word.
     std::string start;
-    if (!offer_direct) append_bytes(start, put_magic, sizeof put_magic);
+    if (!any_large) append_bytes(start, put_magic, sizeof put_magic);
     const auto count = static_cast<std::uint32_t>(keys.size());
     append_bytes(start, &count, sizeof count);
     std::vector<std::string> prefixes(keys.size());
@@ -753,10 +636,15 @@ std::vector<bool> put_values(const std::string& address_text,
       append_bytes(prefix, &header_size, sizeof header_size);
       prefix += form.header;
       const bool lend = welcome && form.body_size() >= direct_copy_threshold;
-      // The mode byte only where the server said it copies: one on another host reads the
-      // body straight after the header (sending it anyway shifted every byte of the body).
-      if (welcome) prefix += static_cast<char>(lend ? 2 : 1);
+      const bool split = !welcome && streams > 1 && form.body_size() >= segmented_threshold;
+      if (any_large) prefix += static_cast<char>(lend ? put_addresses : split ? put_segments : put_body);
       parts.push_back(piece(prefix.data(), prefix.size()));
+      if (split) {
+        send_all(fd, std::move(parts), deadline);
+        parts.clear();
+        send_segments(fd, where, form, streams, deadline);
+        continue;
+      }
       if (lend) {
         addresses[i] = buffer_addresses(form);
         parts.push_back(piece(addresses[i].data(), addresses[i].size() * sizeof(std::uint64_t)));

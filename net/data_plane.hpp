@@ -24,11 +24,17 @@
 //   put       "TRP1" u32 value count, then per value: u32 length, key, u32 header length,
 //             header, body
 //     answer  per value in order: u8 1 (kept) or 0 (refused)
-//   put       "TRP2" u16 length, the writer's host identity, u32 writer pid; answered u8 1
-//             (same host) or 0; then as TRP1, but each header is followed by u8 1 and the body,
-//             or (same host, direct_copy_threshold bytes or more) u8 2 and the u64 address of
-//             each buffer, answered at once u8 1 (copied from the writer's memory) or u8 0
-//             (then the body follows)
+//   put       "TRP2" u16 length, the writer's host identity (empty: none), u32 writer pid;
+//             answered u8 1 (same host) or 0; then as TRP1, but each header is followed by a
+//             mode: u8 1 and the body; or (same host, direct_copy_threshold bytes or more) u8 2
+//             and the u64 address of each buffer, answered at once u8 1 (copied from the
+//             writer's memory) or u8 0 (then the body follows); or (another host, with streams
+//             > 1, segmented_threshold bytes or more) u8 3, u32 segment count k, answered at
+//             once with a u64 token, then segment 0 of the body while the writer sends each
+//             other segment on a connection of its own:
+//   upload    "TRU1" u64 token, u32 segment index i, then bytes [i*n/k, (i+1)*n/k) of the body
+//     answer  u8 1 once they landed; a token or index the server does not expect loses the
+//             connection
 // A peer that sends something else — a bad magic, a count or length past the limits, a short
 // body — loses its connection with one line on stderr; the server keeps serving everyone else.
 
@@ -55,9 +61,9 @@ struct data_limits {
   std::size_t streams = 2;  ///< between hosts: connections a large value's body is split over
 };
 
-/// Values at least this large go between hosts in segments over several connections at once:
-/// one TCP stream between two network namespaces here moves 1.2 GB/s, two 2.1-2.3 (more did
-/// not help on 2 cores).
+/// Values at least this large go between hosts in segments over several connections at once,
+/// fetched and put: one TCP stream between two network namespaces here moves 1.2-2.6 GB/s, two
+/// 2.1-4.2 (more did not help on 2 cores).
 inline constexpr std::uint64_t segmented_threshold = 16 << 20;
 
 /// Values at least this large go by direct copy between processes on one host (below it the
@@ -93,6 +99,8 @@ class data_server {
   std::size_t direct_copies() const noexcept;
   /// Parts of values sent to readers that fetch one value over several connections.
   std::size_t ranges_sent() const noexcept;
+  /// Segments of values put here over several connections (segment 0 included).
+  std::size_t segments_received() const noexcept;
 
   struct impl;
 
