@@ -3,7 +3,6 @@
 #include <string_view>
 
 #include "core/detail/depth_first.hpp"
-#include "core/detail/pointer_index_map.hpp"
 #include "core/task_graph.hpp"
 
 namespace troupe {
@@ -22,35 +21,54 @@ Arg Arg::list(std::vector<Arg> items) {
   return a;
 }
 
-void Graph::add(Key key, Value literal) { nodes_.insert_or_assign(std::move(key), std::move(literal)); }
+template <class Node>
+void Graph::insert_or_assign(Key key, Node node) {
+  const auto h = detail::key_index::hash(key);
+  const auto at = index_.find(key, h, [this](auto id) -> const Key& { return entries_[id].first; });
+  if (at != detail::key_index::none) {
+    entries_[at].second = std::move(node);
+    return;
+  }
+  if (entries_.size() >= detail::key_index::none)
+    throw GraphError("a graph holds at most " + std::to_string(detail::key_index::none) + " keys");
+  index_.insert(h, static_cast<detail::key_index::id_type>(entries_.size()));
+  entries_.emplace_back(std::move(key), std::move(node));
+}
+
+void Graph::add(Key key, Value literal) { insert_or_assign(std::move(key), std::move(literal)); }
 
 void Graph::add(Key key, Task task) {
   if (!task.function) throw GraphError("task '" + key + "' has no function");
-  nodes_.insert_or_assign(std::move(key), std::move(task));
+  insert_or_assign(std::move(key), std::move(task));
+}
+
+void Graph::reserve(std::size_t keys) {
+  entries_.reserve(keys);
+  index_.reserve(keys);
+}
+
+std::size_t Graph::position(const Key& key) const noexcept {
+  const auto at = index_.find(key, detail::key_index::hash(key),
+                              [this](auto id) -> const Key& { return entries_[id].first; });
+  return at == detail::key_index::none ? npos : at;
 }
 
 const Graph::node* Graph::find(const Key& key) const {
-  auto i = nodes_.find(key);
-  return i == nodes_.end() ? nullptr : &i->second;
+  const auto at = position(key);
+  return at == npos ? nullptr : &entries_[at].second;
 }
 
 namespace {
 
-// Compiles a Graph: every entry gets a dense id up front (kept in a flat map from the entry's
-// address, so a key costs one lookup in the graph's own table and no second string hash),
-// each task's references are resolved to ids once when the depth-first walk
+// Compiles a Graph: an entry's id is its position in the graph, each task's references are
+// resolved to ids once when the depth-first walk
 // (core/detail/depth_first.hpp) first reaches it, and the walk itself runs on ids, never
 // hashing. A task's child ids come back in argument order, so its arguments are resolved by
 // walking them again with a cursor.
 class graph_compiler {
  public:
   explicit graph_compiler(const Graph& graph)
-      : nodes_(graph.nodes()), builder_(graph.size()), ids_(graph.size()) {
-    entries_.reserve(graph.size());
-    for (const auto& entry : nodes_) {
-      ids_.insert(&entry, static_cast<std::uint32_t>(entries_.size()));
-      entries_.push_back(&entry);
-    }
+      : graph_(graph), entries_(graph.nodes()), builder_(graph.size()) {
     state_.assign(entries_.size(), detail::walk_state::fresh);
     index_.resize(entries_.size());
   }
@@ -60,10 +78,9 @@ class graph_compiler {
     std::vector<task_index> target_indices;
     target_indices.reserve(targets.size());
     for (const auto& key : targets) {
-      auto entry = nodes_.find(key);
-      if (entry == nodes_.end())
-        throw GraphError("requested key '" + key + "' is not in the graph");
-      const std::uint32_t id = ids_.find(&*entry);
+      const auto at = graph_.position(key);
+      if (at == Graph::npos) throw GraphError("requested key '" + key + "' is not in the graph");
+      const auto id = static_cast<std::uint32_t>(at);
       walk_.run(id, *this);
       target_indices.push_back(index_[id]);
     }
@@ -74,7 +91,7 @@ class graph_compiler {
   detail::walk_state state(std::uint32_t id) const { return state_[id]; }
 
   void enter(std::uint32_t id, std::vector<std::uint32_t>& children) {
-    if (const auto* task = std::get_if<Task>(&entries_[id]->second)) {
+    if (const auto* task = std::get_if<Task>(&entries_[id].second)) {
       const auto& fn = *task->function;
       if (fn.arity != task_function::variadic &&
           static_cast<std::size_t>(fn.arity) != task->args.size())
@@ -87,7 +104,7 @@ class graph_compiler {
   }
 
   void leave(std::uint32_t id, const std::uint32_t* children, std::size_t /*count*/) {
-    const entry& e = *entries_[id];
+    const Graph::entry& e = entries_[id];
     state_[id] = detail::walk_state::closed;
     if (const auto* literal = std::get_if<Value>(&e.second)) {
       index_[id] = builder_.add_literal(e.first, *literal);
@@ -111,17 +128,15 @@ class graph_compiler {
   }
 
  private:
-  using entry = std::pair<const Key, Graph::node>;
-
-  const Key& key_of(std::uint32_t id) const { return entries_[id]->first; }
+  const Key& key_of(std::uint32_t id) const { return entries_[id].first; }
 
   void collect_children(const Key& parent, const Arg& arg, std::vector<std::uint32_t>& out) {
     if (arg.type_kind() == Arg::kind::ref) {
-      auto entry = nodes_.find(arg.key());
-      if (entry == nodes_.end())
+      const auto at = graph_.position(arg.key());
+      if (at == Graph::npos)
         throw GraphError("task '" + parent + "' depends on '" + arg.key() +
                          "', which is not in the graph");
-      out.push_back(ids_.find(&*entry));
+      out.push_back(static_cast<std::uint32_t>(at));
     } else if (arg.type_kind() == Arg::kind::list) {
       for (const auto& item : arg.items()) collect_children(parent, item, out);
     }
@@ -144,10 +159,9 @@ class graph_compiler {
     return {};
   }
 
-  const std::unordered_map<Key, Graph::node>& nodes_;
+  const Graph& graph_;
+  const std::vector<Graph::entry>& entries_;
   task_graph_builder builder_;
-  std::vector<const entry*> entries_;
-  detail::pointer_index_map ids_;
   std::vector<detail::walk_state> state_;
   std::vector<task_index> index_;
   detail::depth_first_walk<std::uint32_t> walk_;

@@ -12,11 +12,13 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/cluster/key_index.hpp"
+#include "core/detail/key_index.hpp"
 #include "core/error.hpp"
 #include "core/value.hpp"
 
 namespace troupe::cluster {
+
+using detail::key_index;
 
 enum class future_status : std::uint8_t { pending, finished, error, cancelled, lost };
 

@@ -24,11 +24,13 @@
 #include <unordered_map>
 #include <vector>
 
-#include "actors/cluster/key_index.hpp"
+#include "core/detail/key_index.hpp"
 #include "actors/cluster/priority_fifo.hpp"
 #include "actors/cluster/spec.hpp"
 
 namespace troupe::cluster {
+
+using detail::key_index;
 
 enum class task_state : std::uint8_t {
   released,

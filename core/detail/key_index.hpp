@@ -1,8 +1,10 @@
 #pragma once
-// key_index: the scheduler's map from key to dense task id, as a flat open-addressing table of
-// (hash, id) slots. The keys themselves live in the task table, so a lookup touches one slot
-// and one key; std::unordered_map<std::string, id> touched a bucket, a node and a string, and
-// its cache misses were the scheduler's largest cost at 100,000 futures.
+// key_index: a map from key to dense id, as a flat open-addressing table of (hash, id) slots.
+// The keys themselves live in the owner's table (a Graph's entries, the cluster scheduler's
+// tasks, a client's futures), so a lookup touches one slot and one key;
+// std::unordered_map<std::string, id> touched a bucket, a node and a string, and its cache
+// misses were the cluster scheduler's largest cost at 100,000 futures and most of compiling a
+// 100,000-task random graph.
 
 #include <cstdint>
 #include <functional>
@@ -10,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace troupe::cluster {
+namespace troupe::detail {
 
 class key_index {
  public:
@@ -61,6 +63,13 @@ class key_index {
 
   std::size_t size() const noexcept { return size_; }
 
+  /// Makes room for `keys` entries without growing again.
+  void reserve(std::size_t keys) {
+    std::size_t slots = slots_.empty() ? 64 : slots_.size();
+    while (keys * 4 > slots * 3) slots *= 2;
+    if (slots != slots_.size()) rehash(slots);
+  }
+
  private:
   struct slot {
     std::uint64_t hash = 0;
@@ -73,9 +82,11 @@ class key_index {
     slots_[i] = {h, id};
   }
 
-  void grow() {
+  void grow() { rehash(slots_.empty() ? 64 : slots_.size() * 2); }
+
+  void rehash(std::size_t slots) {
     std::vector<slot> old = std::move(slots_);
-    slots_.assign(old.empty() ? 64 : old.size() * 2, slot{});
+    slots_.assign(slots, slot{});
     mask_ = slots_.size() - 1;
     for (const auto& s : old)
       if (s.hash != 0) place(s.hash, s.id);
@@ -86,4 +97,4 @@ class key_index {
   std::size_t size_ = 0;
 };
 
-}  // namespace troupe::cluster
+}  // namespace troupe::detail
