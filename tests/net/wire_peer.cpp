@@ -1,14 +1,17 @@
-// Both ends of a data-plane round trip between two hosts (tests/net/test_netns_wire.py runs
-// them in two network namespaces). The values: every built-in type and a registered user type
-// (wire_test_values), and three past the segmented threshold, so they cross in segments.
+// Both ends of a data-plane round trip between two processes (tests/net/test_wire_between.py
+// runs them on one host, and on two hosts made of network namespaces). The values: every
+// built-in type and a registered user type (wire_test_values), and three past the segmented
+// threshold, so between hosts they cross in segments and on one host by direct copy.
 //
 //   wire_peer serve HOST   serves the values on HOST (port chosen), prints "address tcp://..."
 //                          and keeps every value put to it; when stdin closes it compares the
-//                          puts with the values byte for byte, prints "puts ok N", exits 0 (1
-//                          and what differed otherwise)
+//                          puts with the values byte for byte, prints "puts ok N, in segments
+//                          S, copied D" (D direct copies: fetched from it and put to it), exits
+//                          0 (1 and what differed otherwise)
 //   wire_peer fetch ADDR   fetches every value from ADDR and compares it byte for byte, then
-//                          puts each back; prints "fetched ok N, segmented S", exits 0 (1 and
-//                          what differed otherwise)
+//                          puts each back; prints "fetched ok N, large L, huge H, direct D,
+//                          segmented S" (L values of direct_copy_threshold bytes or more, H of
+//                          segmented_threshold or more), exits 0 (1 and what differed otherwise)
 
 #include <chrono>
 #include <cstdio>
@@ -19,6 +22,7 @@
 #include <vector>
 
 #include "core/ndarray.hpp"
+#include "core/wire_form.hpp"
 #include "core/wire_test_values.hpp"
 #include "net/data_plane.hpp"
 
@@ -82,8 +86,8 @@ int serve(const std::string& host) {
     }
   }
   if (failed != 0) return 1;
-  std::cout << "puts ok " << values.size() << ", received in segments "
-            << server.segments_received() << std::endl;
+  std::cout << "puts ok " << values.size() << ", in segments " << server.segments_received()
+            << ", copied " << server.direct_copies() << std::endl;
   return 0;
 }
 
@@ -108,8 +112,14 @@ int fetch(const std::string& address) {
       ++failed;
     }
   if (failed != 0) return 1;
-  std::cout << "fetched ok " << values.size() << ", direct " << counts.direct << ", segmented "
-            << counts.segmented << std::endl;
+  std::size_t large = 0, huge = 0;
+  for (const auto& value : values) {
+    const auto body = to_wire_form(value).body_size();
+    large += body >= net::direct_copy_threshold ? 1 : 0;
+    huge += body >= net::segmented_threshold ? 1 : 0;
+  }
+  std::cout << "fetched ok " << values.size() << ", large " << large << ", huge " << huge
+            << ", direct " << counts.direct << ", segmented " << counts.segmented << std::endl;
   return 0;
 }
 
