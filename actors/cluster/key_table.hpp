@@ -1,0 +1,90 @@
+#pragma once
+// key_table<T>: records by key, as a vector of (key, record) entries found through a
+// key_index. A lookup touches one index slot and the entry, whose key sits next to its record;
+// a dropped entry's id (and its string's storage) goes to the next key added, so once the
+// vector has grown, adding and dropping keys allocates nothing for short keys. The worker kept
+// its data and tasks in five std::unordered_map<std::string, ...>, a node allocation and a
+// bucket-node-string walk per table per key, and those were its largest cost.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "actors/cluster/key_index.hpp"
+
+namespace troupe::cluster {
+
+template <class T>
+class key_table {
+ public:
+  using id_type = key_index::id_type;
+  static constexpr id_type none = key_index::none;
+
+  /// The id of `key`, or none.
+  id_type find(std::string_view key) const noexcept {
+    return index_.find(key, key_index::hash(key), key_of{this});
+  }
+
+  /// The id of `key`, added with a default record when new (`inserted` says which). Adding may
+  /// move every entry: ids stay valid, references to records do not.
+  id_type insert(std::string_view key, bool* inserted = nullptr) {
+    const auto h = key_index::hash(key);
+    auto id = index_.find(key, h, key_of{this});
+    if (inserted != nullptr) *inserted = id == none;
+    if (id != none) return id;
+    if (free_.empty()) {
+      id = static_cast<id_type>(entries_.size());
+      entries_.emplace_back();
+    } else {
+      id = free_.back();
+      free_.pop_back();
+    }
+    auto& e = entries_[id];
+    e.key.assign(key.data(), key.size());  // keeps the storage of the key last held here
+    e.hash = h;
+    e.live = true;
+    index_.insert(h, id);
+    return id;
+  }
+
+  /// Drops the entry: its record is reset and its id may be given to the next key added.
+  void erase(id_type id) {
+    auto& e = entries_[id];
+    index_.erase(e.hash, id);
+    e.key.clear();
+    e.live = false;
+    e.value = T{};
+    free_.push_back(id);
+  }
+
+  T& operator[](id_type id) noexcept { return entries_[id].value; }
+  const T& operator[](id_type id) const noexcept { return entries_[id].value; }
+  const std::string& key(id_type id) const noexcept { return entries_[id].key; }
+  std::size_t size() const noexcept { return index_.size(); }
+
+  /// f(id, key, record) for every entry, in no particular order.
+  template <class F>
+  void for_each(F&& f) const {
+    for (id_type id = 0; id < entries_.size(); ++id)
+      if (entries_[id].live) f(id, entries_[id].key, entries_[id].value);
+  }
+
+ private:
+  struct entry {
+    std::string key;
+    std::uint64_t hash = 0;
+    bool live = false;
+    T value{};
+  };
+  struct key_of {
+    const key_table* table;
+    std::string_view operator()(id_type id) const noexcept { return table->entries_[id].key; }
+  };
+
+  key_index index_;
+  std::vector<entry> entries_;
+  std::vector<id_type> free_;
+};
+
+}  // namespace troupe::cluster
