@@ -32,6 +32,19 @@ class key_index {
     }
   }
 
+  /// Starts loading the slot where a lookup of hash `h` begins.
+  void prefetch(std::uint64_t h) const noexcept {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[h & mask_]);
+  }
+
+  /// The id in the slot where a lookup of `h` begins if that slot holds `h`, else none: a guess
+  /// at the answer, to prefetch what it names.
+  id_type home_id(std::uint64_t h) const noexcept {
+    if (slots_.empty()) return none;
+    const auto& slot = slots_[h & mask_];
+    return slot.hash == h ? slot.id : none;
+  }
+
   /// Adds a key known to be absent.
   void insert(std::uint64_t h, id_type id) {
     if ((size_ + 1) * 4 > slots_.size() * 3) grow();

@@ -70,10 +70,14 @@ void SchedulerState::update_graph(client_id client, std::vector<task_spec> tasks
   ++generation_;
   std::vector<task_id> added;
   added.reserve(tasks.size());
-  for (auto& spec : tasks) {
-    bool inserted = false;
-    auto id = intern(spec.key, &inserted);
-    if (!inserted) continue;  // a key already known keeps its task
+  std::vector<std::uint64_t> hashes(tasks.size());
+  for (std::size_t i = 0; i < tasks.size(); ++i) hashes[i] = key_index::hash(tasks[i].key);
+  for (std::size_t i = 0; i < tasks.size(); ++i) {
+    if (i + lookahead < tasks.size()) index_.prefetch(hashes[i + lookahead]);
+    auto& spec = tasks[i];
+    if (index_.find(spec.key, hashes[i], key_of{this}) != key_index::none)
+      continue;  // a key already known keeps its task
+    auto id = add_record(hashes[i]);
     auto& t = task(id);
     t.spec = std::move(spec);
     t.has_recipe = true;
@@ -98,9 +102,11 @@ void SchedulerState::update_graph(client_id client, std::vector<task_spec> tasks
       ++input.live_dependents;
     }
   }
-  for (const auto& key : wanted) {
-    auto found = lookup(key);
-    if (!found) {
+  auto wanted_ids = lookup_all(wanted);
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    const auto& key = wanted[i];
+    auto found = wanted_ids[i];
+    if (found == key_index::none) {
       task_record unknown;
       unknown.spec.key = key;
       unknown.failure = {key, "troupe::ArgumentError",
@@ -109,7 +115,7 @@ void SchedulerState::update_graph(client_id client, std::vector<task_spec> tasks
       notify_client(client, unknown, client_event::erred);
       continue;
     }
-    want(client, *found);
+    want(client, found);
   }
   // New tasks that nothing wants (a graph's unused branches) are forgotten at once.
   for (auto it = added.rbegin(); it != added.rend(); ++it) {
@@ -120,10 +126,8 @@ void SchedulerState::update_graph(client_id client, std::vector<task_spec> tasks
 }
 
 void SchedulerState::release_keys(client_id client, const std::vector<std::string>& keys) {
-  for (const auto& key : keys) {
-    auto found = lookup(key);
-    if (!found) continue;
-    auto id = *found;
+  for (auto id : lookup_all(keys)) {
+    if (id == key_index::none) continue;
     auto& t = task(id);
     auto entry = find_want(t, client);
     if (entry == t.who_wants.end()) continue;  // already cancelled, or never wanted
@@ -466,28 +470,50 @@ std::optional<SchedulerState::task_id> SchedulerState::find_reported(const std::
 
 SchedulerState::task_id SchedulerState::intern(const std::string& key, bool* was_inserted) {
   const auto h = key_index::hash(key);
-  auto existing = index_.find(key, h, key_of_);
+  auto existing = index_.find(key, h, key_of{this});
   if (was_inserted != nullptr) *was_inserted = existing == key_index::none;
   if (existing != key_index::none) return existing;
+  auto id = add_record(h);
+  tasks_[id].spec.key = key;
+  return id;
+}
+
+SchedulerState::task_id SchedulerState::add_record(std::uint64_t h) {
   task_id id;
   if (!free_ids_.empty()) {
+    // Already a default record (forget_if_unreferenced reset it), but for its incarnation.
     id = free_ids_.back();
     free_ids_.pop_back();
-    auto incarnation = tasks_[id].incarnation;
-    tasks_[id] = task_record{};
-    tasks_[id].incarnation = incarnation;
+    tasks_[id].state = task_state::released;
   } else {
     id = static_cast<task_id>(tasks_.size());
     tasks_.emplace_back();
   }
-  tasks_[id].spec.key = key;
   tasks_[id].key_hash = h;
   index_.insert(h, id);
   return id;
 }
 
+std::vector<SchedulerState::task_id> SchedulerState::lookup_all(
+    const std::vector<std::string>& keys) const {
+  std::vector<std::uint64_t> hashes(keys.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) hashes[i] = key_index::hash(keys[i]);
+  std::vector<task_id> ids(keys.size());
+  const std::size_t n = keys.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    // Two stages ahead: the slot first, then (once the slot is here) the record it names.
+    if (i + lookahead < n) index_.prefetch(hashes[i + lookahead]);
+    if (i + lookahead / 2 < n) {
+      auto home = index_.home_id(hashes[i + lookahead / 2]);
+      if (home != key_index::none) __builtin_prefetch(&tasks_[home].spec.key);
+    }
+    ids[i] = index_.find(keys[i], hashes[i], key_of{this});
+  }
+  return ids;
+}
+
 std::optional<SchedulerState::task_id> SchedulerState::lookup(const std::string& key) const {
-  auto id = index_.find(key, key_index::hash(key), key_of_);
+  auto id = index_.find(key, key_index::hash(key), key_of{this});
   if (id == key_index::none) return std::nullopt;
   return id;
 }
