@@ -58,6 +58,19 @@ class key_table {
     free_.push_back(id);
   }
 
+  /// Runs step(i, id of key_at(i), or none) for i in [0, n) in order, loading the index slots
+  /// and entries of later keys ahead (with_lookahead). Steps may change the table.
+  template <class KeyAt, class Step>
+  void find_each(std::size_t n, KeyAt&& key_at, Step&& step) const {
+    with_lookahead(
+        index_, n, [&](std::size_t i) { return key_index::hash(key_at(i)); },
+        [&](id_type id) { return &entries_[id]; },
+        [&](std::size_t i, std::uint64_t h) { step(i, index_.find(key_at(i), h, key_of{this})); });
+  }
+
+  /// Starts loading the index slot of `key`, for a loop that will look it up soon.
+  void prefetch(std::string_view key) const noexcept { index_.prefetch(key_index::hash(key)); }
+
   T& operator[](id_type id) noexcept { return entries_[id].value; }
   const T& operator[](id_type id) const noexcept { return entries_[id].value; }
   const std::string& key(id_type id) const noexcept { return entries_[id].key; }

@@ -70,21 +70,21 @@ void SchedulerState::update_graph(client_id client, std::vector<task_spec> tasks
   ++generation_;
   std::vector<task_id> added;
   added.reserve(tasks.size());
-  std::vector<std::uint64_t> hashes(tasks.size());
-  for (std::size_t i = 0; i < tasks.size(); ++i) hashes[i] = key_index::hash(tasks[i].key);
-  for (std::size_t i = 0; i < tasks.size(); ++i) {
-    if (i + lookahead < tasks.size()) index_.prefetch(hashes[i + lookahead]);
-    auto& spec = tasks[i];
-    if (index_.find(spec.key, hashes[i], key_of{this}) != key_index::none)
-      continue;  // a key already known keeps its task
-    auto id = add_record(hashes[i]);
-    auto& t = task(id);
-    t.spec = std::move(spec);
-    t.has_recipe = true;
-    t.retries_left = t.spec.retries;
-    t.priority = {-t.spec.priority, generation_, t.spec.order};
-    added.push_back(id);
-  }
+  with_lookahead(
+      index_, tasks.size(), [&](std::size_t i) { return key_index::hash(tasks[i].key); },
+      [&](task_id id) { return &tasks_[id].spec.key; },
+      [&](std::size_t i, std::uint64_t h) {
+        auto& spec = tasks[i];
+        if (index_.find(spec.key, h, key_of{this}) != key_index::none)
+          return;  // a key already known keeps its task
+        auto id = add_record(h);
+        auto& t = task(id);
+        t.spec = std::move(spec);
+        t.has_recipe = true;
+        t.retries_left = t.spec.retries;
+        t.priority = {-t.spec.priority, generation_, t.spec.order};
+        added.push_back(id);
+      });
   // Dependencies are linked once every new key is known: a graph lists keys in any order.
   for (auto id : added) {
     for (const auto& dependency : task(id).spec.dependencies) {
@@ -496,19 +496,11 @@ SchedulerState::task_id SchedulerState::add_record(std::uint64_t h) {
 
 std::vector<SchedulerState::task_id> SchedulerState::lookup_all(
     const std::vector<std::string>& keys) const {
-  std::vector<std::uint64_t> hashes(keys.size());
-  for (std::size_t i = 0; i < keys.size(); ++i) hashes[i] = key_index::hash(keys[i]);
   std::vector<task_id> ids(keys.size());
-  const std::size_t n = keys.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    // Two stages ahead: the slot first, then (once the slot is here) the record it names.
-    if (i + lookahead < n) index_.prefetch(hashes[i + lookahead]);
-    if (i + lookahead / 2 < n) {
-      auto home = index_.home_id(hashes[i + lookahead / 2]);
-      if (home != key_index::none) __builtin_prefetch(&tasks_[home].spec.key);
-    }
-    ids[i] = index_.find(keys[i], hashes[i], key_of{this});
-  }
+  with_lookahead(
+      index_, keys.size(), [&](std::size_t i) { return key_index::hash(keys[i]); },
+      [&](task_id id) { return &tasks_[id].spec.key; },
+      [&](std::size_t i, std::uint64_t h) { ids[i] = index_.find(keys[i], h, key_of{this}); });
   return ids;
 }
 

@@ -211,11 +211,8 @@ class SchedulerState {
   /// A new record (released, no spec yet) for a key of hash `h`, in the index.
   task_id add_record(std::uint64_t h);
   std::optional<task_id> lookup(const std::string& key) const;
-  /// The ids of many keys (key_index::none for an unknown one). At 100,000 keys each lookup
-  /// is two cache misses (the index slot, then the record's key); these are fetched ahead.
+  /// The ids of many keys (key_index::none for an unknown one), loaded ahead (with_lookahead).
   std::vector<task_id> lookup_all(const std::vector<std::string>& keys) const;
-  /// How many keys ahead batched lookups prefetch.
-  static constexpr std::size_t lookahead = 16;
   /// The task a worker's report names: by the reference it was dispatched with when that is
   /// still the same task, else by key; nullopt when unknown.
   std::optional<task_id> find_reported(const std::string& key, std::uint64_t ref) const;

@@ -467,11 +467,15 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
         // Releases first: a batch may hold a release and a later compute of the same key (a
         // task stolen away and back); applied the other way round, the task would be lost.
         // A compute followed by a release only runs a task the scheduler then drops.
-        for (auto& key : orders.release) s.state.release(key);
+        s.state.release(orders.release);
         // A steal: what has not started goes back (the scheduler moves it); what runs stays.
         for (auto& key : orders.steal)
           if (s.state.give_back(key)) s.report.given_back.push_back(std::move(key));
-        for (auto& a : orders.compute) {
+        constexpr std::size_t ahead = 8;  // assignments whose keys are prefetched
+        for (std::size_t i = 0; i < orders.compute.size(); ++i) {
+          if (i + ahead < orders.compute.size())
+            s.state.prefetch(orders.compute[i + ahead].spec.key);
+          auto& a = orders.compute[i];
           std::vector<std::vector<peer_id>> holders;
           holders.reserve(a.holders.size());
           for (auto& workers : a.holders) {

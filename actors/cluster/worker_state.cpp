@@ -261,8 +261,18 @@ bool WorkerState::fail(const std::string& key) {
 }
 
 void WorkerState::release(const std::string& key) {
-  auto id = keys_.find(key);
-  if (id == keys_.none) return;
+  if (auto id = keys_.find(key); id != keys_.none) release(id);
+}
+
+void WorkerState::release(const std::vector<std::string>& keys) {
+  keys_.find_each(
+      keys.size(), [&](std::size_t i) -> const std::string& { return keys[i]; },
+      [&](std::size_t, key_id id) {
+        if (id != keys_.none) release(id);
+      });
+}
+
+void WorkerState::release(key_id id) {
   auto& record = keys_[id];
   if (record.task == phase::running) {
     record.released_while_running = true;
