@@ -126,15 +126,21 @@ void SchedulerState::update_graph(client_id client, std::vector<task_spec> tasks
 }
 
 void SchedulerState::release_keys(client_id client, const std::vector<std::string>& keys) {
-  for (auto id : lookup_all(keys)) {
-    if (id == key_index::none) continue;
-    auto& t = task(id);
-    auto entry = find_want(t, client);
-    if (entry == t.who_wants.end()) continue;  // already cancelled, or never wanted
-    --t.wanted;
-    if (--entry->second == 0) t.who_wants.erase(entry);
-    release_if_unneeded(id);
-  }
+  // Each key looked up just before its release, which forgets it: the index slot it erases is
+  // still in the cache (looking every key up first, as lookup_all does, lost it).
+  with_lookahead(
+      index_, keys.size(), [&](std::size_t i) { return key_index::hash(keys[i]); },
+      [&](task_id id) { return &tasks_[id].spec.key; },
+      [&](std::size_t i, std::uint64_t h) {
+        auto id = index_.find(keys[i], h, key_of{this});
+        if (id == key_index::none) return;
+        auto& t = task(id);
+        auto entry = find_want(t, client);
+        if (entry == t.who_wants.end()) return;  // already cancelled, or never wanted
+        --t.wanted;
+        if (--entry->second == 0) t.who_wants.erase(entry);
+        release_if_unneeded(id);
+      });
   dispatch_ready();
 }
 
