@@ -58,6 +58,13 @@ class key_table {
     free_.push_back(id);
   }
 
+  /// The id of `key`, trying `hint` first (an id the key had: if that entry still holds the
+  /// key it is the key's, so a stale hint only costs the lookup it would have spared).
+  id_type find(std::string_view key, id_type hint) const noexcept {
+    if (hint < entries_.size() && entries_[hint].live && entries_[hint].key == key) return hint;
+    return find(key);
+  }
+
   /// Runs step(i, id of key_at(i), or none) for i in [0, n) in order, loading the index slots
   /// and entries of later keys ahead (with_lookahead). Steps may change the table.
   template <class KeyAt, class Step>

@@ -68,7 +68,7 @@ void collect(scheduler_self* self) {
       key_event event;
       event.key = std::move(e.key);
       event.status = static_cast<std::uint8_t>(e.status);
-      event.failure = std::move(e.failure);
+      if (e.status == client_event::erred) event.failure = std::move(e.failure);
       if (e.payload >= 0 && s.current_report != nullptr) {
         auto& done = s.current_report->finished[static_cast<std::size_t>(e.payload)];
         if (done.has_value) {

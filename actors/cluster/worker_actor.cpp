@@ -62,6 +62,7 @@ struct data_plane_reply {
 struct task_outcome {
   std::string key;
   std::uint64_t ref = 0;
+  std::uint32_t slot = 0;  ///< runnable_task::slot
   Value value;
   std::optional<task_failure> failure;
   bool send_value = false;
@@ -132,6 +133,7 @@ task_outcome run_one(runnable_task& task) {
   task_outcome outcome;
   outcome.key = task.key;
   outcome.ref = task.ref;
+  outcome.slot = task.slot;
   outcome.send_value = task.send_value;
   if (!task.function) {
     outcome.failure = task_failure{
@@ -400,7 +402,7 @@ void handle_outcomes(worker_self* self, batch_done& done) {
   }
   for (auto& outcome : done.outcomes) {
     if (outcome.failure) {
-      if (s.state.fail(outcome.key)) s.report.failed.push_back(std::move(*outcome.failure));
+      if (s.state.fail(outcome.key, outcome.slot)) s.report.failed.push_back(std::move(*outcome.failure));
       continue;
     }
     finished_task finished;
@@ -411,7 +413,7 @@ void handle_outcomes(worker_self* self, batch_done& done) {
       finished.has_value = true;
       finished.value.value = outcome.value;
     }
-    if (s.state.finish(outcome.key, std::move(outcome.value)))
+    if (s.state.finish(outcome.key, std::move(outcome.value), outcome.slot))
       s.report.finished.push_back(std::move(finished));
   }
 }

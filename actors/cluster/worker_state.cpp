@@ -198,6 +198,7 @@ std::vector<runnable_task> WorkerState::take_ready(std::size_t count) {
     runnable_task run;
     run.key = keys_.key(entry.id);
     run.ref = task.ref;
+    run.slot = entry.id;
     run.function = task.function.function;
     run.function_name = task.function.name();
     run.send_value = task.send_value;
@@ -228,8 +229,8 @@ std::vector<std::pair<std::string, std::uint64_t>> WorkerState::take_already_don
   return out;
 }
 
-bool WorkerState::finish(const std::string& key, Value result) {
-  auto id = keys_.find(key);
+bool WorkerState::finish(const std::string& key, Value result, std::uint32_t slot) {
+  auto id = keys_.find(key, slot);
   if (id == keys_.none || keys_[id].task != phase::running) return false;
   auto& task = keys_[id];
   drop_input_uses(task);
@@ -248,8 +249,8 @@ bool WorkerState::finish(const std::string& key, Value result) {
   return true;
 }
 
-bool WorkerState::fail(const std::string& key) {
-  auto id = keys_.find(key);
+bool WorkerState::fail(const std::string& key, std::uint32_t slot) {
+  auto id = keys_.find(key, slot);
   if (id == keys_.none || keys_[id].task != phase::running) return false;
   auto& task = keys_[id];
   drop_input_uses(task);

@@ -25,6 +25,7 @@ struct runnable_task {
   std::vector<Value> args;
   bool send_value = false;
   std::uint64_t ref = 0;  ///< the scheduler's reference, sent back with the result
+  std::uint32_t slot = ~std::uint32_t{0};  ///< the worker's own id of the key (finish's hint)
 };
 
 /// A task given back because an input could not be fetched: the input, and the peers that were
@@ -73,8 +74,9 @@ class WorkerState {
   std::size_t running_count() const noexcept { return running_; }
 
   /// A running task is done. Returns false when it was released while it ran (drop it).
-  bool finish(const std::string& key, Value result);
-  bool fail(const std::string& key);
+  /// `slot` is its runnable_task's: a hint that spares the lookup of the key.
+  bool finish(const std::string& key, Value result, std::uint32_t slot = ~std::uint32_t{0});
+  bool fail(const std::string& key, std::uint32_t slot = ~std::uint32_t{0});
 
   /// The scheduler no longer needs the key here: its data, or the task if not yet running.
   void release(const std::string& key);
