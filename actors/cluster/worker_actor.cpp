@@ -62,7 +62,7 @@ struct data_plane_reply {
 struct task_outcome {
   std::string key;
   std::uint64_t ref = 0;
-  std::uint32_t slot = 0;  ///< runnable_task::slot
+  std::uint32_t slot = ~std::uint32_t{0};  ///< runnable_task::slot
   Value value;
   std::optional<task_failure> failure;
   bool send_value = false;
@@ -402,7 +402,8 @@ void handle_outcomes(worker_self* self, batch_done& done) {
   }
   for (auto& outcome : done.outcomes) {
     if (outcome.failure) {
-      if (s.state.fail(outcome.key, outcome.slot)) s.report.failed.push_back(std::move(*outcome.failure));
+      if (s.state.fail(outcome.key, outcome.slot))
+        s.report.failed.push_back(std::move(*outcome.failure));
       continue;
     }
     finished_task finished;
