@@ -58,33 +58,36 @@ void complete(client_self* self, key_events& events) {
   std::vector<std::function<void()>> callbacks;
   {
     std::lock_guard<std::mutex> guard(shared.mutex);
-    for (auto& event : events.events) {
-      auto* found = shared.futures.find(event.key);
-      if (found == nullptr) continue;
-      auto& state = *found;
-      switch (event.status) {
-        case key_event::finished:
-          state.status = future_status::finished;
-          if (event.has_value && event.value.error.empty()) {
-            state.has_value = true;
-            state.value = std::move(event.value.value);
+    auto& list = events.events;
+    shared.futures.find_each(
+        list.size(), [&](std::size_t i) -> const std::string& { return list[i].key; },
+        [&](std::size_t i, future_state* found) {
+          if (found == nullptr) return;
+          auto& event = list[i];
+          auto& state = *found;
+          switch (event.status) {
+            case key_event::finished:
+              state.status = future_status::finished;
+              if (event.has_value && event.value.error.empty()) {
+                state.has_value = true;
+                state.value = std::move(event.value.value);
+              }
+              break;
+            case key_event::erred:
+              state.status = future_status::error;
+              state.failure = std::move(event.failure);
+              break;
+            case key_event::cancelled:
+              state.status = future_status::cancelled;
+              break;
+            case key_event::lost:
+              if (!state.has_value) state.status = future_status::pending;  // recomputed
+              return;
           }
-          break;
-        case key_event::erred:
-          state.status = future_status::error;
-          state.failure = std::move(event.failure);
-          break;
-        case key_event::cancelled:
-          state.status = future_status::cancelled;
-          break;
-        case key_event::lost:
-          if (!state.has_value) state.status = future_status::pending;  // recomputed
-          continue;
-      }
-      ++shared.completions;
-      for (auto& callback : state.callbacks) callbacks.push_back(std::move(callback));
-      state.callbacks.clear();
-    }
+          ++shared.completions;
+          for (auto& callback : state.callbacks) callbacks.push_back(std::move(callback));
+          state.callbacks.clear();
+        });
   }
   shared.changed.notify_all();
   for (auto& callback : callbacks) {
@@ -180,7 +183,10 @@ std::vector<std::shared_ptr<future_state>> client_connection::want(
   std::vector<std::shared_ptr<future_state>> states;
   states.reserve(keys.size());
   std::lock_guard<std::mutex> guard(impl_->shared->mutex);
-  for (const auto& key : keys) states.push_back(want_locked(*impl_->shared, key));
+  impl_->shared->futures.get_or_add_each(keys, [&](const std::shared_ptr<future_state>& state) {
+    ++state->wants;
+    states.push_back(state);
+  });
   return states;
 }
 

@@ -19,6 +19,7 @@
 namespace troupe::cluster {
 
 using detail::key_index;
+using detail::with_lookahead;
 
 enum class future_status : std::uint8_t { pending, finished, error, cancelled, lost };
 
@@ -55,9 +56,36 @@ class future_table {
     return id == key_index::none ? nullptr : slots_[id].get();
   }
 
+  /// Runs step(i, state of key_at(i) or nullptr) for i in [0, n) in order, loading the index
+  /// slots and states of later keys ahead (with_lookahead). Steps may change the table.
+  template <class KeyAt, class Step>
+  void find_each(std::size_t n, KeyAt&& key_at, Step&& step) const {
+    with_lookahead(
+        index_, n, [&](std::size_t i) { return key_index::hash(key_at(i)); },
+        [&](key_index::id_type id) { return &slots_[id]; },
+        [&](std::size_t i, std::uint64_t h) {
+          auto id = index_.find(key_at(i), h, key_of());
+          step(i, id == key_index::none ? nullptr : slots_[id].get());
+        });
+  }
+
+  /// The states of `keys`, made (pending, no wants) where there is none; `with(state)` is
+  /// called on each in order. Loads later keys' slots ahead.
+  template <class With>
+  void get_or_add_each(const std::vector<std::string>& keys, With&& with) {
+    with_lookahead(
+        index_, keys.size(), [&](std::size_t i) { return key_index::hash(keys[i]); },
+        [&](key_index::id_type id) { return &slots_[id]; },
+        [&](std::size_t i, std::uint64_t h) { with(get_or_add(keys[i], h)); });
+  }
+
   /// The state of `key`, made (pending, no wants) if there is none.
   const std::shared_ptr<future_state>& get_or_add(const std::string& key) {
-    auto h = key_index::hash(key);
+    return get_or_add(key, key_index::hash(key));
+  }
+
+  /// The same, for a key whose hash (key_index::hash) is known.
+  const std::shared_ptr<future_state>& get_or_add(const std::string& key, std::uint64_t h) {
     auto id = index_.find(key, h, key_of());
     if (id != key_index::none) return slots_[id];
     auto state = std::make_shared<future_state>();

@@ -2,6 +2,7 @@
 // state decides, batched per peer. It monitors every client and worker: a peer that goes away
 // is removed from the state like any other event.
 
+#include <algorithm>
 #include <iostream>
 #include <map>
 #include <unordered_map>
@@ -34,12 +35,21 @@ struct scheduler_actor_state {
 
 using scheduler_self = caf::stateful_actor<scheduler_actor_state>;
 
+// Room for `more` elements at once: a batch of 2,048 assignments grew by doubling, moving
+// each assignment eleven times. Geometric still, so that many small additions stay linear.
+template <class T>
+void reserve_more(std::vector<T>& items, std::size_t more) {
+  if (items.capacity() - items.size() < more)
+    items.reserve(std::max(items.size() + more, 2 * items.capacity()));
+}
+
 // Moves the state's decisions into the per-peer batches.
 void collect(scheduler_self* self) {
   auto& s = self->state;
   auto out = s.state.take_outbox();
   for (auto& [worker, commands] : out.workers) {
     auto& orders = s.orders[worker];
+    reserve_more(orders.compute, commands.compute.size());
     for (auto& d : commands.compute) {
       task_assignment a;
       a.spec = std::move(d.spec);
@@ -53,11 +63,12 @@ void collect(scheduler_self* self) {
   }
   for (auto& [client, list] : out.clients) {
     auto& batch = s.events[client];
+    reserve_more(batch.events, list.size());
     for (auto& e : list) {
       key_event event;
       event.key = std::move(e.key);
       event.status = static_cast<std::uint8_t>(e.status);
-      event.failure = std::move(e.failure);
+      if (e.status == client_event::erred) event.failure = std::move(e.failure);
       if (e.payload >= 0 && s.current_report != nullptr) {
         auto& done = s.current_report->finished[static_cast<std::size_t>(e.payload)];
         if (done.has_value) {

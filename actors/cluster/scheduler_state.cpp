@@ -70,17 +70,21 @@ void SchedulerState::update_graph(client_id client, std::vector<task_spec> tasks
   ++generation_;
   std::vector<task_id> added;
   added.reserve(tasks.size());
-  for (auto& spec : tasks) {
-    bool inserted = false;
-    auto id = intern(spec.key, &inserted);
-    if (!inserted) continue;  // a key already known keeps its task
-    auto& t = task(id);
-    t.spec = std::move(spec);
-    t.has_recipe = true;
-    t.retries_left = t.spec.retries;
-    t.priority = {-t.spec.priority, generation_, t.spec.order};
-    added.push_back(id);
-  }
+  with_lookahead(
+      index_, tasks.size(), [&](std::size_t i) { return key_index::hash(tasks[i].key); },
+      [&](task_id id) { return &tasks_[id].spec.key; },
+      [&](std::size_t i, std::uint64_t h) {
+        auto& spec = tasks[i];
+        if (index_.find(spec.key, h, key_of{this}) != key_index::none)
+          return;  // a key already known keeps its task
+        auto id = add_record(h);
+        auto& t = task(id);
+        t.spec = std::move(spec);
+        t.has_recipe = true;
+        t.retries_left = t.spec.retries;
+        t.priority = {-t.spec.priority, generation_, t.spec.order};
+        added.push_back(id);
+      });
   // Dependencies are linked once every new key is known: a graph lists keys in any order.
   for (auto id : added) {
     for (const auto& dependency : task(id).spec.dependencies) {
@@ -98,9 +102,11 @@ void SchedulerState::update_graph(client_id client, std::vector<task_spec> tasks
       ++input.live_dependents;
     }
   }
-  for (const auto& key : wanted) {
-    auto found = lookup(key);
-    if (!found) {
+  auto wanted_ids = lookup_all(wanted);
+  for (std::size_t i = 0; i < wanted.size(); ++i) {
+    const auto& key = wanted[i];
+    auto found = wanted_ids[i];
+    if (found == key_index::none) {
       task_record unknown;
       unknown.spec.key = key;
       unknown.failure = {key, "troupe::ArgumentError",
@@ -109,7 +115,7 @@ void SchedulerState::update_graph(client_id client, std::vector<task_spec> tasks
       notify_client(client, unknown, client_event::erred);
       continue;
     }
-    want(client, *found);
+    want(client, found);
   }
   // New tasks that nothing wants (a graph's unused branches) are forgotten at once.
   for (auto it = added.rbegin(); it != added.rend(); ++it) {
@@ -120,17 +126,21 @@ void SchedulerState::update_graph(client_id client, std::vector<task_spec> tasks
 }
 
 void SchedulerState::release_keys(client_id client, const std::vector<std::string>& keys) {
-  for (const auto& key : keys) {
-    auto found = lookup(key);
-    if (!found) continue;
-    auto id = *found;
-    auto& t = task(id);
-    auto entry = find_want(t, client);
-    if (entry == t.who_wants.end()) continue;  // already cancelled, or never wanted
-    --t.wanted;
-    if (--entry->second == 0) t.who_wants.erase(entry);
-    release_if_unneeded(id);
-  }
+  // Each key looked up just before its release, which forgets it: the index slot it erases is
+  // still in the cache (looking every key up first, as lookup_all does, lost it).
+  with_lookahead(
+      index_, keys.size(), [&](std::size_t i) { return key_index::hash(keys[i]); },
+      [&](task_id id) { return &tasks_[id].spec.key; },
+      [&](std::size_t i, std::uint64_t h) {
+        auto id = index_.find(keys[i], h, key_of{this});
+        if (id == key_index::none) return;
+        auto& t = task(id);
+        auto entry = find_want(t, client);
+        if (entry == t.who_wants.end()) return;  // already cancelled, or never wanted
+        --t.wanted;
+        if (--entry->second == 0) t.who_wants.erase(entry);
+        release_if_unneeded(id);
+      });
   dispatch_ready();
 }
 
@@ -466,28 +476,42 @@ std::optional<SchedulerState::task_id> SchedulerState::find_reported(const std::
 
 SchedulerState::task_id SchedulerState::intern(const std::string& key, bool* was_inserted) {
   const auto h = key_index::hash(key);
-  auto existing = index_.find(key, h, key_of_);
+  auto existing = index_.find(key, h, key_of{this});
   if (was_inserted != nullptr) *was_inserted = existing == key_index::none;
   if (existing != key_index::none) return existing;
+  auto id = add_record(h);
+  tasks_[id].spec.key = key;
+  return id;
+}
+
+SchedulerState::task_id SchedulerState::add_record(std::uint64_t h) {
   task_id id;
   if (!free_ids_.empty()) {
+    // Already a default record (forget_if_unreferenced reset it), but for its incarnation.
     id = free_ids_.back();
     free_ids_.pop_back();
-    auto incarnation = tasks_[id].incarnation;
-    tasks_[id] = task_record{};
-    tasks_[id].incarnation = incarnation;
+    tasks_[id].state = task_state::released;
   } else {
     id = static_cast<task_id>(tasks_.size());
     tasks_.emplace_back();
   }
-  tasks_[id].spec.key = key;
   tasks_[id].key_hash = h;
   index_.insert(h, id);
   return id;
 }
 
+std::vector<SchedulerState::task_id> SchedulerState::lookup_all(
+    const std::vector<std::string>& keys) const {
+  std::vector<task_id> ids(keys.size());
+  with_lookahead(
+      index_, keys.size(), [&](std::size_t i) { return key_index::hash(keys[i]); },
+      [&](task_id id) { return &tasks_[id].spec.key; },
+      [&](std::size_t i, std::uint64_t h) { ids[i] = index_.find(keys[i], h, key_of{this}); });
+  return ids;
+}
+
 std::optional<SchedulerState::task_id> SchedulerState::lookup(const std::string& key) const {
-  auto id = index_.find(key, key_index::hash(key), key_of_);
+  auto id = index_.find(key, key_index::hash(key), key_of{this});
   if (id == key_index::none) return std::nullopt;
   return id;
 }

@@ -16,7 +16,6 @@
 // erred (KilledWorker) after `allowed_failures` such deaths.
 
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -31,6 +30,7 @@
 namespace troupe::cluster {
 
 using detail::key_index;
+using detail::with_lookahead;
 
 enum class task_state : std::uint8_t {
   released,
@@ -211,7 +211,11 @@ class SchedulerState {
   task_record& task(task_id id) { return tasks_[id]; }
   /// The id of `key`, made when new (`inserted` says which).
   task_id intern(const std::string& key, bool* inserted = nullptr);
+  /// A new record (released, no spec yet) for a key of hash `h`, in the index.
+  task_id add_record(std::uint64_t h);
   std::optional<task_id> lookup(const std::string& key) const;
+  /// The ids of many keys (key_index::none for an unknown one), loaded ahead (with_lookahead).
+  std::vector<task_id> lookup_all(const std::vector<std::string>& keys) const;
   /// The task a worker's report names: by the reference it was dispatched with when that is
   /// still the same task, else by key; nullopt when unknown.
   std::optional<task_id> find_reported(const std::string& key, std::uint64_t ref) const;
@@ -249,8 +253,9 @@ class SchedulerState {
   std::vector<task_id> free_ids_;
   key_index index_;
   /// The key of a task id, for index_ to compare against.
-  std::function<std::string_view(task_id)> key_of_ = [this](task_id id) -> std::string_view {
-    return tasks_[id].spec.key;
+  struct key_of {
+    const SchedulerState* state;
+    std::string_view operator()(task_id id) const noexcept { return state->tasks_[id].spec.key; }
   };
   std::map<worker_id, worker_record> workers_;  ///< ordered: choices do not depend on hashing
   std::set<client_id> clients_;

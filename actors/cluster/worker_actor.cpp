@@ -62,6 +62,7 @@ struct data_plane_reply {
 struct task_outcome {
   std::string key;
   std::uint64_t ref = 0;
+  std::uint32_t slot = ~std::uint32_t{0};  ///< runnable_task::slot
   Value value;
   std::optional<task_failure> failure;
   bool send_value = false;
@@ -132,6 +133,7 @@ task_outcome run_one(runnable_task& task) {
   task_outcome outcome;
   outcome.key = task.key;
   outcome.ref = task.ref;
+  outcome.slot = task.slot;
   outcome.send_value = task.send_value;
   if (!task.function) {
     outcome.failure = task_failure{
@@ -400,7 +402,8 @@ void handle_outcomes(worker_self* self, batch_done& done) {
   }
   for (auto& outcome : done.outcomes) {
     if (outcome.failure) {
-      if (s.state.fail(outcome.key)) s.report.failed.push_back(std::move(*outcome.failure));
+      if (s.state.fail(outcome.key, outcome.slot))
+        s.report.failed.push_back(std::move(*outcome.failure));
       continue;
     }
     finished_task finished;
@@ -411,7 +414,7 @@ void handle_outcomes(worker_self* self, batch_done& done) {
       finished.has_value = true;
       finished.value.value = outcome.value;
     }
-    if (s.state.finish(outcome.key, std::move(outcome.value)))
+    if (s.state.finish(outcome.key, std::move(outcome.value), outcome.slot))
       s.report.finished.push_back(std::move(finished));
   }
 }
@@ -467,11 +470,15 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
         // Releases first: a batch may hold a release and a later compute of the same key (a
         // task stolen away and back); applied the other way round, the task would be lost.
         // A compute followed by a release only runs a task the scheduler then drops.
-        for (auto& key : orders.release) s.state.release(key);
+        s.state.release(orders.release);
         // A steal: what has not started goes back (the scheduler moves it); what runs stays.
         for (auto& key : orders.steal)
           if (s.state.give_back(key)) s.report.given_back.push_back(std::move(key));
-        for (auto& a : orders.compute) {
+        constexpr std::size_t ahead = 8;  // assignments whose keys are prefetched
+        for (std::size_t i = 0; i < orders.compute.size(); ++i) {
+          if (i + ahead < orders.compute.size())
+            s.state.prefetch(orders.compute[i + ahead].spec.key);
+          auto& a = orders.compute[i];
           std::vector<std::vector<peer_id>> holders;
           holders.reserve(a.holders.size());
           for (auto& workers : a.holders) {

@@ -7,29 +7,35 @@ namespace troupe::cluster {
 
 void WorkerState::add_task(task_spec spec, std::vector<std::vector<peer_id>> holders,
                            bool send_value, const std::vector<std::uint64_t>& input_nbytes) {
-  const auto& key = spec.key;
-  if (running_.count(key) != 0) {
-    released_while_running_.erase(key);  // the run under way now serves this assignment
+  const auto id = keys_.insert(spec.key);
+  auto& task = keys_[id];
+  if (task.task == phase::running) {
+    task.released_while_running = false;  // the run under way now serves this assignment
     return;
   }
-  if (waiting_.count(key) != 0) return;
-  if (auto held = data_.find(key); held != data_.end()) {
-    borrowed_uses_.erase(key);  // a fetched copy becomes this worker's own result
-    already_done_.emplace_back(key, held->second.nbytes());
+  if (task.task != phase::none) return;
+  if (task.has_data) {
+    task.borrowed_uses = 0;  // a fetched copy becomes this worker's own result
+    already_done_.emplace_back(std::move(spec.key), task.data.nbytes());
     return;
   }
-  waiting_task task{std::move(spec), send_value, 0};
-  for (std::size_t i = 0; i < task.spec.dependencies.size(); ++i) {
-    const auto& input = task.spec.dependencies[i];
-    auto found = data_.find(input);
-    auto borrowed = borrowed_uses_.find(input);
-    if (found != data_.end()) {
-      if (borrowed != borrowed_uses_.end()) ++borrowed->second;
+  task.function = std::move(spec.function);
+  task.args = std::move(spec.args);
+  task.dependencies = std::move(spec.dependencies);
+  task.priority = spec.priority;
+  task.order = spec.order;
+  task.ref = spec.ref;
+  task.send_value = send_value;
+  task.missing = 0;
+  for (std::size_t i = 0; i < task.dependencies.size(); ++i) {
+    const auto& input = task.dependencies[i];
+    if (auto found = keys_.find(input); found != keys_.none && keys_[found].has_data) {
+      if (keys_[found].borrowed_uses > 0) ++keys_[found].borrowed_uses;
       continue;
     }
     ++task.missing;
     auto& fetch = fetches_[input];
-    fetch.waiting.push_back(task.spec.key);
+    fetch.waiting.push_back(spec.key);
     if (i < input_nbytes.size()) fetch.nbytes = input_nbytes[i];
     auto given = i < holders.size() ? std::move(holders[i]) : std::vector<peer_id>{};
     std::reverse(given.begin(), given.end());
@@ -47,10 +53,8 @@ void WorkerState::add_task(task_spec spec, std::vector<std::vector<peer_id>> hol
       to_fetch_.push_back(input);
     }
   }
-  auto name = task.spec.key;
-  bool ready = task.missing == 0;
-  waiting_.emplace(name, std::move(task));
-  if (ready) make_ready(name);
+  set_phase(task, phase::waiting);
+  if (task.missing == 0) make_ready(id);
 }
 
 std::vector<fetch_request> WorkerState::take_fetches() {
@@ -82,17 +86,18 @@ void WorkerState::fetched(const std::string& key, Value value) {
   auto waiting = std::move(found->second.waiting);
   fetches_.erase(found);
   std::uint32_t uses = 0;
-  std::vector<std::string> now_ready;
+  std::vector<key_id> now_ready;
   for (const auto& name : waiting) {
-    auto task = waiting_.find(name);
-    if (task == waiting_.end()) continue;  // released meanwhile
+    auto id = keys_.find(name);
+    if (id == keys_.none) continue;  // released meanwhile
+    auto& task = keys_[id];
+    if (task.task != phase::waiting && task.task != phase::ready) continue;
     ++uses;
-    if (--task->second.missing == 0) now_ready.push_back(name);
+    if (--task.missing == 0) now_ready.push_back(id);
   }
   if (uses == 0) return;
-  store(key, std::move(value), false);
-  borrowed_uses_[key] = uses;
-  for (const auto& name : now_ready) make_ready(name);
+  keys_[store(key, std::move(value))].borrowed_uses = uses;
+  for (auto id : now_ready) make_ready(id);
 }
 
 void WorkerState::fetch_failed(const std::string& key, peer_id peer) {
@@ -116,10 +121,10 @@ void WorkerState::fetch_undecodable(const std::string& key, peer_id peer, const 
   auto& fetch = found->second;
   if (!fetch.in_flight || fetch.peer != peer) return;  // stale: the fetch has moved on
   for (const auto& name : fetch.waiting) {
-    auto task = waiting_.find(name);
-    if (task == waiting_.end()) continue;
-    drop_input_uses(task->second.spec);
-    waiting_.erase(task);
+    auto id = keys_.find(name);
+    if (id == keys_.none) continue;
+    if (keys_[id].task != phase::waiting && keys_[id].task != phase::ready) continue;
+    drop_task(id);
     unloadable_.push_back({name, "its input " + key + " did not decode: " + why});
   }
   fetches_.erase(found);
@@ -139,10 +144,10 @@ void WorkerState::peer_lost(peer_id peer) {
 void WorkerState::give_up(std::unordered_map<std::string, fetch_state>::iterator found) {
   auto& fetch = found->second;
   for (const auto& name : fetch.waiting) {
-    auto task = waiting_.find(name);
-    if (task == waiting_.end()) continue;
-    drop_input_uses(task->second.spec);
-    waiting_.erase(task);
+    auto id = keys_.find(name);
+    if (id == keys_.none) continue;
+    if (keys_[id].task != phase::waiting && keys_[id].task != phase::ready) continue;
+    drop_task(id);
     missing_.push_back({name, found->first, fetch.failed});
   }
   fetches_.erase(found);
@@ -151,10 +156,9 @@ void WorkerState::give_up(std::unordered_map<std::string, fetch_state>::iterator
 std::string WorkerState::describe(std::size_t examples) const {
   std::size_t in_flight = 0;
   for (const auto& [key, fetch] : fetches_) in_flight += fetch.in_flight ? 1 : 0;
-  std::string out = std::to_string(waiting_.size()) + " assigned (" +
-                    std::to_string(ready_.size()) + " ready), " +
-                    std::to_string(running_.size()) + " running, " +
-                    std::to_string(data_.size()) + " keys held, " +
+  std::string out = std::to_string(assigned_) + " assigned (" + std::to_string(ready_count_) +
+                    " ready), " + std::to_string(running_) + " running, " +
+                    std::to_string(data_count_) + " keys held, " +
                     std::to_string(fetches_.size()) + " fetches (" + std::to_string(in_flight) +
                     " in flight)\n";
   std::size_t shown = 0;
@@ -166,11 +170,14 @@ std::string WorkerState::describe(std::size_t examples) const {
            std::to_string(fetch.waiting.size()) + " tasks\n";
   }
   shown = 0;
-  for (const auto& [key, task] : waiting_) {
-    if (shown++ == examples) break;
+  keys_.for_each([&](key_id, const std::string& key, const key_record& task) {
+    if (task.task != phase::waiting && task.task != phase::ready) return;
+    if (shown++ >= examples) return;
     out += "    task " + key + ": " + std::to_string(task.missing) + " inputs missing\n";
-  }
-  for (const auto& [key, spec] : running_) out += "    running " + key + "\n";
+  });
+  keys_.for_each([&](key_id, const std::string& key, const key_record& task) {
+    if (task.task == phase::running) out += "    running " + key + "\n";
+  });
   return out;
 }
 
@@ -182,36 +189,36 @@ std::vector<missing_task> WorkerState::take_missing() {
 
 std::vector<runnable_task> WorkerState::take_ready(std::size_t count) {
   std::vector<runnable_task> out;
+  out.reserve(std::min(count, ready_count_));
   while (out.size() < count && !ready_.empty()) {
-    auto entry = ready_.begin();
-    auto key = std::move(entry->second);
-    ready_.erase(entry);
-    ready_index_.erase(key);
-    auto found = waiting_.find(key);
-    if (found == waiting_.end()) continue;
-    auto& spec = found->second.spec;
-    runnable_task task;
-    task.key = key;
-    task.ref = spec.ref;
-    task.function = spec.function.function;
-    task.function_name = spec.function.name();
-    task.send_value = found->second.send_value;
+    auto entry = ready_.top();
+    ready_.pop();
+    auto& task = keys_[entry.id];
+    if (task.task != phase::ready || task.rank.arrival != entry.rank.arrival) continue;  // stale
+    runnable_task run;
+    run.key = keys_.key(entry.id);
+    run.ref = task.ref;
+    run.slot = entry.id;
+    run.function = task.function.function;
+    run.function_name = task.function.name();
+    run.send_value = task.send_value;
     std::size_t position = 0;
     bool complete = true;
-    while (complete && position < spec.args.size()) {
+    run.args.reserve(task.args.size());
+    while (complete && position < task.args.size()) {
       Value arg;
-      complete = resolve(spec.args, position, arg);
-      task.args.push_back(std::move(arg));
+      complete = resolve(task.args, position, arg);
+      run.args.push_back(std::move(arg));
     }
     if (!complete) {  // an input went missing: the scheduler assigns it again
-      drop_input_uses(spec);
-      waiting_.erase(found);
-      missing_.push_back({key, {}, {}});
+      drop_task(entry.id);
+      missing_.push_back({std::move(run.key), {}, {}});
       continue;
     }
-    running_.emplace(key, std::move(spec));
-    waiting_.erase(found);
-    out.push_back(std::move(task));
+    set_phase(task, phase::running);
+    task.function = {};  // a running task needs only its dependencies (drop_input_uses)
+    task.args = {};
+    out.push_back(std::move(run));
   }
   return out;
 }
@@ -222,72 +229,128 @@ std::vector<std::pair<std::string, std::uint64_t>> WorkerState::take_already_don
   return out;
 }
 
-bool WorkerState::finish(const std::string& key, Value result) {
-  auto found = running_.find(key);
-  if (found == running_.end()) return false;
-  drop_input_uses(found->second);
-  running_.erase(found);
-  if (released_while_running_.erase(key) != 0) return false;
-  store(key, std::move(result), true);
+bool WorkerState::finish(const std::string& key, Value result, std::uint32_t slot) {
+  auto id = keys_.find(key, slot);
+  if (id == keys_.none || keys_[id].task != phase::running) return false;
+  auto& task = keys_[id];
+  drop_input_uses(task);
+  set_phase(task, phase::none);
+  task.dependencies = {};
+  if (std::exchange(task.released_while_running, false)) {
+    forget_if_empty(id);
+    return false;
+  }
+  if (!task.has_data) {
+    task.has_data = true;
+    task.data = std::move(result);
+    nbytes_ += task.data.nbytes();
+    ++data_count_;
+  }
   return true;
 }
 
-bool WorkerState::fail(const std::string& key) {
-  auto found = running_.find(key);
-  if (found == running_.end()) return false;
-  drop_input_uses(found->second);
-  running_.erase(found);
-  return released_while_running_.erase(key) == 0;
+bool WorkerState::fail(const std::string& key, std::uint32_t slot) {
+  auto id = keys_.find(key, slot);
+  if (id == keys_.none || keys_[id].task != phase::running) return false;
+  auto& task = keys_[id];
+  drop_input_uses(task);
+  set_phase(task, phase::none);
+  task.dependencies = {};
+  const bool released = std::exchange(task.released_while_running, false);
+  forget_if_empty(id);
+  return !released;
 }
 
 void WorkerState::release(const std::string& key) {
-  if (running_.count(key) != 0) {
-    released_while_running_.insert(key);
+  if (auto id = keys_.find(key); id != keys_.none) release(id);
+}
+
+void WorkerState::release(const std::vector<std::string>& keys) {
+  keys_.find_each(
+      keys.size(), [&](std::size_t i) -> const std::string& { return keys[i]; },
+      [&](std::size_t, key_id id) {
+        if (id != keys_.none) release(id);
+      });
+}
+
+void WorkerState::release(key_id id) {
+  auto& record = keys_[id];
+  if (record.task == phase::running) {
+    record.released_while_running = true;
     return;
   }
-  auto task = waiting_.find(key);
-  if (task != waiting_.end()) {
-    drop_input_uses(task->second.spec);
-    waiting_.erase(task);
-    if (auto entry = ready_index_.find(key); entry != ready_index_.end()) {
-      ready_.erase(entry->second);
-      ready_index_.erase(entry);
-    }
+  if (record.task != phase::none) {
+    drop_task(id);
     return;
   }
-  if (borrowed_uses_.count(key) != 0) return;  // a local task still needs this copy
-  auto found = data_.find(key);
-  if (found == data_.end()) return;
-  nbytes_ -= found->second.nbytes();
-  data_.erase(found);
+  if (record.borrowed_uses > 0 || !record.has_data) return;  // a local task needs this copy
+  nbytes_ -= record.data.nbytes();
+  --data_count_;
+  keys_.erase(id);
 }
 
 bool WorkerState::give_back(const std::string& key) {
-  if (running_.count(key) != 0 || waiting_.count(key) == 0) return false;
-  release(key);
+  auto id = keys_.find(key);
+  if (id == keys_.none) return false;
+  if (keys_[id].task != phase::waiting && keys_[id].task != phase::ready) return false;
+  drop_task(id);
   return true;
 }
 
 void WorkerState::put(const std::string& key, Value value) {
-  borrowed_uses_.erase(key);
-  store(key, std::move(value), true);
+  if (auto id = keys_.find(key); id != keys_.none) keys_[id].borrowed_uses = 0;
+  store(key, std::move(value));
 }
 
 const Value* WorkerState::find(const std::string& key) const {
-  auto found = data_.find(key);
-  return found == data_.end() ? nullptr : &found->second;
+  auto id = keys_.find(key);
+  return id == keys_.none || !keys_[id].has_data ? nullptr : &keys_[id].data;
 }
 
-void WorkerState::store(const std::string& key, Value value, bool) {
-  auto [it, inserted] = data_.try_emplace(key, std::move(value));
-  if (inserted) nbytes_ += it->second.nbytes();
+// Keeps the first value stored for a key.
+WorkerState::key_id WorkerState::store(const std::string& key, Value value) {
+  const auto id = keys_.insert(key);
+  auto& record = keys_[id];
+  if (record.has_data) return id;
+  record.has_data = true;
+  record.data = std::move(value);
+  nbytes_ += record.data.nbytes();
+  ++data_count_;
+  return id;
 }
 
-void WorkerState::make_ready(const std::string& key) {
-  auto& spec = waiting_.at(key).spec;
-  ready_entry entry{-spec.priority, spec.order, arrivals_++};
-  ready_.emplace(entry, key);
-  ready_index_.emplace(key, std::move(entry));
+void WorkerState::set_phase(key_record& record, phase to) noexcept {
+  auto count = [&](phase p, int by) {
+    if (p == phase::waiting || p == phase::ready) assigned_ += by;
+    if (p == phase::ready) ready_count_ += by;
+    if (p == phase::running) running_ += by;
+  };
+  count(record.task, -1);
+  count(to, +1);
+  record.task = to;
+}
+
+void WorkerState::drop_task(key_id id) {
+  auto& task = keys_[id];
+  drop_input_uses(task);
+  set_phase(task, phase::none);
+  task.function = {};
+  task.args = {};
+  task.dependencies = {};
+  if (ready_count_ == 0) ready_ = {};  // only stale entries are left
+  forget_if_empty(id);
+}
+
+void WorkerState::forget_if_empty(key_id id) {
+  const auto& record = keys_[id];
+  if (!record.has_data && record.task == phase::none) keys_.erase(id);
+}
+
+void WorkerState::make_ready(key_id id) {
+  auto& task = keys_[id];
+  task.rank = {-task.priority, task.order, arrivals_++};
+  set_phase(task, phase::ready);
+  ready_.push({task.rank, id});
 }
 
 bool WorkerState::resolve(const std::vector<wire_arg>& args, std::size_t& position,
@@ -296,9 +359,9 @@ bool WorkerState::resolve(const std::vector<wire_arg>& args, std::size_t& positi
   const auto& arg = args[position++];
   switch (arg.kind) {
     case wire_arg::ref: {
-      auto found = data_.find(arg.key);
-      if (found == data_.end()) return false;
-      out = found->second;
+      const auto* found = find(arg.key);
+      if (found == nullptr) return false;
+      out = *found;
       return true;
     }
     case wire_arg::list: {
@@ -319,17 +382,19 @@ bool WorkerState::resolve(const std::vector<wire_arg>& args, std::size_t& positi
 }
 
 // A task no longer needs its inputs: fetched copies nobody else here needs are dropped.
-void WorkerState::drop_input_uses(const task_spec& spec) {
-  for (const auto& input : spec.dependencies) {
-    auto borrowed = borrowed_uses_.find(input);
-    if (borrowed == borrowed_uses_.end()) continue;
-    if (--borrowed->second > 0) continue;
-    borrowed_uses_.erase(borrowed);
-    auto found = data_.find(input);
-    if (found != data_.end()) {
-      nbytes_ -= found->second.nbytes();
-      data_.erase(found);
+void WorkerState::drop_input_uses(const key_record& task) {
+  for (const auto& input : task.dependencies) {
+    auto id = keys_.find(input);
+    if (id == keys_.none) continue;
+    auto& record = keys_[id];
+    if (record.borrowed_uses == 0 || --record.borrowed_uses > 0) continue;
+    if (record.has_data) {
+      nbytes_ -= record.data.nbytes();
+      --data_count_;
+      record.has_data = false;
+      record.data = Value();
     }
+    forget_if_empty(id);
   }
 }
 

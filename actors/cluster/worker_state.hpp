@@ -5,13 +5,12 @@
 // and runs the tasks; peers are small numbers the actor maps to its actor handles.
 
 #include <cstdint>
-#include <deque>
-#include <map>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "actors/cluster/key_table.hpp"
+#include "actors/cluster/priority_fifo.hpp"
 #include "actors/cluster/spec.hpp"
 
 namespace troupe::cluster {
@@ -26,6 +25,7 @@ struct runnable_task {
   std::vector<Value> args;
   bool send_value = false;
   std::uint64_t ref = 0;  ///< the scheduler's reference, sent back with the result
+  std::uint32_t slot = ~std::uint32_t{0};  ///< the worker's own id of the key (finish's hint)
 };
 
 /// A task given back because an input could not be fetched: the input, and the peers that were
@@ -68,17 +68,24 @@ class WorkerState {
   /// Assigned keys that were already here (a fetched copy, or a result kept): done at once,
   /// with their nbytes, to report as finished.
   std::vector<std::pair<std::string, std::uint64_t>> take_already_done();
-  std::size_t ready_count() const noexcept { return ready_.size(); }
+  std::size_t ready_count() const noexcept { return ready_count_; }
   /// Tasks assigned and not yet running (waiting for inputs, or ready).
-  std::size_t assigned_count() const noexcept { return waiting_.size(); }
-  std::size_t running_count() const noexcept { return running_.size(); }
+  std::size_t assigned_count() const noexcept { return assigned_; }
+  std::size_t running_count() const noexcept { return running_; }
 
   /// A running task is done. Returns false when it was released while it ran (drop it).
-  bool finish(const std::string& key, Value result);
-  bool fail(const std::string& key);
+  /// `slot` is its runnable_task's: a hint that spares the lookup of the key.
+  bool finish(const std::string& key, Value result, std::uint32_t slot = ~std::uint32_t{0});
+  bool fail(const std::string& key, std::uint32_t slot = ~std::uint32_t{0});
 
   /// The scheduler no longer needs the key here: its data, or the task if not yet running.
   void release(const std::string& key);
+  /// release() of each key in turn, loading later keys' records ahead (at 100,000 keys each is
+  /// a cache miss or two).
+  void release(const std::vector<std::string>& keys);
+  /// A hint for a loop of calls about many keys (assignments): starts loading where a lookup
+  /// of `key` begins. Changes nothing.
+  void prefetch(const std::string& key) const noexcept { keys_.prefetch(key); }
   /// A steal: drops the task and returns true when it has not started (waiting or ready);
   /// false when it runs, is done, or is not here.
   bool give_back(const std::string& key);
@@ -86,17 +93,48 @@ class WorkerState {
   /// Data put here by a client (scatter).
   void put(const std::string& key, Value value);
   const Value* find(const std::string& key) const;
-  std::size_t data_count() const noexcept { return data_.size(); }
+  std::size_t data_count() const noexcept { return data_count_; }
   /// A readable account: tasks waiting (with their missing inputs), ready and running, and
   /// the fetches in flight.
   std::string describe(std::size_t examples = 5) const;
   std::uint64_t data_nbytes() const noexcept { return nbytes_; }
 
  private:
-  struct waiting_task {
-    task_spec spec;
+  enum class phase : std::uint8_t { none, waiting, ready, running };
+  /// A ready task's place in the queue: higher user priority, then lower order, then earlier.
+  struct ready_rank {
+    std::int64_t user;  ///< negated user priority
+    std::uint64_t order;
+    std::uint64_t arrival;  ///< unique: tells a queue entry from a stale one (see ready_)
+    bool operator>(const ready_rank& o) const noexcept {
+      if (user != o.user) return user > o.user;
+      if (order != o.order) return order > o.order;
+      return arrival > o.arrival;
+    }
+  };
+  /// Everything the worker knows of one key: its value, and its task while assigned here.
+  struct key_record {
+    Value data;
+    bool has_data = false;
+    std::uint32_t borrowed_uses = 0;  ///< a fetched copy: local tasks still needing it (0: own)
+    phase task = phase::none;
+    bool released_while_running = false;
     bool send_value = false;
-    std::uint32_t missing = 0;
+    std::uint32_t missing = 0;  ///< inputs not here yet (while waiting)
+    ready_rank rank{};          ///< set when it becomes ready
+    // The task's spec, but for its key (the table's).
+    wire_function function;
+    std::vector<wire_arg> args;
+    std::vector<std::string> dependencies;
+    std::int64_t priority = 0;
+    std::uint64_t order = 0;
+    std::uint64_t ref = 0;
+  };
+  using key_id = key_table<key_record>::id_type;
+  struct ready_entry {
+    ready_rank rank;
+    key_id id;
+    bool operator>(const ready_entry& o) const noexcept { return rank > o.rank; }
   };
   struct fetch_state {
     std::vector<peer_id> holders;  ///< still to try, the next last (the one asked included)
@@ -106,37 +144,38 @@ class WorkerState {
     std::uint64_t nbytes = 0;
     std::vector<std::string> waiting;  ///< tasks that need it
   };
-  struct ready_entry {
-    std::int64_t user;  ///< negated user priority
-    std::uint64_t order;
-    std::uint64_t arrival;
-    bool operator<(const ready_entry& o) const noexcept {
-      if (user != o.user) return user < o.user;
-      if (order != o.order) return order < o.order;
-      return arrival < o.arrival;
-    }
-  };
 
-  void store(const std::string& key, Value value, bool owned);
+  /// Keeps `value` as the key's data unless it has some; returns the key's id.
+  key_id store(const std::string& key, Value value);
+  /// The record's task moves to `to`, keeping the counts of each phase.
+  void set_phase(key_record& record, phase to) noexcept;
+  /// The task (waiting or ready) is dropped: its inputs' uses, its spec, and the key itself
+  /// when nothing else is kept for it.
+  void drop_task(key_id id);
+  /// Forgets the key when it holds neither data nor a task.
+  void forget_if_empty(key_id id);
+  void release(key_id id);
   /// No holder is left for a fetch: the tasks that needed it go back to the scheduler.
   void give_up(std::unordered_map<std::string, fetch_state>::iterator fetch);
-  std::vector<std::pair<std::string, std::string>> unloadable_;
-  void make_ready(const std::string& key);
+  void make_ready(key_id id);
   /// The argument at `position` (advanced past it); false when a referenced key is not here.
   bool resolve(const std::vector<wire_arg>& args, std::size_t& position, Value& out) const;
-  void drop_input_uses(const task_spec& spec);
+  void drop_input_uses(const key_record& task);
 
-  std::unordered_map<std::string, Value> data_;
-  std::unordered_map<std::string, std::uint32_t> borrowed_uses_;  ///< fetched inputs: tasks left
+  /// Data and tasks by key.
+  key_table<key_record> keys_;
+  std::size_t data_count_ = 0;
   std::uint64_t nbytes_ = 0;
-  std::unordered_map<std::string, waiting_task> waiting_;
-  std::map<ready_entry, std::string> ready_;
-  std::unordered_map<std::string, ready_entry> ready_index_;  ///< to take a released task out
-  std::unordered_map<std::string, task_spec> running_;
-  std::set<std::string> released_while_running_;
+  std::size_t assigned_ = 0;  ///< tasks waiting or ready
+  std::size_t ready_count_ = 0;
+  std::size_t running_ = 0;
+  /// Ready tasks, best first. A task dropped while ready leaves its entry behind: an entry
+  /// whose record is not ready with the same arrival is stale and skipped.
+  priority_fifo<ready_entry> ready_;
   std::unordered_map<std::string, fetch_state> fetches_;
   std::vector<std::string> to_fetch_;
   std::vector<missing_task> missing_;
+  std::vector<std::pair<std::string, std::string>> unloadable_;
   std::vector<std::pair<std::string, std::uint64_t>> already_done_;
   std::uint64_t arrivals_ = 0;
 };
