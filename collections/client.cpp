@@ -1,6 +1,8 @@
 #include "collections/client.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <deque>
 #include <fstream>
 #include <iterator>
 #include <mutex>
@@ -284,10 +286,37 @@ wait_result wait(const std::vector<Future<Value>>& futures, wait_options options
   return result;
 }
 
-as_completed::as_completed(std::vector<Future<Value>> futures, clock_duration timeout)
-    : pending_(std::move(futures)), timeout_(timeout) {}
+struct as_completed::completions {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<Future<Value>> done;
+  std::size_t remaining = 0;  ///< added and not yet handed out
+};
 
-void as_completed::add(Future<Value> future) { pending_.push_back(std::move(future)); }
+as_completed::as_completed(std::vector<Future<Value>> futures, clock_duration timeout)
+    : completions_(std::make_shared<completions>()), timeout_(timeout) {
+  for (auto& future : futures) add(std::move(future));
+}
+
+void as_completed::add(Future<Value> future) {
+  {
+    std::lock_guard<std::mutex> guard(completions_->mutex);
+    ++completions_->remaining;
+  }
+  // Runs at once when the future is done already: the lock above must be free by then.
+  future.add_done_callback([completions = completions_](const Future<Value>& done) {
+    {
+      std::lock_guard<std::mutex> guard(completions->mutex);
+      completions->done.push_back(done);
+    }
+    completions->changed.notify_all();
+  });
+}
+
+std::size_t as_completed::remaining() const {
+  std::lock_guard<std::mutex> guard(completions_->mutex);
+  return completions_->remaining;
+}
 
 std::optional<std::pair<Future<Value>, Value>> as_completed::next_with_result() {
   auto done = next();
@@ -297,21 +326,13 @@ std::optional<std::pair<Future<Value>, Value>> as_completed::next_with_result() 
 }
 
 std::optional<Future<Value>> as_completed::next() {
-  if (pending_.empty()) return std::nullopt;
-  auto& shared = pending_.front().handle()->connection->shared();
-  std::unique_lock<std::mutex> lock(shared.mutex);
-  std::optional<Future<Value>> found;
-  auto take_done = [&] {
-    for (auto it = pending_.begin(); it != pending_.end(); ++it) {
-      if (it->handle()->state->status == cluster::future_status::pending) continue;
-      found = std::move(*it);
-      pending_.erase(it);
-      return true;
-    }
-    return false;
-  };
-  if (!shared.changed.wait_for(lock, timeout_, take_done))
+  std::unique_lock<std::mutex> lock(completions_->mutex);
+  if (completions_->remaining == 0) return std::nullopt;
+  if (!completions_->changed.wait_for(lock, timeout_, [&] { return !completions_->done.empty(); }))
     throw TimeoutError("as_completed: no future finished within the timeout");
+  auto found = std::move(completions_->done.front());
+  completions_->done.pop_front();
+  --completions_->remaining;
   return found;
 }
 

@@ -166,7 +166,8 @@ class as_completed {
   /// is fetched here; a task's exception is thrown here as by result().
   std::optional<std::pair<Future<Value>, Value>> next_with_result();
   void add(Future<Value> future);
-  std::size_t remaining() const noexcept { return pending_.size(); }
+  /// Futures added and not yet handed out by next().
+  std::size_t remaining() const;
 
   class iterator {
    public:
@@ -186,8 +187,12 @@ class as_completed {
   iterator begin() { return iterator(this); }
   std::nullptr_t end() const { return nullptr; }
 
+  /// Futures in the order they were done, filled by their done callbacks: next() takes the
+  /// first without looking at the futures still pending.
+  struct completions;
+
  private:
-  std::vector<Future<Value>> pending_;
+  std::shared_ptr<completions> completions_;
   clock_duration timeout_;
 };
 

@@ -83,11 +83,13 @@ class Future {
   /// Waits for the result; TaskError if the task raised, CancelledError if it was cancelled,
   /// TimeoutError when the timeout passes first.
   T result(clock_duration timeout = default_result_timeout) const {
-    auto values = handle_->connection->gather({handle_->state}, timeout);
+    const auto& handle = checked();
+    auto values = handle.connection->gather({handle.state}, timeout);
     return detail::value_as<T>(values.front());
   }
   Value value(clock_duration timeout = default_result_timeout) const {
-    return handle_->connection->gather({handle_->state}, timeout).front();
+    const auto& handle = checked();
+    return handle.connection->gather({handle.state}, timeout).front();
   }
   /// The exception the task raised (as a TaskError), or nullptr when it did not raise; waits
   /// for the future to be done first.
@@ -105,17 +107,17 @@ class Future {
   }
   /// Waits until done; false when the timeout passed first.
   bool wait(clock_duration timeout = default_result_timeout) const {
-    return handle_->connection->wait(state(), timeout);
+    return checked().connection->wait(state(), timeout);
   }
-  void cancel() const { handle_->connection->cancel({key()}); }
+  void cancel() const { checked().connection->cancel({key()}); }
   bool cancelled() const {
     std::lock_guard<std::mutex> guard(shared().mutex);
     return state().status == cluster::future_status::cancelled;
   }
   /// Runs an erred task (and the erred tasks it depends on) again.
-  void retry() const { handle_->connection->retry({key()}); }
+  void retry() const { checked().connection->retry({key()}); }
   /// Gives up this future's want of the key now (the copies of this future share it).
-  void release() const { handle_->release(); }
+  void release() const { checked().release(); }
   /// Calls `callback(*this)` once the future is done (at once if it is), on the client's
   /// thread; an exception it throws is dropped.
   void add_done_callback(std::function<void(const Future&)> callback) const {
@@ -132,11 +134,15 @@ class Future {
   const std::shared_ptr<detail::future_handle>& handle() const noexcept { return handle_; }
 
  private:
-  cluster::future_state& state() const {
-    if (!handle_) throw ArgumentError("this Future is empty (default-constructed)");
-    return *handle_->state;
+  /// The handle; ArgumentError for an empty (default-constructed) future.
+  detail::future_handle& checked() const {
+    if (!handle_)
+      throw ArgumentError("this Future is empty (default-constructed): it stands for no task; "
+                          "assign it what client.submit, map or scatter returns first");
+    return *handle_;
   }
-  cluster::client_shared& shared() const { return handle_->connection->shared(); }
+  cluster::future_state& state() const { return *checked().state; }
+  cluster::client_shared& shared() const { return checked().connection->shared(); }
   std::shared_ptr<detail::future_handle> handle_;
 };
 

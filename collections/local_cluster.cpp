@@ -92,16 +92,20 @@ std::string env_or(const char* name, const std::string& fallback) {
 
 }  // namespace
 
+namespace {
+
+std::uint64_t physical_memory() {
+  return static_cast<std::uint64_t>(sysconf(_SC_PHYS_PAGES)) *
+         static_cast<std::uint64_t>(sysconf(_SC_PAGE_SIZE));
+}
+
+}  // namespace
+
 std::uint64_t parse_memory_limit(const std::string& text, std::size_t workers_sharing) {
   std::string t;
   for (char c : text)
     if (!std::isspace(static_cast<unsigned char>(c))) t += static_cast<char>(std::tolower(c));
-  if (t == "auto") {
-    auto pages = sysconf(_SC_PHYS_PAGES);
-    auto page = sysconf(_SC_PAGE_SIZE);
-    return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page) /
-           std::max<std::size_t>(1, workers_sharing);
-  }
+  if (t == "auto") return physical_memory() / std::max<std::size_t>(1, workers_sharing);
   if (t == "0" || t == "none" || t.empty()) return 0;
   auto fail = [&]() -> std::uint64_t {
     throw ArgumentError("bad memory limit '" + text +
@@ -127,7 +131,17 @@ std::uint64_t parse_memory_limit(const std::string& text, std::size_t workers_sh
   else if (unit == "tib") scale = 1024.0 * 1024 * 1024 * 1024;
   else return fail();
   if (!std::isfinite(number) || number < 0) return fail();
-  return static_cast<std::uint64_t>(number * scale);
+  // A plain number up to 1 is a fraction of this machine's memory, as in Dask.
+  const auto bytes = unit.empty() && number <= 1
+                         ? static_cast<std::uint64_t>(number * static_cast<double>(physical_memory()))
+                         : static_cast<std::uint64_t>(number * scale);
+  if (bytes < minimum_memory_limit)
+    throw ArgumentError("memory limit '" + text + "' is " + std::to_string(bytes >> 20) +
+                        " MiB: a worker needs " + std::to_string(minimum_memory_limit >> 20) +
+                        " MiB or more to start (its code, threads and buffers), and the nanny "
+                        "would restart it forever; give at least " +
+                        std::to_string(minimum_memory_limit >> 20) + "MiB, auto, or 0 for none");
+  return bytes;
 }
 
 void load_library(const std::string& path) {
@@ -205,8 +219,34 @@ std::unique_ptr<running_cluster> start_local_cluster(const LocalCluster& options
   return cluster;
 }
 
+namespace {
+
+/// How long a worker that is told to stop, or whose scheduler went away, waits for its
+/// running tasks before it leaves anyway: they go to other workers, as after a crash.
+constexpr auto worker_stop_grace = std::chrono::seconds(3);
+
+/// Ends the process once `grace` has passed, unless it ended before.
+void exit_after(std::chrono::seconds grace) {
+  std::thread([grace] {
+    std::this_thread::sleep_for(grace);
+    std::_Exit(0);
+  }).detach();
+}
+
+/// A worker asked to stop (SIGINT, SIGTERM, or its parent's death) leaves within the grace even
+/// when a task still runs or it is still connecting to its scheduler.
+void exit_soon_after_stop_request() {
+  std::thread([] {
+    while (!stop_requested()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    exit_after(worker_stop_grace);
+  }).detach();
+}
+
+}  // namespace
+
 int run_worker_process(const worker_process_options& options) {
   install_stop_handlers();
+  exit_soon_after_stop_request();
   for (const auto& library : options.preload) load_library(library);
   // Freed chunk buffers the pool keeps count against the worker's memory like any other: at
   // most an eighth of its limit, unless the pool's limit was set explicitly.
@@ -225,6 +265,12 @@ int run_worker_process(const worker_process_options& options) {
   }
   while (!stop_requested() && node.running_workers() > 0)
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // A LocalCluster's workers (TROUPE_ROLE set) end this way whenever it closes: say it only
+  // for a worker started by hand, where the scheduler going away is news.
+  if (!stop_requested() && std::getenv("TROUPE_ROLE") == nullptr)
+    std::cerr << "troupe worker " << options.name << ": the scheduler at " << options.scheduler
+              << " is gone; stopping" << std::endl;
+  exit_after(worker_stop_grace);  // a task still running must not hold the process
   node.shutdown();
   return 0;
 }

@@ -32,8 +32,13 @@ struct running_cluster {
 
 std::unique_ptr<running_cluster> start_local_cluster(const LocalCluster& options);
 
-/// "4GiB", "500 MB", "2e9", "auto" (this machine's memory / workers), "0" or "none" (no
-/// limit): bytes. ArgumentError names a bad value and the accepted forms.
+/// The smallest memory limit a worker takes: below it a worker could not even start, and its
+/// nanny would restart it forever.
+inline constexpr std::uint64_t minimum_memory_limit = std::uint64_t{128} << 20;
+
+/// "4GiB", "500 MB", "2e9", "0.5" (a fraction of this machine's memory, as in Dask), "auto"
+/// (this machine's memory / workers), "0" or "none" (no limit): bytes. ArgumentError names a
+/// bad value, or one below minimum_memory_limit, and the accepted forms.
 std::uint64_t parse_memory_limit(const std::string& text, std::size_t workers_sharing);
 
 struct worker_process_options {

@@ -93,22 +93,36 @@ sockaddr_in ipv4_address(const std::string& host, std::uint16_t port) {
   return address;
 }
 
-socket_fd connect_to(const address& where, clock_type::time_point deadline) {
+bool port_in_use(const std::string& host, std::uint16_t port) {
+  socket_fd probe(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (probe.get() < 0) return false;
+  int one = 1;
+  setsockopt(probe.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  try {
+    auto where = ipv4_address(host, port);
+    return ::bind(probe.get(), reinterpret_cast<sockaddr*>(&where), sizeof where) != 0 &&
+           errno == EADDRINUSE;
+  } catch (const ConnectionError&) {
+    return false;
+  }
+}
+
+socket_fd connect_to(const address& where, clock_type::time_point deadline, const char* what) {
   auto target = ipv4_address(where.host, where.port);
   socket_fd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (fd.get() < 0) throw ConnectionError("cannot make a socket: " + system_error_text());
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&target), sizeof target) != 0) {
     if (errno != EINPROGRESS)
-      throw ConnectionError("cannot reach the data plane at " + where.to_string() + ": " +
+      throw ConnectionError("cannot reach " + std::string(what) + " at " + where.to_string() + ": " +
                             system_error_text());
     if (!wait_ready(fd.get(), POLLOUT, deadline))
-      throw ConnectionError("the data plane at " + where.to_string() +
+      throw ConnectionError(std::string(what) + " at " + where.to_string() +
                             " did not accept a connection within the timeout");
     int error = 0;
     socklen_t length = sizeof error;
     getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &length);
     if (error != 0)
-      throw ConnectionError("cannot reach the data plane at " + where.to_string() + ": " +
+      throw ConnectionError("cannot reach " + std::string(what) + " at " + where.to_string() + ": " +
                             std::strerror(error));
   }
   set_no_delay(fd.get());

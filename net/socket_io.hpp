@@ -82,9 +82,13 @@ inline iovec piece(const void* data, std::size_t size) {
 /// The IPv4 address of `host` (a name or dotted quad) and `port`; ConnectionError when it
 /// does not resolve.
 sockaddr_in ipv4_address(const std::string& host, std::uint16_t port);
-/// A connected, non-blocking TCP socket to `where`; ConnectionError naming it when it cannot
-/// be reached before the deadline.
-socket_fd connect_to(const address& where, clock_type::time_point deadline);
+/// Whether another socket holds `port` on `host` (binding there fails with EADDRINUSE): to name
+/// the cause when a listener cannot start.
+bool port_in_use(const std::string& host, std::uint16_t port);
+/// A connected, non-blocking TCP socket to `where`; ConnectionError naming it (as `what`) when
+/// it cannot be reached before the deadline.
+socket_fd connect_to(const address& where, clock_type::time_point deadline,
+                     const char* what = "the data plane");
 
 // The pieces of `buffers` (spans with .data and .size) that hold bytes [offset, offset + size)
 // of their concatenation.

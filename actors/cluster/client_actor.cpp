@@ -130,7 +130,9 @@ caf::behavior client_behavior(client_self* self, caf::actor scheduler,
   self->monitor(scheduler);
   self->set_down_handler([self](const caf::down_msg& down) {
     if (down.source == self->state.scheduler.address())
-      scheduler_lost(self, "the scheduler went away (" + self->system().render(down.reason) + ")");
+      scheduler_lost(self, down.reason ? "the scheduler went away (" +
+                                             self->system().render(down.reason) + ")"
+                                       : std::string("the scheduler stopped"));
   });
   return {
       [self](key_events& events) { complete(self, events); },
@@ -258,7 +260,10 @@ std::vector<Value> client_connection::gather(
   if (!to_fetch.empty()) {
     std::sort(to_fetch.begin(), to_fetch.end());
     to_fetch.erase(std::unique(to_fetch.begin(), to_fetch.end()), to_fetch.end());
-    auto values = impl_->fetch(to_fetch, deadline);
+    auto values = impl_->fetch(to_fetch, deadline, [&] {
+      std::lock_guard<std::mutex> guard(shared.mutex);
+      for (const auto& state : states) impl_->throw_if_failed(*state);
+    });
     std::lock_guard<std::mutex> guard(shared.mutex);
     for (std::size_t i = 0; i < to_fetch.size(); ++i) {
       auto* found = shared.futures.find(to_fetch[i]);

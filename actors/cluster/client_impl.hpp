@@ -2,6 +2,7 @@
 // client_connection's insides, shared by client_actor.cpp and node.cpp (which makes them).
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -28,9 +29,12 @@ struct client_connection::impl {
   void check_connected() const;
   /// Throws for a future that is done without a value to give (call with the mutex held).
   void throw_if_failed(const future_state& state) const;
-  /// The values of `keys` from the workers that hold them.
+  /// The values of `keys` from the workers that hold them. A holder that dies meanwhile makes
+  /// it ask the scheduler again, after `before_retry()`, which throws when a key's future
+  /// failed since (its only copy was lost: waiting on would only end at the deadline).
   std::vector<Value> fetch(const std::vector<std::string>& keys,
-                           std::chrono::steady_clock::time_point deadline);
+                           std::chrono::steady_clock::time_point deadline,
+                           const std::function<void()>& before_retry);
   /// A request that throws TimeoutError or ConnectionError naming `who` when it fails.
   template <class Reply, class Request>
   Reply ask(const caf::actor& to, const std::string& who, Request request,

@@ -15,6 +15,7 @@
 #include "actors/cluster/client_impl.hpp"
 #include "net/address.hpp"
 #include "net/data_plane.hpp"
+#include "net/socket_io.hpp"
 
 namespace troupe::cluster {
 
@@ -69,6 +70,27 @@ struct node_config : caf::actor_system_config {
 
 bool is_inproc(const std::string& address) { return address.rfind("inproc://", 0) == 0; }
 
+// CAF's remote_actor waits without a limit for the peer's handshake, so a port where another
+// program accepts and stays silent would hang the caller forever. A scheduler greets a new
+// connection at once (a BASP server handshake: a 32-byte header whose first byte, the
+// operation, is 0), so that greeting is looked for first, on a connection of its own.
+void expect_scheduler_greeting(const net::address& where, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto connection = net::connect_to(where, deadline, "the scheduler");
+  char header[32];
+  try {
+    net::read_exact(connection.get(), header, sizeof header, deadline);
+  } catch (const net::peer_closed&) {
+    throw ConnectionError("the program at " + where.to_string() + " is not a troupe scheduler: "
+                          "it sent no greeting within " + std::to_string(timeout.count()) +
+                          " s (connect to the address `troupe scheduler` prints)");
+  }
+  if (header[0] != 0)
+    throw ConnectionError("the program at " + where.to_string() + " is not a troupe scheduler: "
+                          "it greets in another protocol (connect to the address `troupe "
+                          "scheduler` prints)");
+}
+
 }  // namespace
 
 struct cluster_node::impl {
@@ -82,11 +104,12 @@ struct cluster_node::impl {
 
   explicit impl(std::size_t threads) : config(threads), system(config) {}
 
-  caf::actor resolve(const std::string& address, std::chrono::seconds) {
+  caf::actor resolve(const std::string& address, std::chrono::seconds timeout) {
     if (address == scheduler_address && scheduler) return scheduler;
     if (is_inproc(address))
       throw ConnectionError("no scheduler at " + address + " in this process");
     auto where = net::parse_address(address);
+    expect_scheduler_greeting(where, std::min(timeout, std::chrono::seconds(10)));
     auto remote = system.middleman().remote_actor(where.host, where.port);
     if (!remote)
       throw ConnectionError("cannot reach the scheduler at " + address + ": " +
@@ -114,9 +137,13 @@ std::string cluster_node::start_scheduler(const std::string& host, int port, boo
                                                   bind_host.c_str(), false);
   if (!bound) {
     caf::anon_send_exit(scheduler, caf::exit_reason::user_shutdown);
+    const auto why = port != 0 && net::port_in_use(bind_host, static_cast<std::uint16_t>(port))
+                         ? "port " + std::to_string(port) + " is already in use"
+                         : impl_->system.render(bound.error());
     throw ArgumentError("cannot serve the scheduler on " + bind_host + ":" +
-                        std::to_string(port) + ": " + impl_->system.render(bound.error()) +
-                        " (is another scheduler using the port? pick another with --port)");
+                        std::to_string(port) + ": " + why +
+                        " (choose another port: `--port` of troupe scheduler, `scheduler_port` "
+                        "of a LocalCluster; 0 takes any free one)");
   }
   impl_->scheduler = scheduler;
   impl_->scheduler_address = net::address{net::reachable_host(host), *bound}.to_string();
@@ -204,10 +231,22 @@ std::shared_ptr<client_connection> connect_client(caf::actor_system& system, caf
   inner->address = address;
   inner->shared = std::make_shared<client_shared>();
   inner->client = spawn_client(system, scheduler, inner->shared);
-  inner->id = inner->ask<std::uint64_t>(
-      scheduler, "the scheduler at " + address,
-      client_hello{std::move(name), inner->client, function_signatures()},
-      std::chrono::steady_clock::now() + timeout);
+  try {
+    inner->id = inner->ask<std::uint64_t>(
+        scheduler, "the scheduler at " + address,
+        client_hello{std::move(name), inner->client, function_signatures()},
+        std::chrono::steady_clock::now() + timeout);
+  } catch (const std::exception& e) {
+    // The client actor monitors what answered; left alive, it would keep the actor system
+    // (and the process, at exit) waiting for it forever.
+    caf::anon_send_exit(inner->client, caf::exit_reason::user_shutdown);
+    const std::string what = e.what();
+    if (what.find("unexpected_message") != std::string::npos)
+      throw ConnectionError("the actor at " + address + " is not a troupe scheduler (it refused "
+                            "a client's hello: is it a worker's address?): connect to the "
+                            "address `troupe scheduler` prints");
+    throw;
+  }
   return std::shared_ptr<client_connection>(new client_connection(std::move(inner)));
 }
 
@@ -288,12 +327,14 @@ void client_connection::impl::throw_if_failed(const future_state& state) const {
 }
 
 std::vector<Value> client_connection::impl::fetch(const std::vector<std::string>& keys,
-                                                  std::chrono::steady_clock::time_point deadline) {
+                                                  std::chrono::steady_clock::time_point deadline,
+                                                  const std::function<void()>& before_retry) {
   std::vector<Value> values(keys.size());
   std::vector<bool> have(keys.size(), false);
   // A holder can die between the scheduler's answer and the fetch: ask again, while time
   // is left (the scheduler recomputes what died with it).
   for (int attempt = 0;; ++attempt) {
+    if (attempt > 0) before_retry();
     std::vector<std::string> wanted;
     std::vector<std::size_t> positions;
     for (std::size_t i = 0; i < keys.size(); ++i)
