@@ -8,6 +8,7 @@
 #include "actors/cluster/actors.hpp"
 #include "actors/cluster/client_connection.hpp"
 #include "actors/cluster/client_impl.hpp"
+#include "core/config.hpp"
 
 namespace troupe::cluster {
 
@@ -28,12 +29,34 @@ struct client_actor_state {
   caf::actor scheduler;
   client_id id = 0;
   std::shared_ptr<client_shared> shared;
+  bool heartbeat_in_flight = false;
   static inline const char* name = "troupe.client";
 };
 
 using client_self = caf::stateful_actor<client_actor_state>;
 
 using release_atom = caf::atom_constant<caf::atom("release")>;
+using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
+
+constexpr auto heartbeat_interval = std::chrono::seconds(1);
+
+/// How long a scheduler may answer nothing before its clients treat it as gone (config
+/// `scheduler-timeout`, seconds; 120 by default). A frozen scheduler (stopped, or cut off
+/// without its connection closing) otherwise left result() waiting out its whole timeout.
+caf::timespan scheduler_timeout() {
+  double seconds = 120;
+  if (auto text = config::get("scheduler-timeout")) {
+    try {
+      seconds = std::stod(*text);
+    } catch (const std::exception&) {
+      seconds = 0;
+    }
+    if (!(seconds > 0))
+      throw ArgumentError("scheduler-timeout must be a number of seconds above 0, got '" + *text +
+                          "' (troupe::config or TROUPE_SCHEDULER_TIMEOUT)");
+  }
+  return std::chrono::duration_cast<caf::timespan>(std::chrono::duration<double>(seconds));
+}
 
 // Sends the keys the user's threads gathered in shared.pending_releases, in one message.
 void flush_releases(client_self* self) {
@@ -123,11 +146,35 @@ void scheduler_lost(client_self* self, const std::string& reason) {
   }
 }
 
+// Asks the scheduler a small question once a second (one at a time); no answer within the
+// timeout makes it lost, as if its connection had closed.
+void heartbeat(client_self* self, caf::timespan timeout) {
+  self->delayed_send(self, heartbeat_interval, heartbeat_atom::value);
+  auto& s = self->state;
+  if (s.heartbeat_in_flight) return;
+  {
+    std::lock_guard<std::mutex> guard(s.shared->mutex);
+    if (!s.shared->connected) return;
+  }
+  s.heartbeat_in_flight = true;
+  self->request(s.scheduler, timeout, info_request{})
+      .then([self](cluster_members&) { self->state.heartbeat_in_flight = false; },
+            [self, timeout](caf::error& e) {
+              self->state.heartbeat_in_flight = false;
+              if (e != caf::sec::request_timeout) return;  // gone: the down handler says so
+              const auto seconds = std::chrono::duration<double>(timeout).count();
+              scheduler_lost(self, "the scheduler answered nothing for " +
+                                       std::to_string(static_cast<long long>(seconds)) +
+                                       " s (stopped, or cut off?)");
+            });
+}
+
 caf::behavior client_behavior(client_self* self, caf::actor scheduler,
-                              std::shared_ptr<client_shared> shared) {
+                              std::shared_ptr<client_shared> shared, caf::timespan timeout) {
   self->state.scheduler = scheduler;
   self->state.shared = std::move(shared);
   self->monitor(scheduler);
+  self->delayed_send(self, heartbeat_interval, heartbeat_atom::value);
   self->set_down_handler([self](const caf::down_msg& down) {
     if (down.source == self->state.scheduler.address())
       scheduler_lost(self, down.reason ? "the scheduler went away (" +
@@ -140,6 +187,7 @@ caf::behavior client_behavior(client_self* self, caf::actor scheduler,
         self->state.id = id;
         flush_releases(self);
       },
+      [self, timeout](heartbeat_atom) { heartbeat(self, timeout); },
       [self](shutdown_atom) { self->quit(caf::exit_reason::user_shutdown); },
   };
 }
@@ -148,7 +196,8 @@ caf::behavior client_behavior(client_self* self, caf::actor scheduler,
 
 caf::actor spawn_client(caf::actor_system& system, caf::actor scheduler,
                         std::shared_ptr<client_shared> shared) {
-  return system.spawn(client_behavior, std::move(scheduler), std::move(shared));
+  return system.spawn(client_behavior, std::move(scheduler), std::move(shared),
+                      scheduler_timeout());
 }
 
 // -- client_connection ----------------------------------------------------------------------------

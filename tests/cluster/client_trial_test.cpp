@@ -1,7 +1,7 @@
 // Defects a new user's trial of the cluster found (2026-12-02), each kept fixed: an empty
 // Future, as_completed over many futures, memory limits a worker cannot live with, a Client
-// pointed at a worker or at another program's port, and result() of a scattered value whose
-// only holder dies while it is being fetched.
+// pointed at a worker or at another program's port, result() of a scattered value whose only
+// holder dies while it is being fetched, and a client whose scheduler freezes.
 
 #include <catch2/catch.hpp>
 
@@ -10,12 +10,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
 #include <chrono>
+#include <cstdio>
 #include <set>
 #include <thread>
 
 #include "collections/client.hpp"
 #include "collections/local_cluster.hpp"
+#include "core/config.hpp"
 #include "net/address.hpp"
 
 using namespace troupe;
@@ -137,4 +141,43 @@ TEST_CASE("client trial: a scattered value whose holder dies while fetched fails
   killer.join();
   CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
   CHECK(client.submit(trial_inc, std::int64_t{1}).result(std::chrono::seconds(60)) == 2);
+}
+
+TEST_CASE("client trial: a client whose scheduler freezes gets an error, not a hang",
+          "[cluster][processes]") {
+  // A `troupe scheduler` of its own, stopped (SIGSTOP) once the client is connected: its
+  // connection stays open, so only the client's heartbeat can tell.
+  int out[2];
+  REQUIRE(::pipe(out) == 0);
+  const pid_t scheduler = ::fork();
+  REQUIRE(scheduler >= 0);
+  if (scheduler == 0) {
+    ::dup2(out[1], STDOUT_FILENO);
+    ::execl(TROUPE_CLI, TROUPE_CLI, "scheduler", "--host", "127.0.0.1", "--port", "0",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  FILE* banner = ::fdopen(out[0], "r");
+  char line[256] = {};
+  REQUIRE(std::fgets(line, sizeof line, banner) != nullptr);
+  std::string address = line;
+  address = address.substr(address.find("tcp://"));
+  address.erase(address.find_last_not_of(" \n") + 1);
+  config::set("scheduler-timeout", "2");
+  {
+    Client client(address);
+    REQUIRE(::kill(scheduler, SIGSTOP) == 0);
+    const auto started = std::chrono::steady_clock::now();
+    auto pending = client.submit(trial_inc, std::int64_t{1});  // no worker: it never runs
+    CHECK_THROWS_WITH(pending.result(std::chrono::seconds(60)), Contains("answered nothing"));
+    CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
+    CHECK(pending.status() == "lost");
+    ::kill(scheduler, SIGCONT);
+  }
+  config::unset("scheduler-timeout");
+  ::kill(scheduler, SIGTERM);
+  int status = 0;
+  ::waitpid(scheduler, &status, 0);
+  std::fclose(banner);
 }
