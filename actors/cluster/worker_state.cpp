@@ -229,13 +229,20 @@ std::vector<std::pair<std::string, std::uint64_t>> WorkerState::take_already_don
   return out;
 }
 
-bool WorkerState::finish(const std::string& key, Value result, std::uint32_t slot) {
+WorkerState::key_id WorkerState::stop_running(const std::string& key, std::uint32_t slot) {
   auto id = keys_.find(key, slot);
-  if (id == keys_.none || keys_[id].task != phase::running) return false;
+  if (id == keys_.none || keys_[id].task != phase::running) return keys_.none;
   auto& task = keys_[id];
   drop_input_uses(task);
   set_phase(task, phase::none);
   task.dependencies = {};
+  return id;
+}
+
+bool WorkerState::finish(const std::string& key, Value result, std::uint32_t slot) {
+  auto id = stop_running(key, slot);
+  if (id == keys_.none) return false;
+  auto& task = keys_[id];
   if (std::exchange(task.released_while_running, false)) {
     forget_if_empty(id);
     return false;
@@ -250,13 +257,9 @@ bool WorkerState::finish(const std::string& key, Value result, std::uint32_t slo
 }
 
 bool WorkerState::fail(const std::string& key, std::uint32_t slot) {
-  auto id = keys_.find(key, slot);
-  if (id == keys_.none || keys_[id].task != phase::running) return false;
-  auto& task = keys_[id];
-  drop_input_uses(task);
-  set_phase(task, phase::none);
-  task.dependencies = {};
-  const bool released = std::exchange(task.released_while_running, false);
+  auto id = stop_running(key, slot);
+  if (id == keys_.none) return false;
+  const bool released = std::exchange(keys_[id].released_while_running, false);
   forget_if_empty(id);
   return !released;
 }

@@ -154,6 +154,9 @@ class WorkerState {
   void drop_task(key_id id);
   /// Forgets the key when it holds neither data nor a task.
   void forget_if_empty(key_id id);
+  /// The task of `key` running here leaves the running phase, its inputs' uses dropped; its
+  /// record's id, or none when no such task runs.
+  key_id stop_running(const std::string& key, std::uint32_t slot);
   void release(key_id id);
   /// No holder is left for a fetch: the tasks that needed it go back to the scheduler.
   void give_up(std::unordered_map<std::string, fetch_state>::iterator fetch);
