@@ -183,9 +183,13 @@ void finish_spec(cluster::task_spec& spec, const std::vector<Value>& token,
 std::vector<std::shared_ptr<future_handle>> scatter_values(Client& client,
                                                            std::vector<Value> values,
                                                            scatter_options options) {
+  // A fresh key per value and call (Dask's hash=False), not the value's token: with content
+  // keys, scattering a value again just after its future was dropped raced with the release
+  // of the same key, which could reach the worker after the new copy and drop it while the
+  // new future said finished. A fresh key also spares hashing the data.
   std::vector<std::string> keys;
   keys.reserve(values.size());
-  for (const auto& v : values) keys.push_back(tokenize("scatter", {v}));
+  for (std::size_t i = 0; i < values.size(); ++i) keys.push_back(unique_key("scatter"));
   auto connection = client.connection();
   auto states = connection->scatter(keys, values, options.broadcast, std::chrono::seconds(60));
   std::vector<std::shared_ptr<future_handle>> handles;

@@ -1,7 +1,8 @@
 // Defects a new user's trial of the cluster found (2026-12-02), each kept fixed: an empty
 // Future, as_completed over many futures, memory limits a worker cannot live with, a Client
 // pointed at a worker or at another program's port, result() of a scattered value whose only
-// holder dies while it is being fetched, and a client whose scheduler freezes.
+// holder dies while it is being fetched, a client whose scheduler freezes, and a value
+// scattered again just after its future was dropped.
 
 #include <catch2/catch.hpp>
 
@@ -29,6 +30,12 @@ namespace {
 
 std::int64_t trial_inc(std::int64_t x) { return x + 1; }
 TROUPE_FUNCTION(trial_inc);
+double trial_total(const std::vector<double>& xs) {
+  double total = 0;
+  for (double x : xs) total += x;
+  return total;
+}
+TROUPE_FUNCTION(trial_total);
 
 /// A listening socket on loopback that accepts and never says a word.
 struct silent_listener {
@@ -180,4 +187,28 @@ TEST_CASE("client trial: a client whose scheduler freezes gets an error, not a h
   int status = 0;
   ::waitpid(scheduler, &status, 0);
   std::fclose(banner);
+}
+
+TEST_CASE("client trial: a value scattered again just after its future was dropped stays",
+          "[cluster][processes]") {
+  // With content keys the second scatter had the key whose release was still on its way:
+  // the release could reach the worker after the new copy and drop it, while the new future
+  // said finished (result() then waited out its timeout). Each scatter has a key of its own.
+  Client client(LocalCluster{.n_workers = 2, .threads_per_worker = 1});
+  std::vector<double> values(10000);  // 80 KB: over the data plane
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<double>(i) * 0.5;
+  const double total = trial_total(values);
+  for (int round = 0; round < 60; ++round) {
+    INFO("round " << round);
+    std::string first_key;
+    {
+      auto first = client.scatter_one(values);
+      first_key = first.key();
+    }
+    auto again = client.scatter_one(values);
+    CHECK(again.key() != first_key);
+    CHECK(again.result(std::chrono::seconds(30)) == values);
+    CHECK(client.submit(trial_total, again, submit_options{.pure = false})
+              .result(std::chrono::seconds(30)) == total);
+  }
 }
