@@ -23,6 +23,21 @@ const char* to_string(future_status status) noexcept {
   return "?";
 }
 
+caf::timespan scheduler_timeout() {
+  double seconds = 120;
+  if (auto text = config::get("scheduler-timeout")) {
+    try {
+      seconds = std::stod(*text);
+    } catch (const std::exception&) {
+      seconds = 0;
+    }
+    if (!(seconds > 0))
+      throw ArgumentError("scheduler-timeout must be a number of seconds above 0, got '" + *text +
+                          "' (troupe::config or TROUPE_SCHEDULER_TIMEOUT)");
+  }
+  return std::chrono::duration_cast<caf::timespan>(std::chrono::duration<double>(seconds));
+}
+
 namespace {
 
 struct client_actor_state {
@@ -39,24 +54,6 @@ using release_atom = caf::atom_constant<caf::atom("release")>;
 using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
 
 constexpr auto heartbeat_interval = std::chrono::seconds(1);
-
-/// How long a scheduler may answer nothing before its clients treat it as gone (config
-/// `scheduler-timeout`, seconds; 120 by default). A frozen scheduler (stopped, or cut off
-/// without its connection closing) otherwise left result() waiting out its whole timeout.
-caf::timespan scheduler_timeout() {
-  double seconds = 120;
-  if (auto text = config::get("scheduler-timeout")) {
-    try {
-      seconds = std::stod(*text);
-    } catch (const std::exception&) {
-      seconds = 0;
-    }
-    if (!(seconds > 0))
-      throw ArgumentError("scheduler-timeout must be a number of seconds above 0, got '" + *text +
-                          "' (troupe::config or TROUPE_SCHEDULER_TIMEOUT)");
-  }
-  return std::chrono::duration_cast<caf::timespan>(std::chrono::duration<double>(seconds));
-}
 
 // Sends the keys the user's threads gathered in shared.pending_releases, in one message.
 void flush_releases(client_self* self) {

@@ -41,6 +41,12 @@ struct client_connection::impl {
             std::chrono::steady_clock::time_point deadline);
 };
 
+/// How long a scheduler may answer nothing before its clients treat it as gone, and how long
+/// a new connection waits for its greeting (config `scheduler-timeout`, seconds; 120 by
+/// default). A frozen scheduler (stopped, or cut off without its connection closing) otherwise
+/// left result() waiting out its whole timeout.
+caf::timespan scheduler_timeout();
+
 /// A client of `scheduler` in `system`; `keep_alive` holds what owns the system (or nothing
 /// when the system outlives the connection, as a worker's own does).
 std::shared_ptr<client_connection> connect_client(caf::actor_system& system, caf::actor scheduler,

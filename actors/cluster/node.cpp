@@ -109,7 +109,11 @@ struct cluster_node::impl {
     if (is_inproc(address))
       throw ConnectionError("no scheduler at " + address + " in this process");
     auto where = net::parse_address(address);
-    expect_scheduler_greeting(where, std::min(timeout, std::chrono::seconds(10)));
+    // A busy scheduler (its network thread reading a large message) may greet late: wait as
+    // long as the caller would, unless scheduler-timeout says less.
+    expect_scheduler_greeting(
+        where, std::min(timeout, std::chrono::duration_cast<std::chrono::seconds>(
+                                     std::max(scheduler_timeout(), caf::timespan(std::chrono::seconds(1))))));
     auto remote = system.middleman().remote_actor(where.host, where.port);
     if (!remote)
       throw ConnectionError("cannot reach the scheduler at " + address + ": " +

@@ -121,7 +121,9 @@ TEST_CASE("client trial: a Client of a worker's address or of another program fa
   // A port where something accepts and stays silent: the error comes when the greeting does
   // not (CAF itself would wait for it forever).
   silent_listener silent;
+  config::set("scheduler-timeout", "2");  // the greeting's wait (30 s for a Client otherwise)
   CHECK_THROWS_WITH(Client(silent.address), Contains("it sent no greeting"));
+  config::unset("scheduler-timeout");
   // The cluster is untouched.
   CHECK(cluster.submit(trial_inc, std::int64_t{41}).result() == 42);
 }
