@@ -90,10 +90,6 @@ std::string env_or(const char* name, const std::string& fallback) {
   return value ? value : fallback;
 }
 
-}  // namespace
-
-namespace {
-
 std::uint64_t physical_memory() {
   return static_cast<std::uint64_t>(sysconf(_SC_PHYS_PAGES)) *
          static_cast<std::uint64_t>(sysconf(_SC_PAGE_SIZE));

@@ -74,7 +74,8 @@ bool is_inproc(const std::string& address) { return address.rfind("inproc://", 0
 // program accepts and stays silent would hang the caller forever. A scheduler greets a new
 // connection at once (a BASP server handshake: a 32-byte header whose first byte, the
 // operation, is 0), so that greeting is looked for first, on a connection of its own.
-void expect_scheduler_greeting(const net::address& where, std::chrono::seconds timeout) {
+void expect_scheduler_greeting(const net::address& where,
+                               std::chrono::steady_clock::duration timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto connection = net::connect_to(where, deadline, "the scheduler");
   char header[32];
@@ -82,7 +83,9 @@ void expect_scheduler_greeting(const net::address& where, std::chrono::seconds t
     net::read_exact(connection.get(), header, sizeof header, deadline);
   } catch (const net::peer_closed&) {
     throw ConnectionError("the program at " + where.to_string() + " is not a troupe scheduler: "
-                          "it sent no greeting within " + std::to_string(timeout.count()) +
+                          "it sent no greeting within " +
+                          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(timeout)
+                                             .count()) +
                           " s (connect to the address `troupe scheduler` prints)");
   }
   if (header[0] != 0)
@@ -111,9 +114,8 @@ struct cluster_node::impl {
     auto where = net::parse_address(address);
     // A busy scheduler (its network thread reading a large message) may greet late: wait as
     // long as the caller would, unless scheduler-timeout says less.
-    expect_scheduler_greeting(
-        where, std::min(timeout, std::chrono::duration_cast<std::chrono::seconds>(
-                                     std::max(scheduler_timeout(), caf::timespan(std::chrono::seconds(1))))));
+    expect_scheduler_greeting(where, std::min<std::chrono::steady_clock::duration>(
+                                         timeout, scheduler_timeout()));
     auto remote = system.middleman().remote_actor(where.host, where.port);
     if (!remote)
       throw ConnectionError("cannot reach the scheduler at " + address + ": " +
