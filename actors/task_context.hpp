@@ -16,9 +16,10 @@ class task_context {
   virtual ~task_context() = default;
   /// Leave the worker's thread pool for the rest of this task (idempotent).
   virtual void secede() = 0;
-  /// The runtime whose worker runs this task: a compute inside the task goes there too,
-  /// rather than starting a runtime of its own.
-  virtual threads_runtime* runtime() const noexcept = 0;
+  /// The threads engine a compute inside this task runs on, rather than starting one of its
+  /// own: the engine running the task, or on a cluster executor its worker's, started on
+  /// first use (troupe::error when its threads cannot start).
+  virtual threads_runtime* runtime() = 0;
   /// When the task runs on a cluster worker: a client of that cluster, for a compute inside
   /// the task to go there (as dask.distributed's worker_client). nullptr elsewhere.
   virtual cluster::client_connection* cluster() { return nullptr; }

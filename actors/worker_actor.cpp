@@ -39,7 +39,7 @@ struct executor_state {
     bool seceded = false;
     threads_runtime* owner = nullptr;
     void secede() override;
-    threads_runtime* runtime() const noexcept override { return owner; }
+    threads_runtime* runtime() override { return owner; }
   };
   executor_id id = 0;
   caf::actor worker;

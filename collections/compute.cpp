@@ -11,6 +11,7 @@
 #include "actors/task_context.hpp"
 #include "actors/threads_runtime.hpp"
 #include "collections/client.hpp"
+#include "collections/local_runtime.hpp"
 #include "collections/progress_bar.hpp"
 #include "core/config.hpp"
 
@@ -117,12 +118,12 @@ std::vector<Value> run_graph(std::shared_ptr<const task_graph> graph,
   // A compute inside a task runs on the runtime of the worker running that task (as
   // dask.distributed's worker_client does), unless the call names a thread count.
   if (options.num_workers == 0)
-    if (const auto* context = current_task_context(); context && context->runtime())
+    if (auto* context = current_task_context(); context && context->runtime())
       return context->runtime()->run(std::move(graph));
-  return threads_runtime::shared(resolve_num_workers(options))->run(std::move(graph));
+  return local_runtime::shared(resolve_num_workers(options))->run(std::move(graph));
 }
 
-std::size_t shutdown() { return threads_runtime::stop_idle(); }
+std::size_t shutdown() { return local_runtime::stop_idle(); }
 
 std::vector<Value> get(const Graph& graph, const std::vector<Key>& keys,
                        const compute_options& options) {

@@ -18,7 +18,9 @@
 #include "actors/cluster/client_impl.hpp"
 #include "actors/cluster/worker_state.hpp"
 #include "actors/execute.hpp"
+#include "actors/graph_task.hpp"
 #include "actors/task_context.hpp"
+#include "actors/threads_runtime.hpp"
 #include "core/progress.hpp"
 #include "core/stack_trace.hpp"
 #include "net/data_plane.hpp"
@@ -90,14 +92,19 @@ namespace {
 
 using secede_atom = caf::atom_constant<caf::atom("secede")>;
 
-/// What the executors of one worker share: the client a compute() inside a task uses to send
-/// its graph to the cluster, made on first use (from an executor thread, which may block).
+/// What the executors of one worker share, each made on first use (from an executor thread,
+/// which may block): the client a compute() inside a task uses to send its graph to the
+/// cluster, and the threads engine that runs graph tasks (actors/graph_task.hpp) and computes
+/// that name the threads scheduler.
 struct worker_client {
   caf::actor_system* system = nullptr;
   caf::actor scheduler;
   std::string address;
+  std::size_t nthreads = 1;
   std::mutex mutex;
   std::shared_ptr<client_connection> connection;
+  /// Lives until the last executor that may be running a graph on it is gone.
+  std::unique_ptr<threads_runtime> engine;
 
   client_connection* get() {
     std::lock_guard<std::mutex> guard(mutex);
@@ -105,6 +112,11 @@ struct worker_client {
       connection = connect_client(*system, scheduler, address, "worker-client",
                                   std::chrono::seconds(30), nullptr);
     return connection.get();
+  }
+  threads_runtime* threads_engine() {
+    std::lock_guard<std::mutex> guard(mutex);
+    if (!engine) engine = std::make_unique<threads_runtime>(*system, nthreads);
+    return engine.get();
   }
   void close() {
     std::lock_guard<std::mutex> guard(mutex);
@@ -125,7 +137,7 @@ struct cluster_task_context final : task_context {
     seceded = true;
     caf::anon_send(worker, secede_atom::value, executor);
   }
-  threads_runtime* runtime() const noexcept override { return nullptr; }
+  threads_runtime* runtime() override { return client->threads_engine(); }
   client_connection* cluster() override { return client->get(); }
 };
 
@@ -151,7 +163,8 @@ task_outcome run_one(runnable_task& task) {
   } catch (...) {
     outcome.failure = describe_current_exception(task.key);
   }
-  progress::count_task();
+  // A graph task's own tasks are counted as they run; it is not one of them.
+  if (!is_graph_task(task.function)) progress::count_task();
   return outcome;
 }
 
@@ -163,6 +176,8 @@ caf::behavior executor_behavior(caf::event_based_actor* self, std::size_t index,
   context->client = std::move(client);
   return {
       [self, index, worker, context](run_batch& batch) {
+        // A batch comes only while the worker counts this executor as not seceded.
+        context->seceded = false;
         batch_done done;
         done.executor = index;
         done.outcomes.reserve(batch.tasks.size());
@@ -259,16 +274,43 @@ void flush_report(worker_self* self) {
 
 void start_fetches(worker_self* self);
 
-// Hands ready tasks to executors with room, fewest batches first.
+void spawn_executor(worker_self* self) {
+  auto& s = self->state;
+  auto index = s.executors.size();
+  s.executors.push_back(self->spawn<caf::detached + caf::linked>(executor_behavior, index,
+                                                                caf::actor(self), s.client));
+  s.executor_batches.push_back(0);
+  s.seceded.push_back(false);
+}
+
+// Executors that take batches: started and not seceded.
+std::size_t active_executors(const worker_actor_state& s) {
+  std::size_t active = 0;
+  for (std::size_t i = 0; i < s.executors.size(); ++i) active += !s.seceded[i] && s.executors[i];
+  return active;
+}
+
+// Hands ready tasks to executors with room, fewest batches first. Executors start as work
+// comes, up to the worker's thread count (seceded ones aside): a worker that runs only graph
+// tasks, each seceding at once for the engine's threads, keeps one.
 void feed_executors(worker_self* self) {
   auto& s = self->state;
   const auto n = std::max<std::size_t>(1, s.info.nthreads);
   while (s.state.ready_count() > 0) {
     std::size_t least = s.executors.size();
     for (std::size_t i = 0; i < s.executors.size(); ++i)
-      if (!s.seceded[i] && (least == s.executors.size() ||
-                            s.executor_batches[i] < s.executor_batches[least]))
+      if (!s.seceded[i] && s.executors[i] &&
+          (least == s.executors.size() || s.executor_batches[i] < s.executor_batches[least]))
         least = i;
+    if ((least == s.executors.size() || s.executor_batches[least] > 0) &&
+        active_executors(s) < n) {
+      try {
+        spawn_executor(self);
+        least = s.executors.size() - 1;
+      } catch (const std::system_error&) {
+        // No thread to be had: the executors there are take the work.
+      }
+    }
     if (least == s.executors.size() || s.executor_batches[least] >= batches_per_executor) break;
     auto size = std::clamp<std::size_t>(s.state.ready_count() / (n * batches_per_executor), 1,
                                         max_batch);
@@ -277,15 +319,6 @@ void feed_executors(worker_self* self) {
     ++s.executor_batches[least];
     self->send(s.executors[least], std::move(batch));
   }
-}
-
-void spawn_executor(worker_self* self) {
-  auto& s = self->state;
-  auto index = s.executors.size();
-  s.executors.push_back(self->spawn<caf::detached + caf::linked>(executor_behavior, index,
-                                                                caf::actor(self), s.client));
-  s.executor_batches.push_back(0);
-  s.seceded.push_back(false);
 }
 
 void after(worker_self* self) {
@@ -393,12 +426,17 @@ void expire_fetches(worker_self* self) {
 
 void handle_outcomes(worker_self* self, batch_done& done) {
   auto& s = self->state;
-  // A seceded executor that has run all it was given retires: its replacement took its place.
+  // A seceded executor that has run all it was given takes batches again while the worker
+  // has fewer than its threads; otherwise it retires (another took its place).
   if (--s.executor_batches[done.executor] == 0 && s.seceded[done.executor] &&
       s.executors[done.executor]) {
-    self->unlink_from(s.executors[done.executor]);
-    caf::anon_send_exit(s.executors[done.executor], caf::exit_reason::user_shutdown);
-    s.executors[done.executor] = nullptr;
+    if (active_executors(s) < std::max<std::size_t>(1, s.info.nthreads)) {
+      s.seceded[done.executor] = false;
+    } else {
+      self->unlink_from(s.executors[done.executor]);
+      caf::anon_send_exit(s.executors[done.executor], caf::exit_reason::user_shutdown);
+      s.executors[done.executor] = nullptr;
+    }
   }
   for (auto& outcome : done.outcomes) {
     if (outcome.failure) {
@@ -429,9 +467,9 @@ void start(worker_self* self, worker_info info,
   s.client->system = &self->system();
   s.client->scheduler = s.scheduler;
   s.client->address = "the scheduler of worker " + info.address;
+  s.client->nthreads = std::max<std::size_t>(1, info.nthreads);
   self->attach_functor([client = s.client] { client->close(); });
-  const auto nthreads = std::max<std::size_t>(1, info.nthreads);
-  for (std::size_t i = 0; i < nthreads; ++i) spawn_executor(self);
+  spawn_executor(self);  // the others as work comes (feed_executors)
   self->request(s.scheduler, register_timeout, worker_hello{info, caf::actor(self)})
       .then(
           [self, registered](std::uint64_t id) {
@@ -540,11 +578,11 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
         }
       },
       [self](secede_atom, std::size_t executor) {
-        // The executor blocks in a nested compute: another takes its place until it is done.
+        // The executor blocks in a nested compute: another takes its place (feed_executors)
+        // until it is done.
         auto& s = self->state;
         if (executor >= s.seceded.size() || s.seceded[executor]) return;
         s.seceded[executor] = true;
-        spawn_executor(self);
         after(self);
       },
       [self](const get_data& request) -> data_reply {

@@ -10,8 +10,8 @@
 #include <thread>
 
 #include "actors/sync_scheduler.hpp"
-#include "actors/threads_runtime.hpp"
 #include "collections/compute.hpp"
+#include "collections/local_runtime.hpp"
 #include "core/task_graph.hpp"
 #include "test_helpers.hpp"
 
@@ -244,4 +244,35 @@ TEST_CASE("schedulers: shutdown stops the threads scheduler's threads until the 
   CHECK(get(g, {"y"}, {"threads", 5}).at(0).as<std::int64_t>() == 2);
   CHECK(shutdown() == 1);
   CHECK(settled_caf_threads() == 0);
+}
+
+TEST_CASE("schedulers: threads runs a whole graph as one task of an in-process cluster",
+          "[actors]") {
+  // The task at the end of 2,000 others asks the runtime's scheduler what it knows: the
+  // cluster's scheduler holds one task (the graph), processing on its one worker, while the
+  // worker's threads engine runs the 2,001 inside it.
+  auto ask_scheduler = local_function("ask_scheduler", [](const std::vector<Value>& inputs) {
+    return std::to_string(inputs.size()) + "\n" +
+           local_runtime::shared(2)->describe_scheduler();
+  });
+  Graph g;
+  std::vector<Arg> inputs;
+  for (int i = 0; i < 2000; ++i) {
+    g.add("in" + std::to_string(i), Task{find_function("troupe.inc"), {Arg(Value(i))}});
+    inputs.push_back(Arg::ref("in" + std::to_string(i)));
+  }
+  g.add("all", Task{find_function("troupe.list"), std::move(inputs)});
+  g.add("seen", Task{ask_scheduler, {Arg::ref("all")}});
+  const auto seen = get(g, {"seen"}, {"threads", 2}).at(0).get<std::string>();
+  INFO(seen);
+  CHECK(seen.rfind("2000\nscheduler: 1 tasks: released 0 waiting 0 queued 0 processing 1 ", 0) ==
+        0);
+  CHECK(seen.find("inproc://worker-1: processing 1,") != std::string::npos);
+  // Then forgotten: the release of its key follows the result (on its own way: wait for it).
+  auto forgotten = [] {
+    return local_runtime::shared(2)->describe_scheduler().rfind("scheduler: 0 tasks:", 0) == 0;
+  };
+  for (int i = 0; i < 500 && !forgotten(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(forgotten());
 }
