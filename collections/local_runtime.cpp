@@ -9,30 +9,36 @@
 #include <system_error>
 #include <thread>
 
+#include "actors/cluster/node.hpp"
 #include "actors/graph_task.hpp"
 #include "actors/task_context.hpp"
 #include "collections/client.hpp"
-#include "collections/local_cluster.hpp"
 
 namespace troupe {
 
 struct local_runtime::impl {
-  std::unique_ptr<running_cluster> cluster;
+  std::unique_ptr<cluster::cluster_node> node;
   std::shared_ptr<cluster::client_connection> connection;
   std::atomic<int> active_runs{0};
 
   ~impl() {
     if (connection) connection->close();
     connection.reset();  // the node's actor system goes with the last of its users
-    cluster.reset();
+    node.reset();
   }
 };
 
 local_runtime::local_runtime(std::size_t nthreads) : impl_(std::make_unique<impl>()) {
   try {
-    impl_->cluster = start_local_cluster(LocalCluster{
-        .n_workers = 1, .threads_per_worker = nthreads, .processes = false});
-    impl_->connection = impl_->cluster->node->connect(impl_->cluster->address, "threads");
+    // What LocalCluster{.n_workers = 1, .processes = false} starts, without what a cluster
+    // for futures needs: no memory limit, no GPU survey.
+    impl_->node = std::make_unique<cluster::cluster_node>(2);
+    const auto address = impl_->node->start_scheduler("", 0, false);
+    cluster::worker_info info;
+    info.name = "threads";
+    info.nthreads = static_cast<std::uint32_t>(nthreads);
+    impl_->node->start_worker(address, info);
+    impl_->connection = impl_->node->connect(address, "threads");
   } catch (const std::system_error& e) {  // CAF's own threads
     throw error(std::string("the threads scheduler could not start its threads (") + e.what() +
                 "): raise the system's limits (ulimit -u for threads, ulimit -v for memory)");
@@ -56,7 +62,7 @@ std::vector<Value> local_runtime::run(std::shared_ptr<const task_graph> graph) {
 bool local_runtime::idle() const noexcept { return impl_->active_runs.load() == 0; }
 
 std::string local_runtime::describe_scheduler() const {
-  return impl_->cluster->node->describe_scheduler();
+  return impl_->node->describe_scheduler();
 }
 
 namespace {

@@ -213,6 +213,10 @@ TEST_CASE("schedulers: a sweep over thread counts leaves no idle runtimes behind
   for (std::size_t threads = 1; threads <= 24; ++threads)
     CHECK(get(g, {"y"}, {"threads", threads}).at(0).as<std::int64_t>() == 2);
   // One runtime of 24 executors (and CAF's few threads) remains, not 24 runtimes of 300 in all.
+  // A stopped runtime's executors are detached threads that CAF counts as gone just before
+  // they end: on a busy machine a few are still listed for a moment.
+  for (int i = 0; i < 500 && threads_in_process() >= before + 24 + 16; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   CHECK(threads_in_process() < before + 24 + 16);
 }
 
