@@ -52,7 +52,8 @@ std::shared_ptr<task_graph> make_graph_task(std::shared_ptr<const task_graph> gr
   auto task = std::make_shared<task_graph>();
   task->keys.push_back(unique_key("graph"));
   task->functions.push_back(graph_task_function());
-  task->args.push_back(compiled_arg{Arg::kind::literal, 0, Value::from(graph_argument{std::move(graph)})});
+  task->args.push_back(
+      compiled_arg{Arg::kind::literal, 0, Value::from(graph_argument{std::move(graph)})});
   task->arg_offsets.push_back(1);
   task->dependency_offsets.push_back(0);
   task->targets.push_back(0);

@@ -5,7 +5,9 @@
 // AVX-512 another 14% (seed001_40k 0.120 -> 0.104 s); a worker host without them still runs.
 // With -ffp-contract=off every clone rounds alike (a /tmp program compared 13 reductions to
 // the bit across the v3 and v4 builds).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// Not under ThreadSanitizer: the loader runs the clones' resolver before TSan's runtime is
+// up, and the instrumented resolver crashes the program before main (`make tsan`).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 #define TROUPE_SIMD_CLONES \
   __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
