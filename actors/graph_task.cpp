@@ -41,9 +41,11 @@ graph_outcome run_graph_task(const graph_argument& argument) {
 }
 
 const function_ref& graph_task_function() {
-  // In-process only (it is not registered), as its argument is.
-  static const function_ref function = local_function("troupe.run_graph", run_graph_task);
-  return function;
+  // In-process only (it is not registered), as its argument is. Never destroyed: at exit an
+  // executor may still start a graph task while static destructors run.
+  static const auto* function =
+      new function_ref(local_function("troupe.run_graph", run_graph_task));
+  return *function;
 }
 
 }  // namespace

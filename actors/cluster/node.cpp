@@ -10,6 +10,7 @@
 #include <thread>
 
 #include <caf/io/all.hpp>
+#include <caf/logger.hpp>
 
 #include "actors/cluster/actors.hpp"
 #include "actors/cluster/client_impl.hpp"
@@ -96,6 +97,18 @@ void expect_scheduler_greeting(const net::address& where,
 
 }  // namespace
 
+// Making an actor system, and spawning in it, make the calling thread hold the system's
+// logger (a thread-local reference), and the system's destructor waits for its logger to go:
+// destroyed on another thread while this one lived (a Client, or the threads runtime, made by
+// one thread and stopped by another), it waited for ever. The callers log nothing through CAF,
+// so the node's calls let go of it before they return.
+struct release_logger_on_return {
+  release_logger_on_return() = default;
+  release_logger_on_return(const release_logger_on_return&) = delete;
+  release_logger_on_return& operator=(const release_logger_on_return&) = delete;
+  ~release_logger_on_return() { caf::logger::set_current_actor_system(nullptr); }
+};
+
 struct cluster_node::impl {
   node_config config;
   caf::actor_system system;
@@ -105,7 +118,9 @@ struct cluster_node::impl {
   /// Each worker process's data plane; destroyed before the actor system they ask.
   std::vector<std::unique_ptr<net::data_server>> data_servers;
 
-  explicit impl(std::size_t threads) : config(threads), system(config) {}
+  explicit impl(std::size_t threads) : config(threads), system(config) {
+    release_logger_on_return release;
+  }
 
   caf::actor resolve(const std::string& address, std::chrono::seconds timeout) {
     if (address == scheduler_address && scheduler) return scheduler;
@@ -130,6 +145,7 @@ cluster_node::cluster_node(std::size_t threads) : impl_(std::make_shared<impl>(t
 cluster_node::~cluster_node() { shutdown(); }
 
 std::string cluster_node::start_scheduler(const std::string& host, int port, bool serve) {
+  release_logger_on_return release;
   if (!serve) {
     impl_->scheduler_address = "inproc://scheduler";
     impl_->scheduler = spawn_scheduler(impl_->system);
@@ -158,6 +174,7 @@ std::string cluster_node::start_scheduler(const std::string& host, int port, boo
 
 void cluster_node::start_worker(const std::string& scheduler, worker_info info,
                                 std::chrono::seconds timeout) {
+  release_logger_on_return release;
   auto target = impl_->resolve(scheduler, timeout);
   if (info.host.empty()) info.host = "127.0.0.1";
   if (info.pid == 0) info.pid = static_cast<std::uint64_t>(::getpid());
@@ -222,6 +239,7 @@ void cluster_node::start_worker(const std::string& scheduler, worker_info info,
 std::shared_ptr<client_connection> cluster_node::connect(const std::string& scheduler,
                                                          std::string name,
                                                          std::chrono::seconds timeout) {
+  release_logger_on_return release;
   auto target = impl_->resolve(scheduler, timeout);
   return connect_client(impl_->system, target, scheduler, std::move(name), timeout, impl_);
 }

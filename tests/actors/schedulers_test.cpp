@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <stdexcept>
 #include <thread>
 
@@ -279,4 +280,23 @@ TEST_CASE("schedulers: threads runs a whole graph as one task of an in-process c
   for (int i = 0; i < 500 && !forgotten(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   CHECK(forgotten());
+}
+
+TEST_CASE("schedulers: a runtime made by one thread stops from another while the first lives",
+          "[actors]") {
+  // Making an actor system makes the thread hold its logger, which the system's destructor
+  // waits for: stopped from another thread while this one lived, the runtime hung for ever.
+  Graph g;
+  g.add("x", Value(1));
+  g.add("y", Task{find_function("troupe.inc"), {Arg::ref("x")}});
+  REQUIRE(get(g, {"y"}, {"threads", 3}).at(0).as<std::int64_t>() == 2);
+  auto stopped = std::async(std::launch::async, [] { return shutdown(); });
+  REQUIRE(stopped.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+  CHECK(stopped.get() >= 1);
+  // And a compute on another thread count, from another thread, after one here.
+  REQUIRE(get(g, {"y"}, {"threads", 3}).at(0).as<std::int64_t>() == 2);
+  auto other = std::async(std::launch::async,
+                          [&] { return get(g, {"y"}, {"threads", 2}).at(0).as<std::int64_t>(); });
+  REQUIRE(other.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+  CHECK(other.get() == 2);
 }

@@ -15,6 +15,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <future>
+#include <memory>
 #include <set>
 #include <thread>
 
@@ -213,4 +215,15 @@ TEST_CASE("client trial: a value scattered again just after its future was dropp
     CHECK(client.submit(trial_total, again, submit_options{.pure = false})
               .result(std::chrono::seconds(30)) == total);
   }
+}
+
+TEST_CASE("client trial: a Client made by one thread closes on another while the first lives",
+          "[cluster]") {
+  // The thread that made the Client's actor system held its logger, which the system's
+  // destructor waits for: destroyed elsewhere while that thread lived, it hung for ever.
+  auto client = std::make_unique<Client>(
+      LocalCluster{.n_workers = 1, .threads_per_worker = 1, .processes = false});
+  CHECK(client->submit(trial_inc, std::int64_t{41}).result() == 42);
+  auto closed = std::async(std::launch::async, [&] { client.reset(); });
+  REQUIRE(closed.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
 }
