@@ -308,7 +308,7 @@ void feed_executors(worker_self* self) {
         spawn_executor(self);
         least = s.executors.size() - 1;
       } catch (const std::system_error&) {
-        // No thread to be had: the executors there are take the work.
+        // No thread to be had: the executors already started take the work.
       }
     }
     if (least == s.executors.size() || s.executor_batches[least] >= batches_per_executor) break;
