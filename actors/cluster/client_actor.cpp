@@ -171,7 +171,11 @@ caf::behavior client_behavior(client_self* self, caf::actor scheduler,
   self->state.scheduler = scheduler;
   self->state.shared = std::move(shared);
   self->monitor(scheduler);
-  self->delayed_send(self, heartbeat_interval, heartbeat_atom::value);
+  // A scheduler in this process cannot be cut off or freeze alone: a heartbeat in flight when
+  // the whole process stood still (a debugger's breakpoint, SIGSTOP) could time out and lose
+  // a scheduler that is fine, and with it the threads runtime for good. No heartbeat then.
+  if (scheduler.node() != self->system().node())
+    self->delayed_send(self, heartbeat_interval, heartbeat_atom::value);
   self->set_down_handler([self](const caf::down_msg& down) {
     if (down.source == self->state.scheduler.address())
       scheduler_lost(self, down.reason ? "the scheduler went away (" +
