@@ -6,6 +6,7 @@
 #include <map>
 
 #include "actors/cluster/actors.hpp"
+#include "actors/cluster/tsan_marks.hpp"
 #include "actors/cluster/client_connection.hpp"
 #include "actors/cluster/client_impl.hpp"
 #include "core/config.hpp"
@@ -70,6 +71,7 @@ void flush_releases(client_self* self) {
       if (state->wants == 0) s.shared->futures.erase(*state);  // unless wanted again since
     }
   }
+  TROUPE_CLUSTER_SEND();
   if (!message.keys.empty()) self->send(s.scheduler, std::move(message));
 }
 
@@ -146,6 +148,7 @@ void scheduler_lost(client_self* self, const std::string& reason) {
 // Asks the scheduler a small question once a second (one at a time); no answer within the
 // timeout makes it lost, as if its connection had closed.
 void heartbeat(client_self* self, caf::timespan timeout) {
+  TROUPE_CLUSTER_SEND();
   self->delayed_send(self, heartbeat_interval, heartbeat_atom::value);
   auto& s = self->state;
   if (s.heartbeat_in_flight) return;
@@ -154,16 +157,22 @@ void heartbeat(client_self* self, caf::timespan timeout) {
     if (!s.shared->connected) return;
   }
   s.heartbeat_in_flight = true;
+  TROUPE_CLUSTER_SEND();
   self->request(s.scheduler, timeout, info_request{})
-      .then([self](cluster_members&) { self->state.heartbeat_in_flight = false; },
-            [self, timeout](caf::error& e) {
-              self->state.heartbeat_in_flight = false;
-              if (e != caf::sec::request_timeout) return;  // gone: the down handler says so
-              const auto seconds = std::chrono::duration<double>(timeout).count();
-              scheduler_lost(self, "the scheduler answered nothing for " +
-                                       std::to_string(static_cast<long long>(seconds)) +
-                                       " s (stopped, or cut off?)");
-            });
+      .then(
+          [self](cluster_members&) {
+            TROUPE_CLUSTER_TURN();
+            self->state.heartbeat_in_flight = false;
+          },
+          [self, timeout](caf::error& e) {
+            TROUPE_CLUSTER_TURN();
+            self->state.heartbeat_in_flight = false;
+            if (e != caf::sec::request_timeout) return;  // gone: the down handler says so
+            const auto seconds = std::chrono::duration<double>(timeout).count();
+            scheduler_lost(self, "the scheduler answered nothing for " +
+                                     std::to_string(static_cast<long long>(seconds)) +
+                                     " s (stopped, or cut off?)");
+          });
 }
 
 caf::behavior client_behavior(client_self* self, caf::actor scheduler,
@@ -177,18 +186,26 @@ caf::behavior client_behavior(client_self* self, caf::actor scheduler,
   if (scheduler.node() != self->system().node())
     self->delayed_send(self, heartbeat_interval, heartbeat_atom::value);
   self->set_down_handler([self](const caf::down_msg& down) {
+    TROUPE_CLUSTER_TURN();
     if (down.source == self->state.scheduler.address())
       scheduler_lost(self, down.reason ? "the scheduler went away (" +
                                              self->system().render(down.reason) + ")"
                                        : std::string("the scheduler stopped"));
   });
   return {
-      [self](key_events& events) { complete(self, events); },
+      [self](key_events& events) {
+        TROUPE_CLUSTER_TURN();
+        complete(self, events);
+      },
       [self](release_atom, std::uint64_t id) {
+        TROUPE_CLUSTER_TURN();
         self->state.id = id;
         flush_releases(self);
       },
-      [self, timeout](heartbeat_atom) { heartbeat(self, timeout); },
+      [self, timeout](heartbeat_atom) {
+        TROUPE_CLUSTER_TURN();
+        heartbeat(self, timeout);
+      },
       [self](shutdown_atom) { self->quit(caf::exit_reason::user_shutdown); },
   };
 }
@@ -256,16 +273,19 @@ void client_connection::unwant(std::shared_ptr<future_state> state) {
     shared.pending_releases.push_back(std::move(state));
   }
   // One wake-up of the client actor per batch: it takes every key gathered by then.
+  TROUPE_CLUSTER_SEND();
   if (first) caf::anon_send(impl_->client, release_atom::value, impl_->id);
 }
 
 void client_connection::submit(std::vector<task_spec> tasks, std::vector<std::string> wanted) {
   impl_->check_connected();
+  TROUPE_CLUSTER_SEND();
   caf::anon_send(impl_->scheduler, update_graph{impl_->id, std::move(tasks), std::move(wanted)});
 }
 
 void client_connection::cancel(const std::vector<std::string>& keys) {
   impl_->check_connected();
+  TROUPE_CLUSTER_SEND();
   caf::anon_send(impl_->scheduler, cancel_keys{impl_->id, keys});
 }
 
@@ -282,6 +302,7 @@ void client_connection::retry(const std::vector<std::string>& keys) {
       }
     }
   }
+  TROUPE_CLUSTER_SEND();
   caf::anon_send(impl_->scheduler, retry_keys{impl_->id, keys});
 }
 
@@ -336,6 +357,7 @@ void client_connection::close() {
     if (impl_->closed) return;
     impl_->closed = true;
   }
+  TROUPE_CLUSTER_SEND();
   caf::anon_send(impl_->client, shutdown_atom::value);
 }
 

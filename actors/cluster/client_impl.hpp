@@ -11,6 +11,7 @@
 
 #include "actors/cluster/client_connection.hpp"
 #include "actors/cluster/protocol.hpp"
+#include "actors/cluster/tsan_marks.hpp"
 
 namespace troupe::cluster {
 
@@ -63,12 +64,17 @@ Reply client_connection::impl::ask(const caf::actor& to, const std::string& who,
   caf::scoped_actor self{*system};
   std::optional<Reply> reply;
   std::string failure;
+  TROUPE_CLUSTER_SEND();
   self->request(to, std::chrono::duration_cast<caf::timespan>(left), std::move(request))
-      .receive([&](Reply& r) { reply = std::move(r); },
-               [&](caf::error& e) {
-                 failure = e == caf::sec::request_timeout ? std::string("timeout")
-                                                         : system->render(e);
-               });
+      .receive(
+          [&](Reply& r) {
+            TROUPE_CLUSTER_RECEIVED();
+            reply = std::move(r);
+          },
+          [&](caf::error& e) {
+            failure =
+                e == caf::sec::request_timeout ? std::string("timeout") : system->render(e);
+          });
   if (!reply) {
     if (failure == "timeout") throw TimeoutError("no answer from " + who + " within the timeout");
     throw ConnectionError(who + " did not answer: " + failure);

@@ -14,6 +14,7 @@
 
 #include "actors/cluster/actors.hpp"
 #include "actors/cluster/client_impl.hpp"
+#include "actors/cluster/tsan_marks.hpp"
 #include "net/address.hpp"
 #include "net/data_plane.hpp"
 #include "net/socket_io.hpp"
@@ -200,9 +201,11 @@ void cluster_node::start_worker(const std::string& scheduler, worker_info info,
     auto find = [system, worker](const std::string& key) -> std::optional<Value> {
       caf::scoped_actor self{*system};
       std::optional<Value> value;
+      TROUPE_CLUSTER_SEND();
       self->request(worker, std::chrono::seconds(10), get_data{{key}})
           .receive(
               [&](data_reply& reply) {
+                TROUPE_CLUSTER_RECEIVED();
                 if (!reply.values.empty() && reply.values[0].error.empty())
                   value = std::move(reply.values[0].value);
               },
@@ -212,6 +215,7 @@ void cluster_node::start_worker(const std::string& scheduler, worker_info info,
     auto store = [system, worker](const std::string& key, Value value) {
       caf::scoped_actor self{*system};
       bool kept = false;
+      TROUPE_CLUSTER_SEND();
       self->request(worker, std::chrono::seconds(10), put_data{{key}, {wire_value{value, {}}}})
           .receive([&](put_reply&) { kept = true; }, [](caf::error&) {});
       return kept;
@@ -225,6 +229,7 @@ void cluster_node::start_worker(const std::string& scheduler, worker_info info,
     }
     info.data_address = impl_->data_servers.back()->address();
   }
+  TROUPE_CLUSTER_SEND();
   caf::anon_send(worker, std::move(info));  // registers with the scheduler
   if (answer.wait_for(timeout) != std::future_status::ready) {
     caf::anon_send_exit(worker, caf::exit_reason::user_shutdown);
@@ -284,6 +289,7 @@ bool cluster_node::report_to_scheduler(const std::string& scheduler, nanny_repor
   }
   caf::scoped_actor self{impl_->system};
   bool answered = false;
+  TROUPE_CLUSTER_SEND();
   self->request(target, timeout, std::move(report))
       .receive([&](std::string&) { answered = true; }, [&](caf::error&) {});
   return answered;
@@ -307,7 +313,12 @@ std::string cluster_node::describe_scheduler() const {
   caf::scoped_actor self{impl_->system};
   std::string text;
   self->request(impl_->scheduler, std::chrono::seconds(5), describe_atom::value)
-      .receive([&](std::string& s) { text = std::move(s); }, [&](caf::error&) {});
+      .receive(
+          [&](std::string& s) {
+            TROUPE_CLUSTER_RECEIVED();
+            text = std::move(s);
+          },
+          [&](caf::error&) {});
   return text;
 }
 
@@ -316,7 +327,12 @@ std::size_t cluster_node::scheduler_worker_count() const {
   caf::scoped_actor self{impl_->system};
   std::size_t count = 0;
   self->request(impl_->scheduler, std::chrono::seconds(5), info_request{})
-      .receive([&](cluster_members& m) { count = m.actors.size(); }, [&](caf::error&) {});
+      .receive(
+          [&](cluster_members& m) {
+            TROUPE_CLUSTER_RECEIVED();
+            count = m.actors.size();
+          },
+          [&](caf::error&) {});
   return count;
 }
 
@@ -482,6 +498,7 @@ std::vector<std::shared_ptr<future_state>> client_connection::scatter(
     message.nbytes.push_back(values[i].nbytes());
     message.workers.push_back(placed[i]);
   }
+  TROUPE_CLUSTER_SEND();
   caf::anon_send(impl_->scheduler, std::move(message));
   return states;
 }

@@ -10,6 +10,7 @@
 #include "actors/cluster/actors.hpp"
 #include "actors/cluster/batching.hpp"
 #include "actors/cluster/scheduler_state.hpp"
+#include "actors/cluster/tsan_marks.hpp"
 
 namespace troupe::cluster {
 
@@ -86,6 +87,7 @@ void flush(scheduler_self* self) {
   for (auto& [worker, orders] : s.orders) {
     auto found = s.workers.find(worker);
     if (found != s.workers.end()) {
+      TROUPE_CLUSTER_SEND();
       self->send(found->second, std::move(orders));
       ++s.orders_sent[worker];
     }
@@ -93,6 +95,7 @@ void flush(scheduler_self* self) {
   s.orders.clear();
   for (auto& [client, events] : s.events) {
     auto found = s.clients.find(client);
+    TROUPE_CLUSTER_SEND();
     if (found != s.clients.end()) self->send(found->second, std::move(events));
   }
   s.events.clear();
@@ -125,12 +128,14 @@ void drop_worker(scheduler_self* self, worker_id id) {
   s.orders.erase(id);
   s.orders_sent.erase(id);
   // Before the orders that follow from it, so fetches from it fail before they are redone.
+  TROUPE_CLUSTER_SEND();
   for (const auto& [other, worker] : s.workers) self->send(worker, worker_gone{id});
   s.state.remove_worker(id);
 }
 
 caf::behavior scheduler_behavior(scheduler_self* self, scheduler_timeouts timeouts) {
   self->set_down_handler([self](const caf::down_msg& down) {
+    TROUPE_CLUSTER_TURN();
     auto& s = self->state;
     if (auto w = s.worker_ids.find(down.source); w != s.worker_ids.end()) {
       drop_worker(self, w->second);
@@ -146,6 +151,7 @@ caf::behavior scheduler_behavior(scheduler_self* self, scheduler_timeouts timeou
   });
   return {
       [self](client_hello& hello) -> caf::result<std::uint64_t> {
+        TROUPE_CLUSTER_TURN();
         auto& s = self->state;
         for (const auto& id : s.state.workers()) {
           const auto* info = s.state.info_of(id);
@@ -164,6 +170,7 @@ caf::behavior scheduler_behavior(scheduler_self* self, scheduler_timeouts timeou
         return id;
       },
       [self](worker_hello& hello) -> caf::result<std::uint64_t> {
+        TROUPE_CLUSTER_TURN();
         auto& s = self->state;
         for (const auto& [client, functions] : s.client_functions) {
           auto differ = signature_differences(hello.info.functions, functions);
@@ -182,37 +189,46 @@ caf::behavior scheduler_behavior(scheduler_self* self, scheduler_timeouts timeou
           everyone.ids.push_back(other);
           everyone.actors.push_back(worker);
           everyone.data_addresses.push_back(s.state.info_of(other)->data_address);
+          TROUPE_CLUSTER_SEND();
           if (other != id)
             self->send(worker, worker_directory{{id}, {hello.worker}, {hello.info.data_address}});
         }
+        TROUPE_CLUSTER_SEND();
         self->send(hello.worker, std::move(everyone));
+        TROUPE_CLUSTER_SEND();
         for (const auto& library : s.libraries) self->send(hello.worker, library);
         after(self);
         return id;
       },
       [self](update_graph& update) {
+        TROUPE_CLUSTER_TURN();
         self->state.state.update_graph(update.client, std::move(update.tasks), update.wanted);
         after(self);
       },
       [self](release_keys& release) {
+        TROUPE_CLUSTER_TURN();
         self->state.state.release_keys(release.client, release.keys);
         after(self);
       },
       [self](cancel_keys& cancel) {
+        TROUPE_CLUSTER_TURN();
         self->state.state.cancel_keys(cancel.client, cancel.keys);
         after(self);
       },
       [self](retry_keys& retry) {
+        TROUPE_CLUSTER_TURN();
         self->state.state.retry_keys(retry.client, retry.keys);
         after(self);
       },
       [self](data_placed& placed) {
+        TROUPE_CLUSTER_TURN();
         for (std::size_t i = 0; i < placed.keys.size(); ++i)
           self->state.state.data_placed(placed.client, placed.keys[i], placed.nbytes[i],
                                         placed.workers[i]);
         after(self);
       },
       [self](worker_report& report) {
+        TROUPE_CLUSTER_TURN();
         auto& s = self->state;
         for (std::size_t i = 0; i < report.finished.size(); ++i) {
           const auto& done = report.finished[i];
@@ -229,6 +245,7 @@ caf::behavior scheduler_behavior(scheduler_self* self, scheduler_timeouts timeou
         s.current_report = nullptr;
       },
       [self](const worker_idle& idle) {
+        TROUPE_CLUSTER_TURN();
         auto& s = self->state;
         if (s.orders_sent[idle.worker] != idle.orders) return;  // orders still on the way
         if (s.state.processing_count(idle.worker) == 0) return;
@@ -236,6 +253,7 @@ caf::behavior scheduler_behavior(scheduler_self* self, scheduler_timeouts timeou
         after(self);
       },
       [self](const who_has_request& request) -> holders {
+        TROUPE_CLUSTER_TURN();
         auto& s = self->state;
         holders reply;
         for (const auto& key : request.keys) {
@@ -253,8 +271,12 @@ caf::behavior scheduler_behavior(scheduler_self* self, scheduler_timeouts timeou
         }
         return reply;
       },
-      [self](const info_request&) -> cluster_members { return members(self); },
+      [self](const info_request&) -> cluster_members {
+        TROUPE_CLUSTER_TURN();
+        return members(self);
+      },
       [self, timeouts](upload_library& library) -> caf::result<std::string> {
+        TROUPE_CLUSTER_TURN();
         auto& s = self->state;
         s.libraries.push_back(library);
         if (s.workers.empty()) return std::string();
@@ -265,9 +287,12 @@ caf::behavior scheduler_behavior(scheduler_self* self, scheduler_timeouts timeou
         for (const auto& [id, worker] : s.workers) {
           auto address = s.state.info_of(id) ? s.state.info_of(id)->address : std::string("?");
           auto done = [promise, pending, failures, address](const std::string& why) mutable {
+            TROUPE_CLUSTER_TURN();
             if (!why.empty()) *failures += (failures->empty() ? "" : "; ") + address + ": " + why;
+            TROUPE_CLUSTER_SEND();
             if (--*pending == 0) promise.deliver(*failures);
           };
+          TROUPE_CLUSTER_SEND();
           self->request(worker, timeouts.upload, library)
               .then([done](std::string& why) mutable { done(why); },
                     [done](caf::error& e) mutable { done("no answer (" + to_string(e) + ")"); });
@@ -275,10 +300,12 @@ caf::behavior scheduler_behavior(scheduler_self* self, scheduler_timeouts timeou
         return promise;
       },
       [self](flush_atom) {
+        TROUPE_CLUSTER_TURN();
         self->state.flush_scheduled = false;
         flush(self);
       },
       [self](const nanny_report& report) -> std::string {
+        TROUPE_CLUSTER_TURN();
         auto& s = self->state;
         std::cerr << "troupe scheduler: the nanny of " << report.worker << " (" << report.nanny
                   << ") says its worker process (pid " << report.pid << ") " << report.what
@@ -295,27 +322,35 @@ caf::behavior scheduler_behavior(scheduler_self* self, scheduler_timeouts timeou
         return "";
       },
       [self, timeouts](describe_atom) -> caf::result<std::string> {
+        TROUPE_CLUSTER_TURN();
         // The scheduler's account, then each worker's, gathered with a short timeout.
         auto promise = self->make_response_promise<std::string>();
         auto text = std::make_shared<std::string>(self->state.state.describe());
         auto pending = std::make_shared<std::size_t>(self->state.workers.size());
         if (*pending == 0) return *text;
         for (const auto& [id, worker] : self->state.workers) {
+          TROUPE_CLUSTER_SEND();
           self->request(worker, timeouts.describe, describe_atom::value)
               .then(
                   [promise, text, pending](std::string& part) mutable {
+                    TROUPE_CLUSTER_TURN();
                     *text += part;
+                    TROUPE_CLUSTER_SEND();
                     if (--*pending == 0) promise.deliver(*text);
                   },
                   [promise, text, pending](caf::error&) mutable {
+                    TROUPE_CLUSTER_TURN();
                     *text += "  (a worker did not answer)\n";
+                    TROUPE_CLUSTER_SEND();
                     if (--*pending == 0) promise.deliver(*text);
                   });
         }
         return promise;
       },
       [self](shutdown_atom) {
+        TROUPE_CLUSTER_TURN();
         flush(self);
+        TROUPE_CLUSTER_SEND();
         for (auto& [id, worker] : self->state.workers) self->send(worker, shutdown_atom::value);
         self->quit();
       },

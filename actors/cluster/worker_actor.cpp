@@ -16,6 +16,7 @@
 #include "actors/cluster/actors.hpp"
 #include "actors/cluster/batching.hpp"
 #include "actors/cluster/client_impl.hpp"
+#include "actors/cluster/tsan_marks.hpp"
 #include "actors/cluster/worker_state.hpp"
 #include "actors/execute.hpp"
 #include "actors/graph_task.hpp"
@@ -135,6 +136,7 @@ struct cluster_task_context final : task_context {
   void secede() override {
     if (seceded) return;
     seceded = true;
+    TROUPE_CLUSTER_SEND();
     caf::anon_send(worker, secede_atom::value, executor);
   }
   threads_runtime* runtime() override { return client->threads_engine(); }
@@ -176,6 +178,7 @@ caf::behavior executor_behavior(caf::event_based_actor* self, std::size_t index,
   context->client = std::move(client);
   return {
       [self, index, worker, context](run_batch& batch) {
+        TROUPE_CLUSTER_TURN();
         // A batch comes only while the worker counts this executor as not seceded.
         context->seceded = false;
         batch_done done;
@@ -183,6 +186,7 @@ caf::behavior executor_behavior(caf::event_based_actor* self, std::size_t index,
         done.outcomes.reserve(batch.tasks.size());
         task_context_scope scope(context.get());
         for (auto& task : batch.tasks) done.outcomes.push_back(run_one(task));
+        TROUPE_CLUSTER_SEND();
         self->send(worker, std::move(done));
       },
   };
@@ -268,6 +272,7 @@ void flush_report(worker_self* self) {
       s.report.given_back.empty())
     return;
   s.report.worker = s.id;
+  TROUPE_CLUSTER_SEND();
   self->send(s.scheduler, std::move(s.report));
   s.report = worker_report{};
 }
@@ -317,6 +322,7 @@ void feed_executors(worker_self* self) {
     run_batch batch{s.state.take_ready(size)};
     if (batch.tasks.empty()) break;
     ++s.executor_batches[least];
+    TROUPE_CLUSTER_SEND();
     self->send(s.executors[least], std::move(batch));
   }
 }
@@ -357,11 +363,13 @@ bool fetch_over_data_plane(worker_self* self, std::uint64_t number, const std::s
   try {
     s.fetchers.fetch(address, keys, timeout,
                      [sink = s.sink, number, keys](net::fetch_result result) mutable {
+                       TROUPE_CLUSTER_TURN();
                        data_plane_reply reply{number,        std::move(keys),
                                               std::move(result.values), std::move(result.error),
                                               result.undecodable, result.direct,
                                               result.segmented};
                        std::lock_guard<std::mutex> guard(sink->mutex);
+                       TROUPE_CLUSTER_SEND();
                        if (sink->worker) caf::anon_send(sink->worker, std::move(reply));
                      });
     return true;
@@ -383,9 +391,11 @@ void start_fetches(worker_self* self) {
         fetch_over_data_plane(self, number, s.peer_data_addresses[request.peer], request.keys,
                               timeout))
       continue;
+    TROUPE_CLUSTER_SEND();
     self->request(peer, timeout, get_data{std::move(request.keys)})
         .then(
             [self, peer = request.peer, number](data_reply& reply) {
+              TROUPE_CLUSTER_TURN();
               if (self->state.fetches_in_flight.erase(number) == 0) return;  // expired
 
               for (std::size_t i = 0; i < reply.keys.size(); ++i) {
@@ -398,6 +408,7 @@ void start_fetches(worker_self* self) {
               after(self);
             },
             [self, peer = request.peer, keys, number](caf::error&) {
+              TROUPE_CLUSTER_TURN();
               if (self->state.fetches_in_flight.erase(number) == 0) return;
               for (auto& key : keys) self->state.state.fetch_failed(key, peer);
               after(self);
@@ -462,6 +473,7 @@ void start(worker_self* self, worker_info info,
            std::shared_ptr<std::promise<std::string>> registered) {
   auto& s = self->state;
   s.info = info;
+  TROUPE_CLUSTER_SEND();
   self->delayed_send(self, idle_check_interval, idle_check_atom::value);
   s.client = std::make_shared<worker_client>();
   s.client->system = &self->system();
@@ -470,13 +482,16 @@ void start(worker_self* self, worker_info info,
   s.client->nthreads = std::max<std::size_t>(1, info.nthreads);
   self->attach_functor([client = s.client] { client->close(); });
   spawn_executor(self);  // the others as work comes (feed_executors)
+  TROUPE_CLUSTER_SEND();
   self->request(s.scheduler, register_timeout, worker_hello{info, caf::actor(self)})
       .then(
           [self, registered](std::uint64_t id) {
+            TROUPE_CLUSTER_TURN();
             self->state.id = id;
             registered->set_value("");
           },
           [self, registered](caf::error& error) {
+            TROUPE_CLUSTER_TURN();
             registered->set_value("the scheduler did not accept this worker: " +
                                   self->system().render(error));
             self->quit(caf::exit_reason::user_shutdown);
@@ -488,6 +503,7 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
   self->state.scheduler = scheduler;
   self->monitor(scheduler);
   self->set_down_handler([self](const caf::down_msg& down) {
+    TROUPE_CLUSTER_TURN();
     auto& s = self->state;
     if (down.source == s.scheduler.address()) {
       self->quit(caf::exit_reason::user_shutdown);
@@ -500,9 +516,11 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
   });
   return {
       [self, registered](worker_info& info) {
+        TROUPE_CLUSTER_TURN();
         if (self->state.executors.empty()) start(self, std::move(info), registered);
       },
       [self](worker_orders& orders) {
+        TROUPE_CLUSTER_TURN();
         auto& s = self->state;
         ++s.orders_received;
         // Releases first: a batch may hold a release and a later compute of the same key (a
@@ -531,10 +549,12 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
         after(self);
       },
       [self](batch_done& done) {
+        TROUPE_CLUSTER_TURN();
         handle_outcomes(self, done);
         after(self);
       },
       [self](data_plane_reply& reply) {
+        TROUPE_CLUSTER_TURN();
         auto& s = self->state;
         auto fetch = s.fetches_in_flight.find(reply.number);
         if (fetch == s.fetches_in_flight.end()) return;  // expired meanwhile
@@ -557,6 +577,7 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
         after(self);
       },
       [self](const worker_gone& gone) {
+        TROUPE_CLUSTER_TURN();
         auto& s = self->state;
         if (auto peer = s.peer_of_worker.find(gone.worker); peer != s.peer_of_worker.end()) {
           s.state.peer_lost(peer->second);
@@ -564,6 +585,7 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
         }
       },
       [self](const worker_directory& directory) {
+        TROUPE_CLUSTER_TURN();
         auto& s = self->state;
         for (std::size_t i = 0; i < directory.ids.size() && i < directory.actors.size(); ++i) {
           auto peer = peer_of(self, directory.actors[i]);
@@ -578,6 +600,7 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
         }
       },
       [self](secede_atom, std::size_t executor) {
+        TROUPE_CLUSTER_TURN();
         // The executor blocks in a nested compute: another takes its place (feed_executors)
         // until it is done.
         auto& s = self->state;
@@ -586,6 +609,7 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
         after(self);
       },
       [self](const get_data& request) -> data_reply {
+        TROUPE_CLUSTER_TURN();
         data_reply reply;
         for (const auto& key : request.keys) {
           if (const auto* value = self->state.state.find(key)) {
@@ -598,6 +622,7 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
         return reply;
       },
       [self](put_data& put) -> put_reply {
+        TROUPE_CLUSTER_TURN();
         put_reply reply;
         for (std::size_t i = 0; i < put.keys.size() && i < put.values.size(); ++i) {
           reply.nbytes.push_back(put.values[i].value.nbytes());
@@ -605,8 +630,12 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
         }
         return reply;
       },
-      [](const upload_library& library) -> std::string { return load_uploaded(library); },
+      [](const upload_library& library) -> std::string {
+        TROUPE_CLUSTER_TURN();
+        return load_uploaded(library);
+      },
       [self](describe_atom) -> std::string {
+        TROUPE_CLUSTER_TURN();
         auto& s = self->state;
         std::string batches;
         for (std::size_t i = 0; i < s.executors.size(); ++i)
@@ -626,19 +655,24 @@ caf::behavior worker_behavior(worker_self* self, caf::actor scheduler,
                " in segments); " + s.state.describe();
       },
       [self](flush_atom) {
+        TROUPE_CLUSTER_TURN();
         self->state.flush_scheduled = false;
         flush_report(self);
       },
       [self](idle_check_atom) {
+        TROUPE_CLUSTER_TURN();
         auto& s = self->state;
         expire_fetches(self);
         if (s.id != 0 && s.state.assigned_count() == 0 && s.state.running_count() == 0) {
           flush_report(self);  // before the idle note, so the scheduler sees them in order
+          TROUPE_CLUSTER_SEND();
           self->send(s.scheduler, worker_idle{s.id, s.orders_received});
         }
+        TROUPE_CLUSTER_SEND();
         self->delayed_send(self, idle_check_interval, idle_check_atom::value);
       },
       [self](shutdown_atom) {
+        TROUPE_CLUSTER_TURN();
         flush_report(self);
         self->quit(caf::exit_reason::user_shutdown);
       },
