@@ -241,7 +241,8 @@ std::vector<Value> Client::gather_values(const task_graph& graph) {
   return run_graph_on(*impl_->connection, graph);
 }
 
-std::vector<Value> run_graph_on(cluster::client_connection& connection, const task_graph& graph) {
+std::vector<Value> run_graph_on(cluster::client_connection& connection, const task_graph& graph,
+                                clock_duration timeout) {
   auto keys = cluster::target_keys(graph);
   auto states = connection.want(keys);
   // Each want is given back however this ends.
@@ -253,7 +254,7 @@ std::vector<Value> run_graph_on(cluster::client_connection& connection, const ta
     }
   } releaser{connection, states};
   connection.submit(cluster::to_specs(graph), keys);
-  return connection.gather(states, default_result_timeout);
+  return connection.gather(states, timeout);
 }
 
 // -- waiting on many futures ----------------------------------------------------------------------

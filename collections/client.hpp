@@ -131,9 +131,10 @@ class Client {
 
 std::ostream& operator<<(std::ostream& out, const Client& client);
 
-/// Runs a compiled graph through a cluster connection and returns its targets' values; the
-/// keys are released afterwards, also when it throws.
-std::vector<Value> run_graph_on(cluster::client_connection& connection, const task_graph& graph);
+/// Runs a compiled graph through a cluster connection and returns its targets' values, waiting
+/// at most `timeout`; the keys are released afterwards, also when it throws.
+std::vector<Value> run_graph_on(cluster::client_connection& connection, const task_graph& graph,
+                                clock_duration timeout = default_result_timeout);
 
 /// fire_and_forget: the task runs even when the future is dropped.
 void fire_and_forget(const Future<Value>& future);

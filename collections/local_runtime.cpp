@@ -16,6 +16,14 @@
 
 namespace troupe {
 
+namespace {
+
+/// A threads compute waits as long as its tasks run, as Dask's threads scheduler does: no
+/// limit, written as a century (a deadline must stay within the clock's range).
+constexpr auto no_time_limit = std::chrono::hours(24 * 365 * 100);
+
+}  // namespace
+
 struct local_runtime::impl {
   std::unique_ptr<cluster::cluster_node> node;
   std::shared_ptr<cluster::client_connection> connection;
@@ -56,7 +64,7 @@ std::vector<Value> local_runtime::run(std::shared_ptr<const task_graph> graph) {
   // A compute inside a task: the task's thread blocks here, so its worker takes another.
   if (auto* context = current_task_context()) context->secede();
   auto task = make_graph_task(std::move(graph));
-  return graph_task_values(run_graph_on(*impl_->connection, *task).at(0));
+  return graph_task_values(run_graph_on(*impl_->connection, *task, no_time_limit).at(0));
 }
 
 bool local_runtime::idle() const noexcept { return impl_->active_runs.load() == 0; }
