@@ -118,8 +118,8 @@ std::vector<Value> run_graph(std::shared_ptr<const task_graph> graph,
   // A compute inside a task runs on the runtime of the worker running that task (as
   // dask.distributed's worker_client does), unless the call names a thread count.
   if (options.num_workers == 0)
-    if (auto* context = current_task_context(); context && context->runtime())
-      return context->runtime()->run(std::move(graph));
+    if (auto* context = current_task_context())
+      if (auto* runtime = context->runtime()) return runtime->run(std::move(graph));
   return local_runtime::shared(resolve_num_workers(options))->run(std::move(graph));
 }
 
