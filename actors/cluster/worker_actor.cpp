@@ -363,7 +363,6 @@ bool fetch_over_data_plane(worker_self* self, std::uint64_t number, const std::s
   try {
     s.fetchers.fetch(address, keys, timeout,
                      [sink = s.sink, number, keys](net::fetch_result result) mutable {
-                       TROUPE_CLUSTER_TURN();
                        data_plane_reply reply{number,        std::move(keys),
                                               std::move(result.values), std::move(result.error),
                                               result.undecodable, result.direct,
